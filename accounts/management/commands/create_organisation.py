@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Role
+from accounts.services import organisation_create
+from ledger.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Register an organisation of the closed loop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("name")
+        parser.add_argument("--role", action="append", dest="roles", required=True, choices=Role.values)
+
+    def handle(self, *args, slug, name, roles, **options):
+        try:
+            organisation = organisation_create(slug=slug, name=name, roles=roles)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(f"created organisation {organisation.slug} ({', '.join(organisation.roles)})")

@@ -1,0 +1,83 @@
+"""Organisations, users and per-organisation API keys."""
+
+import hashlib
+import hmac
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    SCRAP_SUPPLIER = "scrap_supplier", "Scrap supplier"
+    RECYCLER = "recycler", "Recycler"
+    WHEEL_MAKER = "wheel_maker", "Wheel maker"
+    OEM = "oem", "Automaker (OEM)"
+    AUDITOR = "auditor", "Auditor"
+    OPERATOR = "operator", "Platform operator"
+
+
+class Organisation(models.Model):
+    """A party in the closed loop; it owns lots, posts events and holds API keys."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    roles = models.JSONField(default=list, help_text="Roles among " + ", ".join(Role.values))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def sees_everything(self) -> bool:
+        """Auditors and the operator may read every lot and every payload."""
+        return self.has_role(Role.AUDITOR) or self.has_role(Role.OPERATOR)
+
+
+class User(AbstractUser):
+    """A person who signs in; belongs to one organisation (superusers may belong to none)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+
+
+class ApiKey(models.Model):
+    """A partner system's key: the prefix finds it, only a SHA-256 of the secret is stored."""
+
+    PREFIX_LENGTH = 8
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True)
+    # The secret is 32 random bytes, so a plain SHA-256 is enough: a slow password hash
+    # only matters for secrets a person chose and an attacker could guess.
+    secret_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.slug}/{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def digest(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    def matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.secret_sha256, self.digest(secret))

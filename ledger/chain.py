@@ -1,0 +1,247 @@
+"""The hash chain: canonical bytes, entry hashes and a streaming verifier.
+
+This module is the reference for the byte layout written down in the README. It imports
+only the standard library and `rfc8785`, so the offline verifier (`python -m ledger.verify`)
+runs on a machine with neither Django nor our database.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+
+GENESIS_HASH = "0" * 64
+HEADER_FIELDS = frozenset(
+    {"seq", "prev_hash", "type", "org", "actor", "occurred_at", "recorded_at", "payload_sha256"}
+)
+# JCS writes numbers as IEEE doubles; integers beyond this would silently lose digits.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class NotCanonicalisable(ValueError):
+    """A value that cannot be hashed exactly: a float, a huge integer, a non-string key."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+def _check_exact(value: Any, path: str) -> None:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise NotCanonicalisable(path, "integer too large to hash exactly; send it as a string")
+        return
+    if isinstance(value, float):
+        raise NotCanonicalisable(path, "floats are not allowed in the ledger; send a decimal string")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise NotCanonicalisable(path, "object keys must be strings")
+            _check_exact(item, f"{path}.{key}" if path else key)
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_exact(item, f"{path}[{index}]")
+        return
+    raise NotCanonicalisable(path, f"{type(value).__name__} is not a JSON value")
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 (JCS) bytes of a JSON value made of strings, safe integers, booleans and null."""
+    _check_exact(value, "")
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:  # e.g. a lone surrogate in a string
+        raise NotCanonicalisable("", str(exc)) from None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def entry_hash(header_bytes: bytes) -> str:
+    """The entry's hash, which is also its RFC 6962 Merkle leaf hash: SHA-256(0x00 || header)."""
+    return hashlib.sha256(b"\x00" + header_bytes).hexdigest()
+
+
+def format_time(moment: datetime) -> str:
+    """Timestamps in headers: UTC, microseconds, `Z`, e.g. 2026-11-23T08:36:08.123456Z."""
+    if moment.tzinfo is None:
+        raise ValueError("ledger timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """An entry's exact bytes and hash, ready to store."""
+
+    header: dict
+    header_bytes: bytes
+    payload_bytes: bytes
+    hash: str
+
+
+def seal(
+    *,
+    seq: int,
+    prev_hash: str,
+    type: str,
+    org: str | None,
+    actor: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    payload: dict,
+) -> Sealed:
+    """Build the canonical header and payload bytes of entry `seq` and hash them."""
+    payload_bytes = canonical(payload)
+    header = {
+        "seq": seq,
+        "prev_hash": prev_hash,
+        "type": type,
+        "org": org,
+        "actor": actor,
+        "occurred_at": format_time(occurred_at),
+        "recorded_at": format_time(recorded_at),
+        "payload_sha256": sha256_hex(payload_bytes),
+    }
+    header_bytes = canonical(header)
+    return Sealed(
+        header=header, header_bytes=header_bytes, payload_bytes=payload_bytes, hash=entry_hash(header_bytes)
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first place where the chain does not verify, and why."""
+
+    seq: int
+    reason: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"seq {self.seq}: {self.reason}: {self.detail}"
+
+
+class ChainVerifier:
+    """Checks entries one at a time, in order, keeping only the last seq and hash.
+
+    Feed it every entry from seq 1 on; `check` returns the first Problem and the verifier
+    stops there. Payloads may be withheld (None): the header still commits to their digest.
+    """
+
+    def __init__(self, expected_head: str | None = None) -> None:
+        self.count = 0
+        self.last_seq = 0
+        self.last_hash = GENESIS_HASH
+        self.expected_head = expected_head
+        self.head_seen = expected_head is None
+
+    def check(
+        self,
+        *,
+        seq: int,
+        header_bytes: bytes,
+        hash: str,
+        payload_bytes: bytes | None,
+        columns: dict | None = None,
+    ) -> Problem | None:
+        expected = self.last_seq + 1
+        if seq != expected:
+            if seq > expected:
+                return Problem(expected, "gap", f"seq {expected} is missing; the next entry is seq {seq}")
+            return Problem(expected, "order", f"found seq {seq} where seq {expected} belongs")
+        try:
+            header = json.loads(header_bytes)
+        except ValueError as exc:
+            return Problem(seq, "malformed", f"header is not JSON: {exc}")
+        if not isinstance(header, dict) or header.keys() != HEADER_FIELDS:
+            return Problem(
+                seq,
+                "malformed",
+                "header does not have exactly the fields " + ", ".join(sorted(HEADER_FIELDS)),
+            )
+        if header["seq"] != seq:
+            return Problem(seq, "header", f"header says seq {header['seq']!r}")
+        if columns:
+            for name, value in columns.items():
+                if header[name] != value:
+                    return Problem(
+                        seq,
+                        "header",
+                        f"stored {name} {value!r} differs from the hashed header's {header[name]!r}",
+                    )
+        if payload_bytes is not None:
+            digest = sha256_hex(payload_bytes)
+            if digest != header["payload_sha256"]:
+                return Problem(
+                    seq,
+                    "payload digest",
+                    f"payload hashes to {digest}, header says {header['payload_sha256']}",
+                )
+        computed = entry_hash(header_bytes)
+        if computed != hash:
+            return Problem(seq, "header hash", f"header hashes to {computed}, stored hash is {hash}")
+        if header["prev_hash"] != self.last_hash:
+            return Problem(
+                seq,
+                "link",
+                f"prev_hash {header['prev_hash']} is not the hash of seq {seq - 1} ({self.last_hash})",
+            )
+        self.count += 1
+        self.last_seq = seq
+        self.last_hash = hash
+        if hash == self.expected_head:
+            self.head_seen = True
+        return None
+
+    def finish(self) -> Problem | None:
+        """After the last entry: was the head the caller holds reached (else the tail is gone)?"""
+        if not self.head_seen:
+            return Problem(
+                self.last_seq + 1,
+                "truncated",
+                f"the chain ends at seq {self.last_seq} without reaching the expected head "
+                f"{self.expected_head}",
+            )
+        return None
+
+
+def export_line(*, header: dict, hash: str, payload: Any | None) -> bytes:
+    """One line of a JSON Lines export: the canonical encoding of {hash, header, payload}."""
+    return canonical({"hash": hash, "header": header, "payload": payload}) + b"\n"
+
+
+def verify_export_lines(lines: Iterator[bytes], verifier: ChainVerifier) -> Problem | None:
+    """Verify an export line by line; every line must be exactly its canonical encoding."""
+    for raw in lines:
+        expected = verifier.last_seq + 1
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            return Problem(expected, "malformed", f"line is not JSON: {exc}")
+        if not isinstance(record, dict) or record.keys() != {"hash", "header", "payload"}:
+            return Problem(expected, "malformed", "a line must have exactly hash, header and payload")
+        header, payload = record["header"], record["payload"]
+        try:
+            line = export_line(header=header, hash=record["hash"], payload=payload)
+            header_bytes = canonical(header)
+            payload_bytes = None if payload is None else canonical(payload)
+        except NotCanonicalisable as exc:
+            return Problem(expected, "malformed", str(exc))
+        if line != raw:
+            return Problem(expected, "malformed", "line is not in canonical form (changed after export?)")
+        seq = header.get("seq") if isinstance(header, dict) else None
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            return Problem(expected, "malformed", "header has no integer seq")
+        problem = verifier.check(
+            seq=seq, header_bytes=header_bytes, hash=record["hash"], payload_bytes=payload_bytes
+        )
+        if problem:
+            return problem
+    return verifier.finish()

@@ -1,0 +1,35 @@
+"""The one domain error type: a code, a message and the fields it is about."""
+
+
+class DomainError(Exception):
+    """A rule of the material record was broken; nothing was written.
+
+    `code` is a stable machine name (e.g. `overdrawn`, `not_owner`), `errors` maps a field
+    path (e.g. `data.inputs[0].mass_kg`) to its messages, and `status` is the HTTP status
+    the API answers with.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        status: int = 400,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.errors = dict(errors or {})
+        if field is not None:
+            self.errors.setdefault(field, []).append(message)
+
+    def prefixed(self, prefix: str) -> "DomainError":
+        """The same error with every field path put under `prefix` (e.g. a batch item)."""
+        errors = {f"{prefix}.{name}" if name else prefix: msgs for name, msgs in self.errors.items()}
+        return DomainError(self.code, f"{prefix}: {self.message}", errors=errors, status=self.status)
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code!r}, {self.message!r}, errors={self.errors!r})"

@@ -1,0 +1,103 @@
+"""Appending to the ledger: the only code that writes entries."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organisation
+from ledger.chain import NotCanonicalisable, seal
+from ledger.errors import DomainError
+from ledger.models import Entry, LedgerHead
+
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry before it gets its seq and hash."""
+
+    type: str
+    organisation: Organisation | None
+    actor: str
+    occurred_at: datetime
+    data: dict
+
+
+def _check_draft(draft: Draft, now: datetime) -> None:
+    if timezone.is_naive(draft.occurred_at):
+        raise DomainError("invalid", "occurred_at needs a time zone", field="occurred_at")
+    limit = now + timedelta(seconds=settings.LEDGER_CLOCK_SKEW_SECONDS)
+    if draft.occurred_at > limit:
+        raise DomainError(
+            "future",
+            f"occurred_at {draft.occurred_at.isoformat()} is in the future (allowed skew "
+            f"{settings.LEDGER_CLOCK_SKEW_SECONDS} s)",
+            field="occurred_at",
+        )
+
+
+def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
+    """Append drafts to the chain, in order, inside the caller's transaction.
+
+    The head row is locked with SELECT … FOR UPDATE until the caller's transaction ends,
+    so concurrent writers queue here and can neither fork the chain nor leave a gap. Callers
+    lock the lots they touch *before* calling this, so every writer takes locks in the same
+    order (lots, then head) and none can deadlock.
+    """
+    if not drafts:
+        return []
+    now = timezone.now()
+    for draft in drafts:
+        _check_draft(draft, now)
+    with transaction.atomic():
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+        recorded_at = timezone.now()
+        seq, prev_hash = head.seq, head.hash
+        entries = []
+        for draft in drafts:
+            seq += 1
+            try:
+                sealed = seal(
+                    seq=seq,
+                    prev_hash=prev_hash,
+                    type=draft.type,
+                    org=draft.organisation.slug if draft.organisation else None,
+                    actor=draft.actor,
+                    occurred_at=draft.occurred_at,
+                    recorded_at=recorded_at,
+                    payload=draft.data,
+                )
+            except NotCanonicalisable as exc:
+                field = f"data.{exc.path}" if exc.path else "data"
+                raise DomainError("invalid", str(exc), field=field) from None
+            entries.append(
+                Entry(
+                    seq=seq,
+                    type=draft.type,
+                    organisation=draft.organisation,
+                    actor=draft.actor,
+                    occurred_at=draft.occurred_at,
+                    recorded_at=recorded_at,
+                    prev_hash=prev_hash,
+                    hash=sealed.hash,
+                    payload_sha256=sealed.header["payload_sha256"],
+                    header=sealed.header_bytes,
+                    payload=sealed.payload_bytes,
+                )
+            )
+            prev_hash = sealed.hash
+        Entry.objects.bulk_create(entries)
+        LedgerHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
+    return entries
+
+
+def entry_append(
+    *, type: str, organisation: Organisation | None, actor: str, occurred_at: datetime, data: dict
+) -> Entry:
+    """Append one entry; see entries_append."""
+    draft = Draft(type=type, organisation=organisation, actor=actor, occurred_at=occurred_at, data=data)
+    return entries_append(drafts=[draft])[0]
