@@ -26,10 +26,10 @@ class DomainError(Exception):
         if field is not None:
             self.errors.setdefault(field, []).append(message)
 
-    def prefixed(self, prefix: str) -> "DomainError":
-        """The same error with every field path put under `prefix` (e.g. a batch item)."""
-        errors = {f"{prefix}.{name}" if name else prefix: msgs for name, msgs in self.errors.items()}
-        return DomainError(self.code, f"{prefix}: {self.message}", errors=errors, status=self.status)
+    def for_item(self, index: int) -> "DomainError":
+        """The same error about item `index` of a batch: field paths become `[index].path`."""
+        errors = {f"[{index}].{name}": msgs for name, msgs in self.errors.items()}
+        return DomainError(self.code, f"item {index}: {self.message}", errors=errors, status=self.status)
 
     def __repr__(self) -> str:
         return f"DomainError({self.code!r}, {self.message!r}, errors={self.errors!r})"

@@ -58,3 +58,148 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq} {self.hash[:12]}"
+
+
+class LotKind(models.TextChoices):
+    SCRAP = "scrap", "Scrap"
+    MELT = "melt", "Melt (heat)"
+    INGOT = "ingot", "Ingot lot"
+    PART = "part", "Wheel hub"
+
+
+class ScrapCategory(models.TextChoices):
+    POST_CONSUMER = "post_consumer", "Post-consumer"
+    PRE_CONSUMER = "pre_consumer", "Pre-consumer"
+    INTERNAL = "internal", "Internal (home scrap)"
+
+
+class Process(models.Model):
+    """A step that made lots (a scrap receipt, a melt, a cast, a part run): its entry and facts.
+
+    `facts` holds what the carbon method needs beyond the lots: furnace, energy, additions,
+    dross, transport, documents, as decimal strings.
+    """
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, primary_key=True, related_name="process")
+    type = models.CharField(max_length=64)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="processes"
+    )
+    occurred_at = models.DateTimeField()
+    facts = models.JSONField(default=dict)
+    voided = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["entry"]
+        verbose_name_plural = "processes"
+
+    def __str__(self) -> str:
+        return f"#{self.entry_id} {self.type}"
+
+
+class Lot(models.Model):
+    """A quantity of metal (scrap, melt, ingot lot or wheel hub), projected from the ledger."""
+
+    code = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=8, choices=LotKind.choices)
+    owner = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="lots")
+    mass_g = models.BigIntegerField()
+    remaining_g = models.BigIntegerField()
+    category = models.CharField(max_length=16, choices=ScrapCategory.choices, blank=True)
+    grade = models.CharField(max_length=100, blank=True)
+    alloy = models.CharField(max_length=40, blank=True)
+    chemistry = models.JSONField(default=dict, blank=True)
+    part_number = models.CharField(max_length=64, blank=True)
+    supplier = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=200, blank=True)
+    made_by = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="outputs")
+    occurred_at = models.DateTimeField()
+    voided = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["made_by", "code"]
+        indexes = [models.Index(fields=["kind", "owner"]), models.Index(fields=["alloy"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(mass_g__gt=0), name="lot_mass_positive"),
+            models.CheckConstraint(
+                condition=models.Q(remaining_g__gte=0, remaining_g__lte=models.F("mass_g")),
+                name="lot_remaining_within_mass",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Consumption(models.Model):
+    """Lot `lot` gave `mass_g` grams to the process that made other lots."""
+
+    process = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="inputs")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="consumptions")
+    mass_g = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["process", "lot"]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "lot"], name="one_consumption_per_lot_and_process"),
+            models.CheckConstraint(condition=models.Q(mass_g__gt=0), name="consumption_mass_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mass_g} g of lot {self.lot_id} into #{self.process_id}"
+
+
+class Transfer(models.Model):
+    """A change of custody: the named lots' remaining metal moved to another organisation."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, primary_key=True, related_name="transfer")
+    from_organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    to_organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField()
+    transport = models.JSONField(default=dict)
+    voided = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["entry"]
+
+    def __str__(self) -> str:
+        return f"#{self.entry_id} custody transfer"
+
+
+class TransferItem(models.Model):
+    """One lot of a transfer, with the mass that moved (its remaining mass at the time)."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="items")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="transfers")
+    mass_g = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "lot"], name="one_item_per_lot_and_transfer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} in transfer #{self.transfer_id}"
+
+
+class LotHolder(models.Model):
+    """An organisation that holds or held a lot (or supplied it); drives who may see it."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holders")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lot", "organisation"], name="one_holder_row")]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} held by {self.organisation_id}"
+
+
+class CodeSequence(models.Model):
+    """The last number handed out for generated codes with a prefix such as `SCR-2026`."""
+
+    prefix = models.CharField(max_length=20, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.last:06d}"

@@ -11,7 +11,9 @@ from django.utils import timezone
 from accounts.models import Organisation
 from ledger.chain import NotCanonicalisable, seal
 from ledger.errors import DomainError
+from ledger.events import HANDLERS, Context, OrgInfo, referenced_lots
 from ledger.models import Entry, LedgerHead
+from ledger.projection import DbState
 
 SYSTEM_ACTOR = "system"
 
@@ -27,14 +29,15 @@ class Draft:
     data: dict
 
 
-def _check_draft(draft: Draft, now: datetime) -> None:
-    if timezone.is_naive(draft.occurred_at):
+def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
+    """Business time must have a time zone and not run ahead of ours beyond the allowed skew."""
+    if timezone.is_naive(occurred_at):
         raise DomainError("invalid", "occurred_at needs a time zone", field="occurred_at")
     limit = now + timedelta(seconds=settings.LEDGER_CLOCK_SKEW_SECONDS)
-    if draft.occurred_at > limit:
+    if occurred_at > limit:
         raise DomainError(
             "future",
-            f"occurred_at {draft.occurred_at.isoformat()} is in the future (allowed skew "
+            f"occurred_at {occurred_at.isoformat()} is in the future (allowed skew "
             f"{settings.LEDGER_CLOCK_SKEW_SECONDS} s)",
             field="occurred_at",
         )
@@ -52,7 +55,7 @@ def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
         return []
     now = timezone.now()
     for draft in drafts:
-        _check_draft(draft, now)
+        check_occurred_at(draft.occurred_at, now)
     with transaction.atomic():
         head = LedgerHead.objects.select_for_update().get(pk=1)
         recorded_at = timezone.now()
@@ -101,3 +104,53 @@ def entry_append(
     """Append one entry; see entries_append."""
     draft = Draft(type=type, organisation=organisation, actor=actor, occurred_at=occurred_at, data=data)
     return entries_append(drafts=[draft])[0]
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """An event as a client sends it: type, business time and data."""
+
+    type: str
+    occurred_at: datetime
+    data: dict
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording one event wrote: its entry and the codes of the lots it made."""
+
+    entry: Entry
+    lots: list[str]
+
+
+def events_record(*, organisation: Organisation, actor: str, events: Sequence[EventInput]) -> list[Recorded]:
+    """Record material-flow events, all or none, each as a ledger entry with its projections.
+
+    The ledger head is locked first, so event transactions run one at a time: two partners
+    posting at once cannot both take the last kilograms of a lot. A rule broken by any event
+    raises DomainError (field paths prefixed `[i].` in a batch of several) and writes nothing.
+    """
+    batch = len(events) > 1
+    org = OrgInfo(organisation.slug, organisation.sees_everything)
+    with transaction.atomic():
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+        state = DbState()
+        now = timezone.now()
+        drafts, made = [], []
+        for index, event in enumerate(events):
+            try:
+                handler = HANDLERS.get(event.type)
+                if handler is None:
+                    raise DomainError("unknown_type", f"unknown event type {event.type!r}", field="type")
+                check_occurred_at(event.occurred_at, now)
+                state.load_lots(referenced_lots(event.type, event.data))
+                before = len(state.new_lots)
+                ctx = Context(org=org, occurred_at=event.occurred_at, seq=head.seq + index + 1)
+                payload = handler(state, ctx, event.data)
+            except DomainError as exc:
+                raise (exc.for_item(index) if batch else exc) from None
+            drafts.append(Draft(event.type, organisation, actor, event.occurred_at, payload))
+            made.append([lot.code for lot in state.new_lots[before:]])
+        entries = entries_append(drafts=drafts)
+        state.flush()
+    return [Recorded(entry=entry, lots=lots) for entry, lots in zip(entries, made, strict=True)]

@@ -10,9 +10,11 @@ The cast of organisations (one per role in the loop):
 Users: alice (alurec staff), bob (wheelworks), carol (certa auditor), ops (operator superuser).
 """
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test import TransactionTestCase
 
@@ -27,10 +29,12 @@ _flush_between_tests = TransactionTestCase._fixture_teardown
 def _fixture_teardown_past_triggers(self):
     # A transactional test ends with a flush (TRUNCATE on PostgreSQL, DELETE on SQLite) that
     # the append-only triggers rightly refuse; the test database user may suspend them, as a
-    # superuser could in production. The flush also empties the head row's table.
+    # superuser could in production. The flush also empties the tables that migrations
+    # filled (the head row, the default factor set), so they are filled again.
     with append_only_suspended():
         _flush_between_tests(self)
     LedgerHead.objects.get_or_create(pk=1)
+    importlib.import_module("passports.migrations.0002_factor_set_cn_2026_1").load(apps, None)
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown_past_triggers

@@ -1,0 +1,760 @@
+"""The material-flow events: their rules, and what each does to the material record.
+
+Each handler takes a `MaterialState` (the lots, processes and transfers it touches), the
+posting organisation and the event's data. It checks every rule, raises DomainError naming
+the field at the first broken one, and otherwise changes the state and returns the
+normalised payload that goes into the ledger (masses as 3-decimal strings, generated codes
+filled in). The same handlers run when an event is posted (on state loaded from the
+database) and when the ledger is replayed (on state in memory), so the tables and a replay
+can only differ if something changed the tables behind the ledger's back.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ledger.errors import DomainError
+from ledger.quantities import format_amount, format_kg, parse_amount, parse_mass
+
+SCRAP_RECEIVED = "scrap.received"
+MELT_RECORDED = "melt.recorded"
+INGOTS_CAST = "ingots.cast"
+PARTS_PRODUCED = "parts.produced"
+CUSTODY_TRANSFERRED = "custody.transferred"
+LOT_AMENDED = "lot.amended"
+ENTRY_VOIDED = "entry.voided"
+MAKING_TYPES = (SCRAP_RECEIVED, MELT_RECORDED, INGOTS_CAST, PARTS_PRODUCED)
+EVENT_TYPES = (*MAKING_TYPES, CUSTODY_TRANSFERRED, LOT_AMENDED, ENTRY_VOIDED)
+
+CODE_PREFIX = {"scrap": "SCR", "melt": "MLT", "ingot": "ING"}
+MIN_MELT_YIELD = (1, 2)  # 50 %
+MAX_LIST = 5000  # items in one list (parts of a run, lots of a transfer)
+
+
+@dataclass
+class LotState:
+    """A lot as the rules see it; mirrors ledger.models.Lot."""
+
+    code: str
+    kind: str
+    owner: str
+    mass_g: int
+    remaining_g: int
+    made_by: int
+    occurred_at: datetime
+    category: str = ""
+    grade: str = ""
+    alloy: str = ""
+    chemistry: dict = field(default_factory=dict)
+    part_number: str = ""
+    supplier: str = ""
+    origin: str = ""
+    voided: bool = False
+    transfers: list[int] = field(default_factory=list)  # live custody transfers, in order
+    consumed_by: list[int] = field(default_factory=list)  # live processes that took from it
+
+
+@dataclass
+class ProcessState:
+    """A step that made lots; mirrors ledger.models.Process and its consumptions."""
+
+    seq: int
+    type: str
+    org: str
+    occurred_at: datetime
+    facts: dict
+    inputs: dict[str, int]
+    outputs: list[str]
+    voided: bool = False
+
+
+@dataclass
+class TransferState:
+    """A change of custody; mirrors ledger.models.Transfer and its items."""
+
+    seq: int
+    from_org: str
+    to_org: str
+    occurred_at: datetime
+    transport: dict
+    items: dict[str, int]
+    voided: bool = False
+
+
+class MaterialState(ABC):
+    """What the handlers read and change. Changed objects are reported through `touched`."""
+
+    @abstractmethod
+    def lot(self, code: str) -> LotState | None: ...
+
+    @abstractmethod
+    def process(self, seq: int) -> ProcessState | None: ...
+
+    @abstractmethod
+    def transfer(self, seq: int) -> TransferState | None: ...
+
+    @abstractmethod
+    def entry_type(self, seq: int) -> str | None: ...
+
+    @abstractmethod
+    def code_taken(self, code: str) -> bool: ...
+
+    @abstractmethod
+    def next_code(self, prefix: str) -> str: ...
+
+    @abstractmethod
+    def organisation(self, slug: str) -> "OrgInfo | None": ...
+
+    @abstractmethod
+    def factor_keys(self) -> tuple[set[str], set[str]]:
+        """The active factor set's (materials, transport modes)."""
+
+    @abstractmethod
+    def add_lot(self, lot: LotState) -> None: ...
+
+    @abstractmethod
+    def add_process(self, process: ProcessState) -> None: ...
+
+    @abstractmethod
+    def add_transfer(self, transfer: TransferState) -> None: ...
+
+    @abstractmethod
+    def touch(self, thing: LotState | ProcessState | TransferState) -> None: ...
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    slug: str
+    sees_everything: bool
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who posts, when, and (on replay) the seq the entry has."""
+
+    org: OrgInfo
+    occurred_at: datetime
+    seq: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the payload
+
+
+class Payload:
+    """The event's data with typed, field-naming accessors; unknown keys are refused."""
+
+    def __init__(self, data: object, path: str = "data") -> None:
+        if not isinstance(data, dict):
+            raise DomainError("invalid", "must be an object", field=path)
+        self.data = data
+        self.path = path
+
+    def only(self, *allowed: str) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise DomainError("invalid", f"unknown field {key!r}", field=f"{self.path}.{key}")
+
+    def where(self, key: str) -> str:
+        return f"{self.path}.{key}"
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def text(self, key: str, *, required: bool = True, max_length: int = 200, default: str = "") -> str:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise DomainError("invalid", "this field is required", field=self.where(key))
+            return default
+        if not isinstance(value, str):
+            raise DomainError("invalid", "must be a string", field=self.where(key))
+        value = value.strip()
+        if required and not value:
+            raise DomainError("invalid", "must not be blank", field=self.where(key))
+        if len(value) > max_length:
+            raise DomainError("invalid", f"at most {max_length} characters", field=self.where(key))
+        return value
+
+    def mass(self, key: str, *, allow_zero: bool = False) -> int:
+        if key not in self.data:
+            raise DomainError("invalid", "this field is required", field=self.where(key))
+        return parse_mass(self.data[key], self.where(key), allow_zero=allow_zero)
+
+    def items(self, key: str, *, required: bool = True, min_items: int = 1) -> list["Payload"]:
+        value = self.data.get(key)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list):
+            raise DomainError("invalid", "must be a list", field=self.where(key))
+        if len(value) < min_items:
+            raise DomainError("invalid", f"needs at least {min_items} item(s)", field=self.where(key))
+        if len(value) > MAX_LIST:
+            raise DomainError("invalid", f"at most {MAX_LIST} items", field=self.where(key))
+        return [Payload(item, f"{self.where(key)}[{index}]") for index, item in enumerate(value)]
+
+    def child(self, key: str, *, required: bool = True) -> "Payload | None":
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise DomainError("invalid", "this field is required", field=self.where(key))
+            return None
+        return Payload(value, self.where(key))
+
+
+def _energy(payload: Payload, *, required: bool = False) -> dict:
+    energy = payload.child("energy", required=required)
+    if energy is None:
+        return {"electricity_kwh": "0.000", "natural_gas_m3": "0.000"}
+    energy.only("electricity_kwh", "natural_gas_m3")
+    return {
+        key: format_amount(parse_amount(energy.data.get(key, "0"), energy.where(key), what=key))
+        for key in ("electricity_kwh", "natural_gas_m3")
+    }
+
+
+def _transport(payload: Payload, state: MaterialState) -> dict:
+    transport = payload.child("transport")
+    transport.only("distance_km", "mode")
+    distance = parse_amount(
+        transport.data.get("distance_km"), transport.where("distance_km"), what="distance_km"
+    )
+    mode = transport.text("mode", max_length=20)
+    _materials, modes = state.factor_keys()
+    if mode not in modes:
+        raise DomainError(
+            "unknown_mode",
+            f"unknown transport mode {mode!r}; one of {', '.join(sorted(modes))}",
+            field=transport.where("mode"),
+        )
+    return {"distance_km": format_amount(distance), "mode": mode}
+
+
+def _chemistry(payload: Payload) -> dict:
+    chemistry = payload.child("chemistry", required=False)
+    if chemistry is None:
+        return {}
+    result = {}
+    for element, share in chemistry.data.items():
+        if not element or len(element) > 3 or not element.isalpha():
+            raise DomainError(
+                "invalid", f"{element!r} is not an element symbol", field=chemistry.where(element)
+            )
+        value = parse_amount(share, chemistry.where(element), places=4, what="mass share in %")
+        if value > 100:
+            raise DomainError("invalid", "a mass share cannot exceed 100 %", field=chemistry.where(element))
+        result[element] = format_amount(value, 4)
+    return result
+
+
+def _new_code(
+    state: MaterialState, payload: Payload, key: str, kind: str, ctx: Context, taken: set[str]
+) -> str:
+    if payload.has(key):
+        code = payload.text(key, max_length=64)
+        if state.code_taken(code) or code in taken:
+            raise DomainError(
+                "duplicate_code", f"code {code!r} is taken", field=payload.where(key), status=409
+            )
+    else:
+        code = state.next_code(f"{CODE_PREFIX[kind]}-{ctx.occurred_at.year}")
+    taken.add(code)
+    return code
+
+
+def _visible_lot(state: MaterialState, ctx: Context, code: str, where: str) -> LotState:
+    """The lot, if the poster may know of it; otherwise the same error as for no lot at all."""
+    lot = state.lot(code)
+    if lot is None or not (ctx.org.sees_everything or _held_by(state, lot, ctx.org.slug)):
+        raise DomainError("unknown_lot", f"no lot {code!r}", field=where)
+    if lot.voided:
+        raise DomainError("voided", f"lot {code!r} was voided", field=where, status=409)
+    return lot
+
+
+def _held_by(state: MaterialState, lot: LotState, slug: str) -> bool:
+    if lot.owner == slug:
+        return True
+    if state.process(lot.made_by).org == slug or lot.supplier == slug:
+        return True
+    return any(
+        (transfer := state.transfer(seq)) is not None and slug in (transfer.from_org, transfer.to_org)
+        for seq in lot.transfers
+    )
+
+
+def _take_inputs(
+    state: MaterialState, payload: Payload, ctx: Context, kinds: tuple[str, ...]
+) -> dict[str, int]:
+    """Check and consume the inputs `[{lot, mass_kg}]`; returns grams by lot code."""
+    taken: dict[str, int] = {}
+    lots = []
+    for item in payload.items("inputs"):
+        item.only("lot", "mass_kg")
+        code = item.text("lot", max_length=64)
+        if code in taken:
+            raise DomainError("invalid", f"lot {code!r} is listed twice", field=item.where("lot"))
+        lot = _visible_lot(state, ctx, code, item.where("lot"))
+        if lot.kind not in kinds:
+            raise DomainError(
+                "wrong_kind",
+                f"lot {code!r} is {lot.kind}; inputs here must be {' or '.join(kinds)}",
+                field=item.where("lot"),
+            )
+        if lot.owner != ctx.org.slug:
+            raise DomainError(
+                "not_owner", f"lot {code!r} is held by {lot.owner}", field=item.where("lot"), status=409
+            )
+        grams = item.mass("mass_kg")
+        if grams > lot.remaining_g:
+            raise DomainError(
+                "overdrawn",
+                f"lot {code!r} has {format_kg(lot.remaining_g)} kg left, {format_kg(grams)} kg asked",
+                field=item.where("mass_kg"),
+                status=409,
+            )
+        taken[code] = grams
+        lots.append(lot)
+    for lot in lots:
+        lot.remaining_g -= taken[lot.code]
+        state.touch(lot)
+    return taken
+
+
+def _record_process(
+    state: MaterialState,
+    ctx: Context,
+    entry_type: str,
+    facts: dict,
+    inputs: dict[str, int],
+    outputs: list[LotState],
+) -> None:
+    process = ProcessState(
+        seq=ctx.seq,
+        type=entry_type,
+        org=ctx.org.slug,
+        occurred_at=ctx.occurred_at,
+        facts=facts,
+        inputs=inputs,
+        outputs=[lot.code for lot in outputs],
+    )
+    state.add_process(process)
+    for code in inputs:
+        lot = state.lot(code)
+        lot.consumed_by.append(ctx.seq)
+    for lot in outputs:
+        state.add_lot(lot)
+
+
+def _lot(ctx: Context, code: str, kind: str, grams: int, **facts) -> LotState:
+    return LotState(
+        code=code,
+        kind=kind,
+        owner=ctx.org.slug,
+        mass_g=grams,
+        remaining_g=grams,
+        made_by=ctx.seq,
+        occurred_at=ctx.occurred_at,
+        **facts,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The handlers
+
+
+def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """New scrap lot from a supplier (post- or pre-consumer), with its transport to us."""
+    payload = Payload(data)
+    payload.only("code", "supplier", "grade", "category", "mass_kg", "origin", "transport", "documents")
+    category = payload.text("category", max_length=20)
+    if category not in ("post_consumer", "pre_consumer"):
+        raise DomainError(
+            "invalid",
+            "received scrap is post_consumer or pre_consumer (internal scrap comes from part runs)",
+            field=payload.where("category"),
+        )
+    grams = payload.mass("mass_kg")
+    supplier = payload.text("supplier")
+    grade = payload.text("grade")
+    origin = payload.text("origin", required=False)
+    transport = _transport(payload, state)
+    documents = payload.data.get("documents", [])
+    if not isinstance(documents, list) or not all(isinstance(d, str) and len(d) <= 500 for d in documents):
+        raise DomainError(
+            "invalid", "must be a list of document references (strings)", field=payload.where("documents")
+        )
+    code = _new_code(state, payload, "code", "scrap", ctx, set())
+    lot = _lot(ctx, code, "scrap", grams, category=category, grade=grade, supplier=supplier, origin=origin)
+    facts = {"transport": transport, "documents": documents}
+    _record_process(state, ctx, SCRAP_RECEIVED, facts, {}, [lot])
+    normalised = {
+        "code": code,
+        "supplier": supplier,
+        "grade": grade,
+        "category": category,
+        "mass_kg": format_kg(grams),
+        "transport": transport,
+        "documents": documents,
+    }
+    if origin:
+        normalised["origin"] = origin
+    return normalised
+
+
+def _additions(payload: Payload, state: MaterialState) -> tuple[list[dict], int]:
+    materials, _modes = state.factor_keys()
+    additions, total = [], 0
+    for item in payload.items("additions", required=False, min_items=0):
+        item.only("material", "mass_kg")
+        material = item.text("material", max_length=60)
+        if material not in materials:
+            raise DomainError(
+                "unknown_material",
+                f"unknown material {material!r}; one of {', '.join(sorted(materials))}",
+                field=item.where("material"),
+            )
+        grams = item.mass("mass_kg")
+        total += grams
+        additions.append({"material": material, "mass_kg": format_kg(grams)})
+    return additions, total
+
+
+def melt_recorded(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """A furnace batch (heat): scrap, ingots or melts in, alloying additions, liquid metal out."""
+    payload = Payload(data)
+    payload.only("code", "furnace", "inputs", "additions", "energy", "output_mass_kg", "dross_kg")
+    furnace = payload.text("furnace", max_length=64)
+    additions, added_g = _additions(payload, state)
+    energy = _energy(payload)
+    output_g = payload.mass("output_mass_kg")
+    dross_g = payload.mass("dross_kg", allow_zero=True) if payload.has("dross_kg") else 0
+    code = _new_code(state, payload, "code", "melt", ctx, set())
+    inputs = _take_inputs(state, payload, ctx, ("scrap", "melt", "ingot"))
+    charged_g = sum(inputs.values()) + added_g
+    if output_g > charged_g:
+        raise DomainError(
+            "mass_balance",
+            f"output {format_kg(output_g)} kg exceeds inputs plus additions {format_kg(charged_g)} kg",
+            field=payload.where("output_mass_kg"),
+        )
+    if output_g * MIN_MELT_YIELD[1] < charged_g * MIN_MELT_YIELD[0]:
+        raise DomainError(
+            "low_yield",
+            f"yield {100 * output_g / charged_g:.1f} % is below 50 %",
+            field=payload.where("output_mass_kg"),
+        )
+    if output_g + dross_g > charged_g:
+        raise DomainError(
+            "mass_balance",
+            f"dross {format_kg(dross_g)} kg exceeds the melt loss",
+            field=payload.where("dross_kg"),
+        )
+    lot = _lot(ctx, code, "melt", output_g)
+    facts = {"furnace": furnace, "additions": additions, "energy": energy, "dross_kg": format_kg(dross_g)}
+    _record_process(state, ctx, MELT_RECORDED, facts, inputs, [lot])
+    return {
+        "code": code,
+        "furnace": furnace,
+        "inputs": _inputs_out(inputs),
+        "additions": additions,
+        "energy": energy,
+        "output_mass_kg": format_kg(output_g),
+        "dross_kg": format_kg(dross_g),
+    }
+
+
+def _inputs_out(inputs: dict[str, int]) -> list[dict]:
+    return [{"lot": code, "mass_kg": format_kg(grams)} for code, grams in inputs.items()]
+
+
+def ingots_cast(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """Melt(s) cast into ingot lots, each with its alloy and chemistry."""
+    payload = Payload(data)
+    payload.only("inputs", "outputs", "energy")
+    energy = _energy(payload)
+    taken: set[str] = set()
+    outputs, normalised_outputs = [], []
+    for item in payload.items("outputs"):
+        item.only("code", "mass_kg", "alloy", "chemistry")
+        grams = item.mass("mass_kg")
+        alloy = item.text("alloy", max_length=40)
+        chemistry = _chemistry(item)
+        code = _new_code(state, item, "code", "ingot", ctx, taken)
+        outputs.append(_lot(ctx, code, "ingot", grams, alloy=alloy, chemistry=chemistry))
+        normalised_outputs.append(
+            {"code": code, "mass_kg": format_kg(grams), "alloy": alloy, "chemistry": chemistry}
+        )
+    inputs = _take_inputs(state, payload, ctx, ("melt",))
+    _check_outputs_fit(payload, inputs, sum(lot.mass_g for lot in outputs), "outputs")
+    _record_process(state, ctx, INGOTS_CAST, {"energy": energy}, inputs, outputs)
+    return {"inputs": _inputs_out(inputs), "outputs": normalised_outputs, "energy": energy}
+
+
+def _check_outputs_fit(payload: Payload, inputs: dict[str, int], out_g: int, key: str) -> None:
+    in_g = sum(inputs.values())
+    if out_g > in_g:
+        raise DomainError(
+            "mass_balance",
+            f"outputs {format_kg(out_g)} kg exceed inputs {format_kg(in_g)} kg",
+            field=payload.where(key),
+        )
+
+
+def parts_produced(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """A production run: ingots or melts in, serialised wheel hubs and internal scrap out."""
+    payload = Payload(data)
+    payload.only("inputs", "parts", "internal_scrap", "energy")
+    energy = _energy(payload)
+    taken: set[str] = set()
+    outputs, normalised_parts = [], []
+    for item in payload.items("parts"):
+        item.only("serial", "mass_kg", "part_number")
+        serial = item.text("serial", max_length=64)
+        if state.code_taken(serial) or serial in taken:
+            raise DomainError(
+                "duplicate_code", f"serial {serial!r} is taken", field=item.where("serial"), status=409
+            )
+        taken.add(serial)
+        grams = item.mass("mass_kg")
+        part_number = item.text("part_number", max_length=64)
+        outputs.append(_lot(ctx, serial, "part", grams, part_number=part_number))
+        normalised_parts.append({"serial": serial, "mass_kg": format_kg(grams), "part_number": part_number})
+    normalised = {"parts": normalised_parts, "energy": energy}
+    internal = payload.child("internal_scrap", required=False)
+    if internal is not None:
+        internal.only("code", "mass_kg", "grade")
+        grams = internal.mass("mass_kg")
+        grade = internal.text("grade", required=False, max_length=100, default="chips, gates and rejects")
+        code = _new_code(state, internal, "code", "scrap", ctx, taken)
+        outputs.append(
+            _lot(ctx, code, "scrap", grams, category="internal", grade=grade, supplier=ctx.org.slug)
+        )
+        normalised["internal_scrap"] = {"code": code, "mass_kg": format_kg(grams), "grade": grade}
+    inputs = _take_inputs(state, payload, ctx, ("ingot", "melt"))
+    _check_outputs_fit(payload, inputs, sum(lot.mass_g for lot in outputs), "parts")
+    _record_process(state, ctx, PARTS_PRODUCED, {"energy": energy}, inputs, outputs)
+    return {"inputs": _inputs_out(inputs), **normalised}
+
+
+def custody_transferred(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """The remaining metal of the named lots moves to another organisation."""
+    payload = Payload(data)
+    payload.only("lots", "to", "transport")
+    to = payload.text("to", max_length=64)
+    receiver = state.organisation(to)
+    if receiver is None:
+        raise DomainError("unknown_organisation", f"no organisation {to!r}", field=payload.where("to"))
+    if receiver.slug == ctx.org.slug:
+        raise DomainError("invalid", "lots are already yours", field=payload.where("to"))
+    transport = _transport(payload, state)
+    codes = payload.data.get("lots")
+    if not isinstance(codes, list) or not codes or len(codes) > MAX_LIST:
+        raise DomainError(
+            "invalid", f"must be a list of 1 to {MAX_LIST} lot codes", field=payload.where("lots")
+        )
+    items: dict[str, int] = {}
+    lots = []
+    for index, code in enumerate(codes):
+        where = f"{payload.where('lots')}[{index}]"
+        if not isinstance(code, str):
+            raise DomainError("invalid", "must be a lot code", field=where)
+        if code in items:
+            raise DomainError("invalid", f"lot {code!r} is listed twice", field=where)
+        lot = _visible_lot(state, ctx, code, where)
+        if lot.owner != ctx.org.slug:
+            raise DomainError("not_owner", f"lot {code!r} is held by {lot.owner}", field=where, status=409)
+        if lot.remaining_g == 0:
+            raise DomainError("empty", f"lot {code!r} has nothing left to transfer", field=where, status=409)
+        items[code] = lot.remaining_g
+        lots.append(lot)
+    transfer = TransferState(
+        seq=ctx.seq,
+        from_org=ctx.org.slug,
+        to_org=receiver.slug,
+        occurred_at=ctx.occurred_at,
+        transport=transport,
+        items=items,
+    )
+    state.add_transfer(transfer)
+    for lot in lots:
+        lot.owner = receiver.slug
+        lot.transfers.append(ctx.seq)
+        state.touch(lot)
+    return {"lots": list(items), "to": receiver.slug, "transport": transport}
+
+
+def amendable_facts(process_type: str, lot_kind: str) -> tuple[str, ...]:
+    """The facts of a lot's making entry that lot.amended may correct."""
+    if process_type == SCRAP_RECEIVED:
+        return ("grade", "category", "transport", "origin")
+    if process_type == MELT_RECORDED:
+        return ("energy", "additions")
+    if process_type == INGOTS_CAST:
+        return ("energy", "chemistry", "alloy")
+    return ("energy", "grade") if lot_kind == "scrap" else ("energy", "part_number")
+
+
+def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """Correct the non-structural facts of the entry that made a lot; masses and links stay."""
+    payload = Payload(data)
+    code = payload.text("lot", max_length=64)
+    reason = payload.text("reason", max_length=500)
+    lot = _visible_lot(state, ctx, code, payload.where("lot"))
+    process = state.process(lot.made_by)
+    if process.org != ctx.org.slug:
+        raise DomainError(
+            "not_maker",
+            f"only {process.org}, which recorded lot {code!r}, may amend it",
+            field=payload.where("lot"),
+            status=409,
+        )
+    allowed = amendable_facts(process.type, lot.kind)
+    payload.only("lot", "reason", *allowed)
+    changes = [key for key in allowed if payload.has(key)]
+    if not changes:
+        raise DomainError(
+            "invalid", f"nothing to amend; give one of {', '.join(allowed)}", field=payload.where("lot")
+        )
+    normalised: dict = {"lot": code, "reason": reason}
+    facts = dict(process.facts)
+    for key in changes:
+        if key in ("grade", "origin", "part_number", "alloy"):
+            value = payload.text(key, max_length=100)
+            setattr(lot, key, value)
+        elif key == "category":
+            value = payload.text("category", max_length=20)
+            if value not in ("post_consumer", "pre_consumer"):
+                raise DomainError(
+                    "invalid",
+                    "received scrap is post_consumer or pre_consumer",
+                    field=payload.where("category"),
+                )
+            lot.category = value
+        elif key == "chemistry":
+            value = lot.chemistry = _chemistry(payload)
+        elif key == "transport":
+            value = facts["transport"] = _transport(payload, state)
+        elif key == "energy":
+            value = facts["energy"] = _energy(payload, required=True)
+        else:  # additions: the materials may be corrected, their masses are structural
+            value, _total = _additions(payload, state)
+            if [a["mass_kg"] for a in value] != [a["mass_kg"] for a in facts["additions"]]:
+                raise DomainError(
+                    "structural",
+                    "additions may change material, not mass or number; void and re-record instead",
+                    field=payload.where("additions"),
+                )
+            facts["additions"] = value
+        normalised[key] = value
+    if facts != process.facts:
+        process.facts = facts
+        state.touch(process)
+    state.touch(lot)
+    return normalised
+
+
+def entry_voided(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """Withdraw an entry whose lots were not used since; the record is as if it never was."""
+    payload = Payload(data)
+    payload.only("seq", "reason")
+    seq = payload.data.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise DomainError("invalid", "must be the seq of an entry", field=payload.where("seq"))
+    reason = payload.text("reason", max_length=500)
+    entry_type = state.entry_type(seq)
+    process = state.process(seq) if entry_type in MAKING_TYPES else None
+    transfer = state.transfer(seq) if entry_type == CUSTODY_TRANSFERRED else None
+    target = process or transfer
+    if entry_type is None or (target is None and entry_type in (*MAKING_TYPES, CUSTODY_TRANSFERRED)):
+        raise DomainError("unknown_entry", f"no entry {seq}", field=payload.where("seq"))
+    if target is None:
+        raise DomainError(
+            "not_voidable", f"a {entry_type} entry cannot be voided", field=payload.where("seq"), status=409
+        )
+    poster = process.org if process else transfer.from_org
+    if poster != ctx.org.slug:
+        involved = ctx.org.sees_everything or (transfer is not None and transfer.to_org == ctx.org.slug)
+        if not involved:
+            raise DomainError("unknown_entry", f"no entry {seq}", field=payload.where("seq"))
+        raise DomainError(
+            "not_maker", f"only {poster} may void entry {seq}", field=payload.where("seq"), status=409
+        )
+    if target.voided:
+        raise DomainError("voided", f"entry {seq} is voided already", field=payload.where("seq"), status=409)
+    if process is not None:
+        _void_process(state, process, payload)
+    else:
+        _void_transfer(state, transfer, payload)
+    return {"seq": seq, "reason": reason}
+
+
+def _void_process(state: MaterialState, process: ProcessState, payload: Payload) -> None:
+    outputs = [state.lot(code) for code in process.outputs]
+    used = []
+    for lot in outputs:
+        for consumer_seq in lot.consumed_by:
+            used.extend(state.process(consumer_seq).outputs)
+        if lot.transfers:
+            used.append(f"{lot.code} (transferred in entry {lot.transfers[-1]})")
+    if used:
+        raise DomainError(
+            "consumed", f"its lots were used since: {', '.join(used)}", field=payload.where("seq"), status=409
+        )
+    process.voided = True
+    state.touch(process)
+    for lot in outputs:
+        lot.voided = True
+        state.touch(lot)
+    for code, grams in process.inputs.items():
+        lot = state.lot(code)
+        lot.remaining_g += grams
+        lot.consumed_by.remove(process.seq)
+        state.touch(lot)
+
+
+def _void_transfer(state: MaterialState, transfer: TransferState, payload: Payload) -> None:
+    lots = [state.lot(code) for code in transfer.items]
+    moved_on = [
+        lot.code
+        for lot in lots
+        if lot.transfers[-1] != transfer.seq or lot.remaining_g != transfer.items[lot.code] or lot.voided
+    ]
+    if moved_on:
+        raise DomainError(
+            "consumed",
+            f"lots were used or moved on since: {', '.join(moved_on)}",
+            field=payload.where("seq"),
+            status=409,
+        )
+    transfer.voided = True
+    state.touch(transfer)
+    for lot in lots:
+        lot.owner = transfer.from_org
+        lot.transfers.pop()
+        state.touch(lot)
+
+
+HANDLERS = {
+    SCRAP_RECEIVED: scrap_received,
+    MELT_RECORDED: melt_recorded,
+    INGOTS_CAST: ingots_cast,
+    PARTS_PRODUCED: parts_produced,
+    CUSTODY_TRANSFERRED: custody_transferred,
+    LOT_AMENDED: lot_amended,
+    ENTRY_VOIDED: entry_voided,
+}
+
+
+def referenced_lots(entry_type: str, data: object) -> list[str]:
+    """Codes an event names as existing lots, to load (and lock) them before the handler runs."""
+    if not isinstance(data, dict):
+        return []
+    codes: list = []
+    if entry_type in (MELT_RECORDED, INGOTS_CAST, PARTS_PRODUCED) and isinstance(data.get("inputs"), list):
+        codes = [item.get("lot") for item in data["inputs"] if isinstance(item, dict)]
+    elif entry_type == CUSTODY_TRANSFERRED and isinstance(data.get("lots"), list):
+        codes = data["lots"]
+    elif entry_type == LOT_AMENDED:
+        codes = [data.get("lot")]
+    return sorted({code for code in codes if isinstance(code, str)})

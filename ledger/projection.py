@@ -1,0 +1,469 @@
+"""The material record's tables as projections of the ledger: written with each entry, and
+rebuilt from the entries alone to check that nobody changed them behind the ledger's back."""
+
+import json
+from collections.abc import Iterable
+
+from accounts.models import Organisation
+from ledger.chain import Problem
+from ledger.errors import DomainError
+from ledger.events import (
+    HANDLERS,
+    Context,
+    LotState,
+    MaterialState,
+    OrgInfo,
+    ProcessState,
+    TransferState,
+)
+from ledger.models import CodeSequence, Consumption, Entry, Lot, LotHolder, Process, Transfer, TransferItem
+from passports.models import EmissionFactorSet
+
+LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
+
+
+class _Organisations:
+    """All organisations by slug and by id (a small table, read once per state)."""
+
+    def __init__(self) -> None:
+        self.by_slug = {org.slug: org for org in Organisation.objects.all()}
+        self.by_id = {org.pk: org for org in self.by_slug.values()}
+
+    def info(self, slug: str) -> OrgInfo | None:
+        org = self.by_slug.get(slug)
+        return OrgInfo(org.slug, org.sees_everything) if org else None
+
+
+class MemoryState(MaterialState):
+    """The whole material record in memory, built by replaying the ledger."""
+
+    def __init__(self) -> None:
+        self.lots: dict[str, LotState] = {}
+        self.processes: dict[int, ProcessState] = {}
+        self.transfers: dict[int, TransferState] = {}
+        self.types: dict[int, str] = {}
+        self.sequences: dict[str, int] = {}
+        self.orgs = _Organisations()
+        # A replay checks history against every factor set there was, not only today's.
+        materials, modes = set(), set()
+        for factor_set in EmissionFactorSet.objects.prefetch_related("factors"):
+            materials |= factor_set.materials
+            modes |= factor_set.transport_modes
+        self.factors = (materials, modes)
+
+    def lot(self, code):
+        return self.lots.get(code)
+
+    def process(self, seq):
+        return self.processes.get(seq)
+
+    def transfer(self, seq):
+        return self.transfers.get(seq)
+
+    def entry_type(self, seq):
+        return self.types.get(seq)
+
+    def code_taken(self, code):
+        return code in self.lots
+
+    def next_code(self, prefix):
+        # Replayed payloads carry their codes; this only serves state built from scratch.
+        self.sequences[prefix] = self.sequences.get(prefix, 0) + 1
+        return f"{prefix}-{self.sequences[prefix]:06d}"
+
+    def organisation(self, slug):
+        return self.orgs.info(slug)
+
+    def factor_keys(self):
+        return self.factors
+
+    def add_lot(self, lot):
+        self.lots[lot.code] = lot
+
+    def add_process(self, process):
+        self.processes[process.seq] = process
+
+    def add_transfer(self, transfer):
+        self.transfers[transfer.seq] = transfer
+
+    def touch(self, thing):
+        pass
+
+
+class DbState(MaterialState):
+    """The lots an event touches, loaded (and locked) from the tables; `flush` writes changes.
+
+    The caller holds the ledger head lock, so only one event transaction runs at a time;
+    lots are still locked in code order, so any other writer of lot rows queues behind.
+    """
+
+    def __init__(self) -> None:
+        self.orgs = _Organisations()
+        self._lots: dict[str, LotState] = {}
+        self._rows: dict[str, Lot] = {}
+        self._processes: dict[int, ProcessState] = {}
+        self._transfers: dict[int, TransferState] = {}
+        self.new_lots: list[LotState] = []
+        self._new_processes: list[ProcessState] = []
+        self._new_transfers: list[TransferState] = []
+        self._touched: dict[int, LotState | ProcessState | TransferState] = {}
+        self._factors: tuple[set[str], set[str]] | None = None
+        self._new_codes: set[str] = set()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load_lots(self, codes: Iterable[str]) -> None:
+        """Load and lock the named lots (those not loaded yet), in code order."""
+        wanted = sorted(set(codes) - self._lots.keys() - self._new_codes)
+        if not wanted:
+            return
+        rows = list(Lot.objects.select_for_update().filter(code__in=wanted).order_by("code"))
+        consumed: dict[int, list[int]] = {}
+        for lot_id, seq in (
+            Consumption.objects.filter(lot__in=rows, process__voided=False)
+            .order_by("process_id")
+            .values_list("lot_id", "process_id")
+        ):
+            consumed.setdefault(lot_id, []).append(seq)
+        transferred: dict[int, list[int]] = {}
+        for lot_id, seq in (
+            TransferItem.objects.filter(lot__in=rows, transfer__voided=False)
+            .order_by("transfer_id")
+            .values_list("lot_id", "transfer_id")
+        ):
+            transferred.setdefault(lot_id, []).append(seq)
+        for row in rows:
+            self._rows[row.code] = row
+            self._lots[row.code] = LotState(
+                code=row.code,
+                kind=row.kind,
+                owner=self.orgs.by_id[row.owner_id].slug,
+                mass_g=row.mass_g,
+                remaining_g=row.remaining_g,
+                made_by=row.made_by_id,
+                occurred_at=row.occurred_at,
+                voided=row.voided,
+                transfers=transferred.get(row.pk, []),
+                consumed_by=consumed.get(row.pk, []),
+                **{name: getattr(row, name) for name in LOT_FACTS},
+            )
+
+    def lot(self, code):
+        if code not in self._lots:
+            self.load_lots([code])
+        return self._lots.get(code)
+
+    def process(self, seq):
+        if seq not in self._processes:
+            row = Process.objects.filter(pk=seq).first()
+            if row is None:
+                return None
+            inputs = dict(
+                Consumption.objects.filter(process_id=seq).order_by("pk").values_list("lot__code", "mass_g")
+            )
+            outputs = list(Lot.objects.filter(made_by_id=seq).order_by("pk").values_list("code", flat=True))
+            self._processes[seq] = ProcessState(
+                seq=seq,
+                type=row.type,
+                org=self.orgs.by_id[row.organisation_id].slug,
+                occurred_at=row.occurred_at,
+                facts=row.facts,
+                inputs=inputs,
+                outputs=outputs,
+                voided=row.voided,
+            )
+        return self._processes[seq]
+
+    def transfer(self, seq):
+        if seq not in self._transfers:
+            row = Transfer.objects.filter(pk=seq).first()
+            if row is None:
+                return None
+            items = dict(
+                TransferItem.objects.filter(transfer_id=seq).order_by("pk").values_list("lot__code", "mass_g")
+            )
+            self._transfers[seq] = TransferState(
+                seq=seq,
+                from_org=self.orgs.by_id[row.from_organisation_id].slug,
+                to_org=self.orgs.by_id[row.to_organisation_id].slug,
+                occurred_at=row.occurred_at,
+                transport=row.transport,
+                items=items,
+                voided=row.voided,
+            )
+        return self._transfers[seq]
+
+    def entry_type(self, seq):
+        return Entry.objects.filter(pk=seq).values_list("type", flat=True).first()
+
+    def code_taken(self, code):
+        return code in self._new_codes or code in self._lots or Lot.objects.filter(code=code).exists()
+
+    def next_code(self, prefix):
+        sequence, _ = CodeSequence.objects.select_for_update().get_or_create(prefix=prefix)
+        while True:
+            sequence.last += 1
+            code = f"{prefix}-{sequence.last:06d}"
+            if not self.code_taken(code):
+                break
+        sequence.save(update_fields=["last"])
+        return code
+
+    def organisation(self, slug):
+        return self.orgs.info(slug)
+
+    def factor_keys(self):
+        if self._factors is None:
+            factor_set = EmissionFactorSet.current()
+            self._factors = (factor_set.materials, factor_set.transport_modes)
+        return self._factors
+
+    # -- changing --------------------------------------------------------------------------
+
+    def add_lot(self, lot):
+        self._lots[lot.code] = lot
+        self._new_codes.add(lot.code)
+        self.new_lots.append(lot)
+
+    def add_process(self, process):
+        self._processes[process.seq] = process
+        self._new_processes.append(process)
+
+    def add_transfer(self, transfer):
+        self._transfers[transfer.seq] = transfer
+        self._new_transfers.append(transfer)
+
+    def touch(self, thing):
+        self._touched[id(thing)] = thing
+
+    def flush(self) -> list[str]:
+        """Write what the handlers changed; call after the entries exist. Returns new lot codes."""
+        org_id = {slug: org.pk for slug, org in self.orgs.by_slug.items()}
+        new_ids = {id(thing) for thing in (*self.new_lots, *self._new_processes, *self._new_transfers)}
+        Process.objects.bulk_create(
+            Process(
+                entry_id=p.seq,
+                type=p.type,
+                organisation_id=org_id[p.org],
+                occurred_at=p.occurred_at,
+                facts=p.facts,
+                voided=p.voided,
+            )
+            for p in self._new_processes
+        )
+        new_rows = [
+            Lot(
+                code=lot.code,
+                kind=lot.kind,
+                owner_id=org_id[lot.owner],
+                mass_g=lot.mass_g,
+                remaining_g=lot.remaining_g,
+                made_by_id=lot.made_by,
+                occurred_at=lot.occurred_at,
+                voided=lot.voided,
+                **{name: getattr(lot, name) for name in LOT_FACTS},
+            )
+            for lot in self.new_lots
+        ]
+        Lot.objects.bulk_create(new_rows)
+        self._rows.update({row.code: row for row in new_rows})
+        Consumption.objects.bulk_create(
+            Consumption(process_id=p.seq, lot_id=self._rows[code].pk, mass_g=grams)
+            for p in self._new_processes
+            for code, grams in p.inputs.items()
+        )
+        Transfer.objects.bulk_create(
+            Transfer(
+                entry_id=t.seq,
+                from_organisation_id=org_id[t.from_org],
+                to_organisation_id=org_id[t.to_org],
+                occurred_at=t.occurred_at,
+                transport=t.transport,
+                voided=t.voided,
+            )
+            for t in self._new_transfers
+        )
+        TransferItem.objects.bulk_create(
+            TransferItem(transfer_id=t.seq, lot_id=self._rows[code].pk, mass_g=grams)
+            for t in self._new_transfers
+            for code, grams in t.items.items()
+        )
+        changed_lots, changed_processes, changed_transfers = [], [], []
+        for thing in self._touched.values():
+            if id(thing) in new_ids:
+                continue
+            if isinstance(thing, LotState):
+                row = self._rows[thing.code]
+                row.owner_id = org_id[thing.owner]
+                row.remaining_g = thing.remaining_g
+                row.voided = thing.voided
+                for name in LOT_FACTS:
+                    setattr(row, name, getattr(thing, name))
+                changed_lots.append(row)
+            elif isinstance(thing, ProcessState):
+                changed_processes.append(Process(entry_id=thing.seq, facts=thing.facts, voided=thing.voided))
+            else:
+                changed_transfers.append(Transfer(entry_id=thing.seq, voided=thing.voided))
+        if changed_lots:
+            Lot.objects.bulk_update(changed_lots, ["owner", "remaining_g", "voided", *LOT_FACTS])
+        if changed_processes:
+            Process.objects.bulk_update(changed_processes, ["facts", "voided"])
+        if changed_transfers:
+            Transfer.objects.bulk_update(changed_transfers, ["voided"])
+        self._write_holders(org_id)
+        return [lot.code for lot in self.new_lots]
+
+    def _write_holders(self, org_id: dict[str, int]) -> None:
+        affected = {lot.code for lot in self.new_lots}
+        affected |= {code for t in self._new_transfers for code in t.items}
+        affected |= {
+            code
+            for thing in self._touched.values()
+            if isinstance(thing, TransferState)
+            for code in thing.items
+        }
+        if not affected:
+            return
+        wanted = {
+            (self._rows[code].pk, org_id[slug])
+            for code in affected
+            for slug in holders_of(self, self._lots[code])
+            if slug in org_id
+        }
+        lot_ids = {self._rows[code].pk for code in affected}
+        existing = set(LotHolder.objects.filter(lot_id__in=lot_ids).values_list("lot_id", "organisation_id"))
+        stale = existing - wanted
+        for lot_id, organisation_id in stale:
+            LotHolder.objects.filter(lot_id=lot_id, organisation_id=organisation_id).delete()
+        LotHolder.objects.bulk_create(
+            [
+                LotHolder(lot_id=lot_id, organisation_id=organisation_id)
+                for lot_id, organisation_id in wanted - existing
+            ]
+        )
+
+
+def holders_of(state: MaterialState, lot: LotState) -> set[str]:
+    """Who holds or held a lot: its maker, its supplier (if on the platform), and every receiver."""
+    slugs = {state.process(lot.made_by).org, lot.owner}
+    if lot.supplier:
+        slugs.add(lot.supplier)
+    slugs |= {state.transfer(seq).to_org for seq in lot.transfers}
+    return slugs
+
+
+# ---------------------------------------------------------------------------------------------
+# Replay
+
+
+def replay() -> MemoryState:
+    """Rebuild the material record from the entries alone, re-checking every rule on the way."""
+    state = MemoryState()
+    entries = (
+        Entry.objects.order_by("seq")
+        .filter(type__in=HANDLERS)
+        .values_list("seq", "type", "organisation_id", "occurred_at", "payload")
+        .iterator(chunk_size=2000)
+    )
+    for seq, entry_type, organisation_id, occurred_at, payload in entries:
+        state.types[seq] = entry_type
+        org = state.orgs.by_id[organisation_id]
+        ctx = Context(org=OrgInfo(org.slug, org.sees_everything), occurred_at=occurred_at, seq=seq)
+        data = json.loads(bytes(payload))
+        try:
+            HANDLERS[entry_type](state, ctx, data)
+        except DomainError as exc:
+            raise ReplayError(Problem(seq, "replay", f"the entry breaks a rule on replay: {exc}")) from None
+    return state
+
+
+class ReplayError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def projection_drift() -> Problem | None:
+    """Replay the ledger and compare with the tables; the first difference, or None."""
+    try:
+        state = replay()
+    except ReplayError as exc:
+        return exc.problem
+    slugs = {org.pk: org.slug for org in state.orgs.by_slug.values()}
+    fields = ("code", "kind", "owner_id", "mass_g", "remaining_g", "made_by_id", "voided", *LOT_FACTS)
+    seen = set()
+    for row in Lot.objects.order_by("made_by_id", "code").values_list(*fields).iterator(chunk_size=5000):
+        table = dict(zip(fields, row, strict=True))
+        code = table["code"]
+        seen.add(code)
+        lot = state.lots.get(code)
+        if lot is None:
+            return Problem(
+                table["made_by_id"], "projection drift", f"lot {code} is in the table but not in the ledger"
+            )
+        replayed = {
+            "code": lot.code,
+            "kind": lot.kind,
+            "owner_id": lot.owner,
+            "mass_g": lot.mass_g,
+            "remaining_g": lot.remaining_g,
+            "made_by_id": lot.made_by,
+            "voided": lot.voided,
+            **{name: getattr(lot, name) for name in LOT_FACTS},
+        }
+        table["owner_id"] = slugs.get(table["owner_id"])
+        for name in fields:
+            if table[name] != replayed[name]:
+                return Problem(
+                    lot.made_by,
+                    "projection drift",
+                    f"lot {code} {name.removesuffix('_id')} is {table[name]!r} in the table, "
+                    f"{replayed[name]!r} by the ledger",
+                )
+    missing = sorted(set(state.lots) - seen, key=lambda code: state.lots[code].made_by)
+    if missing:
+        lot = state.lots[missing[0]]
+        return Problem(
+            lot.made_by, "projection drift", f"lot {lot.code} is in the ledger but not in the table"
+        )
+    return _process_drift(state) or _transfer_drift(state)
+
+
+def _process_drift(state: MemoryState) -> Problem | None:
+    tables = {
+        seq: (facts, voided)
+        for seq, facts, voided in Process.objects.values_list("entry_id", "facts", "voided").iterator(
+            chunk_size=5000
+        )
+    }
+    consumed: dict[int, dict[str, int]] = {}
+    for seq, code, grams in Consumption.objects.values_list("process_id", "lot__code", "mass_g").iterator(
+        chunk_size=5000
+    ):
+        consumed.setdefault(seq, {})[code] = grams
+    for seq in sorted(tables.keys() | state.processes.keys()):
+        process = state.processes.get(seq)
+        if process is None or seq not in tables:
+            return Problem(seq, "projection drift", "process is missing on one side (table or ledger)")
+        if tables[seq] != (process.facts, process.voided):
+            return Problem(seq, "projection drift", "process facts differ from the ledger")
+        if consumed.get(seq, {}) != process.inputs:
+            return Problem(seq, "projection drift", "consumptions differ from the ledger")
+    return None
+
+
+def _transfer_drift(state: MemoryState) -> Problem | None:
+    tables = {
+        seq: (voided, transport)
+        for seq, voided, transport in Transfer.objects.values_list("entry_id", "voided", "transport")
+    }
+    items: dict[int, dict[str, int]] = {}
+    for seq, code, grams in TransferItem.objects.values_list("transfer_id", "lot__code", "mass_g"):
+        items.setdefault(seq, {})[code] = grams
+    for seq in sorted(tables.keys() | state.transfers.keys()):
+        transfer = state.transfers.get(seq)
+        if transfer is None or seq not in tables:
+            return Problem(seq, "projection drift", "transfer is missing on one side (table or ledger)")
+        if tables[seq] != (transfer.voided, transfer.transport) or items.get(seq, {}) != transfer.items:
+            return Problem(seq, "projection drift", "transfer differs from the ledger")
+    return None

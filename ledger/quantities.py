@@ -1,0 +1,54 @@
+"""Exact quantities: masses in integer grams, other amounts as Decimals, both from strings."""
+
+import re
+from decimal import Decimal
+
+from ledger.errors import DomainError
+
+GRAMS_PER_KG = 1000
+MAX_KG_DIGITS = 10  # up to 9,999,999,999 kg: far beyond any lot, well inside 64-bit grams
+_DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
+
+
+def _decimal_text(value: object, field: str, *, places: int, what: str) -> str:
+    if isinstance(value, bool | float):
+        raise DomainError("invalid", f'{what} must be a decimal string such as "1250.500"', field=field)
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise DomainError("invalid", f'{what} must be a decimal string such as "1250.500"', field=field)
+    text = value.strip()
+    if text.startswith("-"):
+        raise DomainError("invalid", f"{what} must not be negative", field=field)
+    match = _DECIMAL.match(text)
+    if not match:
+        raise DomainError("invalid", f"{what} {value!r} is not a decimal number", field=field)
+    whole, fraction = match.group(1), (match.group(2) or ".")[1:]
+    if len(fraction) > places:
+        raise DomainError("invalid", f"{what} has more than {places} decimals", field=field)
+    if len(whole) > MAX_KG_DIGITS:
+        raise DomainError("invalid", f"{what} is too large", field=field)
+    return whole + "." + fraction.ljust(places, "0")
+
+
+def parse_mass(value: object, field: str, *, allow_zero: bool = False) -> int:
+    """A mass in kg as a decimal string with at most 3 decimals → grams (> 0, or ≥ 0 if allowed)."""
+    text = _decimal_text(value, field, places=3, what="mass")
+    grams = int(text.replace(".", ""))
+    if grams == 0 and not allow_zero:
+        raise DomainError("invalid", "mass must be more than zero", field=field)
+    return grams
+
+
+def parse_amount(value: object, field: str, *, places: int = 3, what: str = "amount") -> Decimal:
+    """A non-negative decimal string (energy, distance, a chemistry share) → Decimal."""
+    return Decimal(_decimal_text(value, field, places=places, what=what))
+
+
+def format_kg(grams: int) -> str:
+    """Grams → the API's kg string with exactly 3 decimals, e.g. 1250500 → "1250.500"."""
+    return f"{grams // GRAMS_PER_KG}.{grams % GRAMS_PER_KG:03d}"
+
+
+def format_amount(amount: Decimal, places: int = 3) -> str:
+    return f"{amount:.{places}f}"
