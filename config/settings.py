@@ -109,6 +109,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    # Rolls up entries whose task was never queued (e.g. the broker was down at commit).
+    "rollup-stale": {"task": "passports.rollup", "schedule": env_int("ROLLUP_STALE_SECONDS", 60)},
+}
 
 # Ledger: business time may run ahead of our clock by at most this many seconds.
 LEDGER_CLOCK_SKEW_SECONDS = env_int("LEDGER_CLOCK_SKEW_SECONDS", 300)

@@ -14,6 +14,7 @@ from ledger.errors import DomainError
 from ledger.events import HANDLERS, Context, OrgInfo, referenced_lots
 from ledger.models import Entry, LedgerHead
 from ledger.projection import DbState
+from passports.queue import rollup_enqueue
 
 SYSTEM_ACTOR = "system"
 
@@ -153,4 +154,5 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
             made.append([lot.code for lot in state.new_lots[before:]])
         entries = entries_append(drafts=drafts)
         state.flush()
+        rollup_enqueue(seqs=[entry.seq for entry in entries])
     return [Recorded(entry=entry, lots=lots) for entry, lots in zip(entries, made, strict=True)]

@@ -1,0 +1,161 @@
+"""The carbon and recycled-content method `remelt-1` of CARBON.md, as pure computation.
+
+No database here: the roll-up service loads processes, lots and transfers in bulk and hands
+them to `compute`, which walks the processes once in ledger order (a topological order of
+the lot graph). Arithmetic is Decimal with 50 significant digits, so results can be
+recomputed by anyone to far better than the gram of CO2e.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Context, Decimal
+
+from passports.models import STAGES
+
+CONTEXT = Context(prec=50)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+KG = Decimal(1000)  # grams per kg, and kg per tonne
+
+
+def vector(**stages: Decimal) -> dict[str, Decimal]:
+    return {stage: stages.get(stage, ZERO) for stage in STAGES}
+
+
+def add(a: Mapping[str, Decimal], b: Mapping[str, Decimal], scale: Decimal = ONE) -> dict[str, Decimal]:
+    return {stage: CONTEXT.add(a[stage], CONTEXT.multiply(b[stage], scale)) for stage in STAGES}
+
+
+def scaled(a: Mapping[str, Decimal], factor: Decimal) -> dict[str, Decimal]:
+    return {stage: CONTEXT.multiply(a[stage], factor) for stage in STAGES}
+
+
+def total(a: Mapping[str, Decimal]) -> Decimal:
+    result = ZERO
+    for stage in STAGES:
+        result = CONTEXT.add(result, a[stage])
+    return result
+
+
+def div(a: Decimal, b: Decimal) -> Decimal:
+    return CONTEXT.divide(a, b)
+
+
+@dataclass(frozen=True)
+class Factors:
+    """A factor set's values by key (e.g. `electricity_kwh`, `transport_truck`, `silicon`)."""
+
+    version: str
+    values: Mapping[str, Decimal]
+
+    def transport_per_kg(self, transport: Mapping[str, str]) -> Decimal:
+        """Emissions per kg moved: distance × EF(mode) per t·km, per 1000 kg."""
+        ef = self.values[f"transport_{transport['mode']}"]
+        return div(CONTEXT.multiply(Decimal(transport["distance_km"]), ef), KG)
+
+    def energy(self, energy: Mapping[str, str]) -> Decimal:
+        gas = CONTEXT.multiply(Decimal(energy["natural_gas_m3"]), self.values["natural_gas_m3"])
+        power = CONTEXT.multiply(Decimal(energy["electricity_kwh"]), self.values["electricity_kwh"])
+        return CONTEXT.add(gas, power)
+
+
+@dataclass(frozen=True)
+class Carbon:
+    """A lot's intensity at its making (kg CO2e per kg, by stage) and recycled shares."""
+
+    intensity: Mapping[str, Decimal]
+    post: Decimal
+    pre: Decimal
+
+
+@dataclass(frozen=True)
+class ProcessFacts:
+    """One making process: its type, facts, inputs (lot id, grams) and outputs (lot id, grams, kind)."""
+
+    seq: int
+    type: str
+    facts: Mapping
+    inputs: list[tuple[int, int]]
+    outputs: list[tuple[int, int, str]]
+    category: str = ""  # received scrap only
+
+
+@dataclass
+class TransferLog:
+    """Per lot, the custody transfers' intensity increments (seq, kg CO2e per kg), in order."""
+
+    by_lot: dict[int, list[tuple[int, Decimal]]] = field(default_factory=dict)
+
+    def add(self, lot_id: int, seq: int, per_kg: Decimal) -> None:
+        self.by_lot.setdefault(lot_id, []).append((seq, per_kg))
+
+    def raised_before(self, lot_id: int, seq: int | None) -> Decimal:
+        """How much transfers before `seq` (all, if None) raised the lot's intensity."""
+        result = ZERO
+        for transfer_seq, per_kg in self.by_lot.get(lot_id, ()):
+            if seq is None or transfer_seq < seq:
+                result = CONTEXT.add(result, per_kg)
+        return result
+
+
+def intensity_at(carbon: Carbon, lot_id: int, transfers: TransferLog, seq: int | None) -> dict[str, Decimal]:
+    """Intensity of what remains of a lot just before entry `seq` (rule 4: transfers raise it)."""
+    intensity = dict(carbon.intensity)
+    intensity["transport"] = CONTEXT.add(intensity["transport"], transfers.raised_before(lot_id, seq))
+    return intensity
+
+
+def compute(
+    processes: Iterable[ProcessFacts], known: Mapping[int, Carbon], transfers: TransferLog, factors: Factors
+) -> dict[int, Carbon]:
+    """Carbon of every output of `processes` (in seq order); inputs come from `known` or earlier outputs."""
+    carbon: dict[int, Carbon] = {}
+
+    def of(lot_id: int) -> Carbon:
+        return carbon[lot_id] if lot_id in carbon else known[lot_id]
+
+    for process in processes:
+        if process.type == "scrap.received":
+            ((lot_id, _grams, _kind),) = process.outputs
+            per_kg = factors.transport_per_kg(process.facts["transport"])
+            carbon[lot_id] = Carbon(
+                vector(scrap_transport=per_kg),
+                ONE if process.category == "post_consumer" else ZERO,
+                ONE if process.category == "pre_consumer" else ZERO,
+            )
+            continue
+        metal = vector()
+        post = pre = ZERO
+        in_kg = ZERO
+        for lot_id, grams in process.inputs:
+            kg = div(Decimal(grams), KG)
+            source = of(lot_id)
+            metal = add(metal, intensity_at(source, lot_id, transfers, process.seq), kg)
+            post = CONTEXT.add(post, CONTEXT.multiply(kg, source.post))
+            pre = CONTEXT.add(pre, CONTEXT.multiply(kg, source.pre))
+            in_kg = CONTEXT.add(in_kg, kg)
+        out_kg = div(Decimal(sum(grams for _id, grams, _kind in process.outputs)), KG)
+        if process.type == "melt.recorded":
+            alloying, added_kg = ZERO, ZERO
+            for addition in process.facts["additions"]:
+                kg = Decimal(addition["mass_kg"])
+                alloying = CONTEXT.add(alloying, CONTEXT.multiply(kg, factors.values[addition["material"]]))
+                added_kg = CONTEXT.add(added_kg, kg)
+            burden = add(metal, vector(alloying=alloying, melting=factors.energy(process.facts["energy"])))
+            ((lot_id, _grams, _kind),) = process.outputs
+            charged = CONTEXT.add(in_kg, added_kg)
+            carbon[lot_id] = Carbon(scaled(burden, div(ONE, out_kg)), div(post, charged), div(pre, charged))
+            continue
+        # Casting and part runs (rule 3): the metal's burden goes to all outputs by mass,
+        # the process energy to the main products only (not to internal scrap).
+        stage = "casting" if process.type == "ingots.cast" else "part_production"
+        main_kg = div(Decimal(sum(g for _id, g, kind in process.outputs if kind != "scrap")), KG)
+        metal_per_kg = scaled(metal, div(ONE, out_kg))
+        energy_per_kg = div(factors.energy(process.facts["energy"]), main_kg)
+        shares = (div(post, in_kg), div(pre, in_kg))
+        for lot_id, _grams, kind in process.outputs:
+            intensity = (
+                metal_per_kg if kind == "scrap" else add(metal_per_kg, vector(**{stage: energy_per_kg}))
+            )
+            carbon[lot_id] = Carbon(intensity, *shares)
+    return carbon

@@ -1,0 +1,316 @@
+"""Roll-ups: compute lot carbon and footprint versions, anchored in the ledger."""
+
+import logging
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ledger.chain import canonical, sha256_hex
+from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, TransferItem
+from ledger.quantities import format_kg
+from ledger.services import SYSTEM_ACTOR, entry_append
+from passports import carbon
+from passports.models import (
+    METHOD_VERSION,
+    STAGES,
+    EmissionFactorSet,
+    Footprint,
+    LotCarbon,
+    PendingRollup,
+    RollupRun,
+)
+
+log = logging.getLogger(__name__)
+
+FOOTPRINT_KINDS = ("part", "ingot")
+SIGNIFICANT = Decimal("1e-30")
+MICRO = Decimal("0.000001")
+NANO = Decimal("0.000000001")
+FOOTPRINT_COMPUTED = "footprint.computed"
+
+
+def factors_of(factor_set: EmissionFactorSet) -> carbon.Factors:
+    return carbon.Factors(factor_set.version, {f.key: f.value for f in factor_set.factors.all()})
+
+
+def _q(value: Decimal, step: Decimal = MICRO) -> str:
+    return str(value.quantize(step, rounding=ROUND_HALF_EVEN, context=carbon.CONTEXT))
+
+
+def _stored(value: Decimal) -> str:
+    """Decimal → string with 30 significant digits for LotCarbon rows."""
+    return str(carbon.CONTEXT.create_decimal(value).normalize(carbon.Context(prec=30)))
+
+
+def lot_carbon_of(row: LotCarbon) -> carbon.Carbon:
+    return carbon.Carbon(
+        {stage: Decimal(row.intensity[stage]) for stage in STAGES},
+        Decimal(row.post_share),
+        Decimal(row.pre_share),
+    )
+
+
+def footprint_document(
+    *, code: str, kind: str, mass_g: int, intensity: dict, base: carbon.Carbon, factors: carbon.Factors
+) -> dict:
+    """A lot's footprint as published: whole-lot totals by stage, shares, baseline and saving."""
+    mass_kg = carbon.div(Decimal(mass_g), carbon.KG)
+    by_stage = carbon.scaled(intensity, mass_kg)
+    footprint = carbon.total(by_stage)
+    own_stage = "part_production" if kind == "part" else "casting"
+    baseline = carbon.CONTEXT.multiply(mass_kg, factors.values["primary_aluminium"])
+    baseline = carbon.CONTEXT.add(baseline, carbon.CONTEXT.add(by_stage[own_stage], by_stage["transport"]))
+    return {
+        "lot": code,
+        "kind": kind,
+        "method": METHOD_VERSION,
+        "factor_set": factors.version,
+        "mass_kg": format_kg(mass_g),
+        "total_kg_co2e": _q(footprint),
+        "per_kg_co2e": _q(carbon.div(footprint, mass_kg), NANO),
+        "by_stage": {stage: _q(by_stage[stage]) for stage in STAGES},
+        "recycled_content": {"post_consumer": _q(base.post), "pre_consumer": _q(base.pre)},
+        "baseline_kg_co2e": _q(baseline),
+        "saving_kg_co2e": _q(carbon.CONTEXT.subtract(baseline, footprint)),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope: which processes to recompute and which footprints to look at
+
+
+def _scope(pending: list[int]) -> tuple[set[int], set[int]]:
+    """Making processes to recompute, and lots whose footprints may have changed."""
+    dirty: set[int] = set()
+    lots: set[int] = set()
+    transfers: set[int] = set()
+    for seq, entry_type, payload in Entry.objects.filter(seq__in=pending).values_list(
+        "seq", "type", "payload"
+    ):
+        if entry_type in ("scrap.received", "melt.recorded", "ingots.cast", "parts.produced"):
+            dirty.add(seq)
+        elif entry_type == "custody.transferred":
+            transfers.add(seq)
+        elif entry_type == "lot.amended":
+            code = Entry(payload=payload).data["lot"]
+            dirty.add(Lot.objects.values_list("made_by_id", flat=True).get(code=code))
+        elif entry_type == "entry.voided":
+            target = Entry(payload=payload).data["seq"]
+            lots |= set(Lot.objects.filter(made_by_id=target).values_list("pk", flat=True))
+            transfers.add(target)
+    lots |= set(TransferItem.objects.filter(transfer_id__in=transfers).values_list("lot_id", flat=True))
+    return dirty, lots
+
+
+def _downstream(dirty: set[int]) -> set[int]:
+    """Every live process that (transitively) consumed an output of a dirty one."""
+    frontier = set(dirty)
+    while frontier:
+        consumers = set(
+            Consumption.objects.filter(lot__made_by_id__in=frontier, process__voided=False).values_list(
+                "process_id", flat=True
+            )
+        )
+        frontier = consumers - dirty
+        dirty |= frontier
+    return dirty
+
+
+def _load_processes(dirty: set[int]) -> list[carbon.ProcessFacts]:
+    rows = (
+        Process.objects.filter(pk__in=dirty, voided=False).order_by("pk").values_list("pk", "type", "facts")
+    )
+    inputs: dict[int, list[tuple[int, int]]] = {}
+    for process_id, lot_id, grams in (
+        Consumption.objects.filter(process_id__in=dirty)
+        .order_by("pk")
+        .values_list("process_id", "lot_id", "mass_g")
+    ):
+        inputs.setdefault(process_id, []).append((lot_id, grams))
+    outputs: dict[int, list[tuple[int, int, str]]] = {}
+    categories: dict[int, str] = {}
+    for lot_id, process_id, grams, kind, category in (
+        Lot.objects.filter(made_by_id__in=dirty)
+        .order_by("pk")
+        .values_list("pk", "made_by_id", "mass_g", "kind", "category")
+    ):
+        outputs.setdefault(process_id, []).append((lot_id, grams, kind))
+        categories[process_id] = category
+    return [
+        carbon.ProcessFacts(
+            seq=seq,
+            type=entry_type,
+            facts=facts,
+            inputs=inputs.get(seq, []),
+            outputs=outputs.get(seq, []),
+            category=categories.get(seq, ""),
+        )
+        for seq, entry_type, facts in rows
+    ]
+
+
+def _transfer_log(lot_ids: Iterable[int] | None, factors: carbon.Factors) -> carbon.TransferLog:
+    log_ = carbon.TransferLog()
+    items = TransferItem.objects.filter(transfer__voided=False)
+    if lot_ids is not None:
+        items = items.filter(lot_id__in=lot_ids)
+    per_kg: dict[int, Decimal] = {}
+    for lot_id, seq, transport in items.order_by("transfer_id").values_list(
+        "lot_id", "transfer_id", "transfer__transport"
+    ):
+        if seq not in per_kg:
+            per_kg[seq] = factors.transport_per_kg(transport)
+        log_.add(lot_id, seq, per_kg[seq])
+    return log_
+
+
+# ---------------------------------------------------------------------------------------------
+# The roll-up
+
+
+def rollup_run(*, full: bool = False) -> RollupRun | None:
+    """Roll up every pending entry (or, with `full`, everything) and anchor the new versions.
+
+    Takes the ledger head lock first: the run sees one consistent ledger position, events
+    wait for it (incremental runs take milliseconds), and two runs can never interleave.
+    Running it again with nothing pending does nothing.
+    """
+    with transaction.atomic():
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+        pending = list(PendingRollup.objects.values_list("entry_id", flat=True))
+        if not pending and not full:
+            return None
+        factor_set = EmissionFactorSet.current()
+        factors = factors_of(factor_set)
+        if full:
+            dirty = set(Process.objects.filter(voided=False).values_list("pk", flat=True))
+            candidates = set(Lot.objects.filter(kind__in=FOOTPRINT_KINDS).values_list("pk", flat=True))
+        else:
+            dirty, candidates = _scope(pending)
+            dirty = _downstream(dirty)
+        processes, known = _processes_with_inputs(dirty, full)
+        transfers = _transfer_log(None if full else _lots_of_interest(processes, known, candidates), factors)
+        computed = carbon.compute(processes, known, transfers, factors)
+        _save_lot_carbon(computed, factor_set, head.seq)
+        candidates |= {lot_id for p in processes for lot_id, _g, kind in p.outputs if kind in FOOTPRINT_KINDS}
+        run = RollupRun.objects.create(
+            ledger_seq=head.seq, factor_set=factor_set, full=full, lots_computed=len(computed)
+        )
+        created = _new_versions(run, candidates, {**known, **computed}, transfers, factors)
+        if created:
+            anchor = entry_append(
+                type=FOOTPRINT_COMPUTED,
+                organisation=None,
+                actor=SYSTEM_ACTOR,
+                occurred_at=timezone.now(),
+                data={
+                    "run": run.pk,
+                    "method": METHOD_VERSION,
+                    "factor_set": factor_set.version,
+                    "ledger_seq": head.seq,
+                    "footprints": [[f.document["lot"], f.version, f.digest] for f in created],
+                },
+            )
+            run.entry = anchor
+        run.versions_created = len(created)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["entry", "versions_created", "finished_at"])
+        PendingRollup.objects.filter(entry_id__lte=head.seq).delete()
+    return run
+
+
+def _processes_with_inputs(
+    dirty: set[int], full: bool
+) -> tuple[list[carbon.ProcessFacts], dict[int, carbon.Carbon]]:
+    """The dirty processes, plus the stored carbon of their inputs made elsewhere.
+
+    An input whose carbon was never stored (its own roll-up is pending too) brings its
+    making process into the run, so the run never depends on a missing value.
+    """
+    while True:
+        processes = _load_processes(dirty)
+        made_here = {lot_id for p in processes for lot_id, _g, _k in p.outputs}
+        outside = {lot_id for p in processes for lot_id, _g in p.inputs} - made_here
+        known = {row.lot_id: lot_carbon_of(row) for row in LotCarbon.objects.filter(lot_id__in=outside)}
+        missing = outside - known.keys()
+        if not missing:
+            return processes, known
+        dirty |= set(Lot.objects.filter(pk__in=missing).values_list("made_by_id", flat=True))
+        if not full:
+            dirty = _downstream(dirty)
+
+
+def _lots_of_interest(processes, known, candidates) -> set[int]:
+    inputs = {lot_id for p in processes for lot_id, _g in p.inputs}
+    outputs = {lot_id for p in processes for lot_id, _g, _k in p.outputs}
+    return inputs | outputs | set(known) | set(candidates)
+
+
+def _save_lot_carbon(computed: dict[int, carbon.Carbon], factor_set: EmissionFactorSet, seq: int) -> None:
+    LotCarbon.objects.filter(lot_id__in=computed).delete()
+    LotCarbon.objects.bulk_create(
+        (
+            LotCarbon(
+                lot_id=lot_id,
+                intensity={stage: _stored(value.intensity[stage]) for stage in STAGES},
+                post_share=_stored(value.post),
+                pre_share=_stored(value.pre),
+                factor_set=factor_set,
+                ledger_seq=seq,
+            )
+            for lot_id, value in computed.items()
+        ),
+        batch_size=2000,
+    )
+
+
+def _new_versions(run, candidates, carbons, transfers, factors) -> list[Footprint]:
+    """A new footprint version for every candidate whose numbers changed; voided lots lose theirs."""
+    now = timezone.now()
+    lots = Lot.objects.filter(pk__in=candidates).values_list("pk", "code", "kind", "mass_g", "voided")
+    current = {
+        f.lot_id: f for f in Footprint.objects.filter(lot_id__in=candidates, superseded_at__isnull=True)
+    }
+    missing = {lot_id for lot_id, *_ in lots} - carbons.keys()
+    stored = {row.lot_id: lot_carbon_of(row) for row in LotCarbon.objects.filter(lot_id__in=missing)}
+    superseded, created = [], []
+    for lot_id, code, kind, mass_g, voided in lots:
+        previous = current.get(lot_id)
+        base = carbons.get(lot_id) or stored.get(lot_id)
+        if voided or base is None:
+            if previous is not None and voided:
+                superseded.append(previous.pk)
+            continue
+        intensity = carbon.intensity_at(base, lot_id, transfers, None)
+        document = footprint_document(
+            code=code, kind=kind, mass_g=mass_g, intensity=intensity, base=base, factors=factors
+        )
+        if previous is not None and _numbers(previous.document) == _numbers(document):
+            continue
+        document = {
+            **document,
+            "version": previous.version + 1 if previous else 1,
+            "ledger_seq": run.ledger_seq,
+        }
+        if previous is not None:
+            superseded.append(previous.pk)
+        created.append(
+            Footprint(
+                lot_id=lot_id,
+                version=document["version"],
+                run=run,
+                factor_set=run.factor_set,
+                ledger_seq=run.ledger_seq,
+                document=document,
+                digest=sha256_hex(canonical(document)),
+            )
+        )
+    Footprint.objects.filter(pk__in=superseded).update(superseded_at=now)
+    Footprint.objects.bulk_create(created, batch_size=2000)
+    return created
+
+
+def _numbers(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key not in ("version", "ledger_seq")}
