@@ -13,6 +13,9 @@ from decimal import Context, Decimal
 from passports.models import STAGES
 
 CONTEXT = Context(prec=50)
+# Each lot's carbon is settled to 30 significant digits, the precision it is stored with, so
+# a roll-up from stored values and one from scratch give the very same digits.
+SETTLED = Context(prec=30)
 ZERO = Decimal(0)
 ONE = Decimal(1)
 KG = Decimal(1000)  # grams per kg, and kg per tonne
@@ -68,6 +71,14 @@ class Carbon:
     pre: Decimal
 
 
+def settle(value: Carbon) -> Carbon:
+    return Carbon(
+        {stage: SETTLED.plus(value.intensity[stage]) for stage in STAGES},
+        SETTLED.plus(value.post),
+        SETTLED.plus(value.pre),
+    )
+
+
 @dataclass(frozen=True)
 class ProcessFacts:
     """One making process: its type, facts, inputs (lot id, grams) and outputs (lot id, grams, kind)."""
@@ -118,10 +129,12 @@ def compute(
         if process.type == "scrap.received":
             ((lot_id, _grams, _kind),) = process.outputs
             per_kg = factors.transport_per_kg(process.facts["transport"])
-            carbon[lot_id] = Carbon(
-                vector(scrap_transport=per_kg),
-                ONE if process.category == "post_consumer" else ZERO,
-                ONE if process.category == "pre_consumer" else ZERO,
+            carbon[lot_id] = settle(
+                Carbon(
+                    vector(scrap_transport=per_kg),
+                    ONE if process.category == "post_consumer" else ZERO,
+                    ONE if process.category == "pre_consumer" else ZERO,
+                )
             )
             continue
         metal = vector()
@@ -144,7 +157,9 @@ def compute(
             burden = add(metal, vector(alloying=alloying, melting=factors.energy(process.facts["energy"])))
             ((lot_id, _grams, _kind),) = process.outputs
             charged = CONTEXT.add(in_kg, added_kg)
-            carbon[lot_id] = Carbon(scaled(burden, div(ONE, out_kg)), div(post, charged), div(pre, charged))
+            carbon[lot_id] = settle(
+                Carbon(scaled(burden, div(ONE, out_kg)), div(post, charged), div(pre, charged))
+            )
             continue
         # Casting and part runs (rule 3): the metal's burden goes to all outputs by mass,
         # the process energy to the main products only (not to internal scrap).
@@ -157,5 +172,5 @@ def compute(
             intensity = (
                 metal_per_kg if kind == "scrap" else add(metal_per_kg, vector(**{stage: energy_per_kg}))
             )
-            carbon[lot_id] = Carbon(intensity, *shares)
+            carbon[lot_id] = settle(Carbon(intensity, *shares))
     return carbon

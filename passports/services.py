@@ -40,8 +40,8 @@ def _q(value: Decimal, step: Decimal = MICRO) -> str:
 
 
 def _stored(value: Decimal) -> str:
-    """Decimal → string with 30 significant digits for LotCarbon rows."""
-    return str(carbon.CONTEXT.create_decimal(value).normalize(carbon.Context(prec=30)))
+    """A settled Decimal (30 significant digits) as stored in LotCarbon rows; exact both ways."""
+    return str(value)
 
 
 def lot_carbon_of(row: LotCarbon) -> carbon.Carbon:
@@ -81,7 +81,7 @@ def footprint_document(
 # Scope: which processes to recompute and which footprints to look at
 
 
-def _scope(pending: list[int]) -> tuple[set[int], set[int]]:
+def rollup_scope(pending: list[int]) -> tuple[set[int], set[int]]:
     """Making processes to recompute, and lots whose footprints may have changed."""
     dirty: set[int] = set()
     lots: set[int] = set()
@@ -188,7 +188,7 @@ def rollup_run(*, full: bool = False) -> RollupRun | None:
             dirty = set(Process.objects.filter(voided=False).values_list("pk", flat=True))
             candidates = set(Lot.objects.filter(kind__in=FOOTPRINT_KINDS).values_list("pk", flat=True))
         else:
-            dirty, candidates = _scope(pending)
+            dirty, candidates = rollup_scope(pending)
             dirty = _downstream(dirty)
         processes, known = _processes_with_inputs(dirty, full)
         transfers = _transfer_log(None if full else _lots_of_interest(processes, known, candidates), factors)
