@@ -20,6 +20,7 @@ from django.test import TransactionTestCase
 
 from accounts.models import Role
 from accounts.services import api_key_issue, organisation_create, user_create
+from config.celery import app as celery_app
 from ledger.models import LedgerHead
 from tests.support import append_only_suspended
 
@@ -49,6 +50,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks run in the test process; tests/integration starts real workers instead."""
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture
