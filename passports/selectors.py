@@ -8,7 +8,7 @@ from passports.services import rollup_scope
 
 UPSTREAM_SQL = """
 WITH RECURSIVE upstream(lot_id) AS (
-    SELECT %s
+    SELECT CAST(%s AS BIGINT)
     UNION
     SELECT consumption.lot_id
     FROM upstream
