@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.chain import canonical, sha256_hex
+from ledger.errors import DomainError
 from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, TransferItem
-from ledger.quantities import format_kg
+from ledger.quantities import format_kg, parse_amount
 from ledger.services import SYSTEM_ACTOR, entry_append
 from passports import carbon
 from passports.models import (
@@ -314,3 +315,59 @@ def _new_versions(run, candidates, carbons, transfers, factors) -> list[Footprin
 
 def _numbers(document: dict) -> dict:
     return {key: value for key, value in document.items() if key not in ("version", "ledger_seq")}
+
+
+# ---------------------------------------------------------------------------------------------
+# Factor sets
+
+REQUIRED_FACTORS = {"electricity_kwh": "energy", "natural_gas_m3": "energy", "primary_aluminium": "material"}
+
+
+def factor_set_publish(
+    *, version: str, description: str, factors: list[dict], activate: bool
+) -> EmissionFactorSet:
+    """Publish a new factor set (sets are never edited once used); optionally make it the active one.
+
+    Each factor is {key, kind, value, unit, source, is_estimate}; transport keys are
+    `transport_<mode>`. The next roll-up with `--all` recomputes everything with it.
+    """
+    from passports.models import EmissionFactor, FactorKind
+
+    if EmissionFactorSet.objects.filter(version=version).exists():
+        raise DomainError("duplicate", f"factor set {version!r} exists already", field="version", status=409)
+    keys = {}
+    for index, factor in enumerate(factors):
+        where = f"factors[{index}]"
+        key, kind = factor.get("key"), factor.get("kind")
+        if not isinstance(key, str) or not key or key in keys:
+            raise DomainError("invalid", "each factor needs a distinct key", field=f"{where}.key")
+        if kind not in FactorKind.values or (kind == FactorKind.TRANSPORT) != key.startswith("transport_"):
+            raise DomainError(
+                "invalid", "transport factors are keyed transport_<mode>", field=f"{where}.kind"
+            )
+        value = parse_amount(factor.get("value"), f"{where}.value", places=6, what="factor value")
+        keys[key] = (kind, value)
+    for key, kind in REQUIRED_FACTORS.items():
+        if keys.get(key, (None,))[0] != kind:
+            raise DomainError("invalid", f"a factor set needs {key} ({kind})", field="factors")
+    if not any(kind == FactorKind.TRANSPORT for kind, _ in keys.values()):
+        raise DomainError("invalid", "a factor set needs at least one transport mode", field="factors")
+    with transaction.atomic():
+        factor_set = EmissionFactorSet.objects.create(version=version, description=description)
+        EmissionFactor.objects.bulk_create(
+            EmissionFactor(
+                factor_set=factor_set,
+                key=factor["key"],
+                kind=factor["kind"],
+                value=keys[factor["key"]][1],
+                unit=factor.get("unit", ""),
+                source=factor.get("source", ""),
+                is_estimate=bool(factor.get("is_estimate", False)),
+            )
+            for factor in factors
+        )
+        if activate:
+            EmissionFactorSet.objects.filter(active=True).update(active=False)
+            EmissionFactorSet.objects.filter(pk=factor_set.pk).update(active=True)
+            factor_set.active = True
+    return factor_set
