@@ -1,0 +1,410 @@
+"""The ledger in the admin: lots and entries to read, forms to record events, a verify button.
+
+Nothing recorded is added, changed or deleted here: the ModelAdmins are view only, and staff
+record events (corrections included, as lot.amended and entry.voided) through the forms of
+`ledger.forms`, which call `events_record` like the API does.
+"""
+
+import json
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from accounts.models import Organisation, Role
+from ledger import events
+from ledger.forms import MAX_ROWS, RECORD_FORMS, EventForm, LotAmendForm
+from ledger.models import Consumption, Entry, Lot, Process, Transfer, TransferItem
+from ledger.projection import projection_drift
+from ledger.quantities import format_kg
+from ledger.selectors import chain_verify
+from ledger.services import Recorded
+
+RECORD_PERMISSION = "ledger.add_entry"  # the auth permission "add entry" means: may record events
+
+
+def can_record(user) -> bool:
+    """Whether a user may record events through the admin forms."""
+    return user.is_active and user.is_staff and user.has_perm(RECORD_PERMISSION)
+
+
+def recordable_organisations(user) -> QuerySet[Organisation]:
+    """Whom a user may record for: operator staff (and superusers) for anyone, others for their own."""
+    organisation = user.organisation
+    if user.is_superuser or (organisation is not None and organisation.has_role(Role.OPERATOR)):
+        return Organisation.objects.all()
+    if organisation is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(pk=organisation.pk)
+
+
+class RecordedAdmin(admin.ModelAdmin):
+    """View only: what the ledger recorded is corrected by new entries, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _record_url(kind: str, **params) -> str:
+    url = reverse("admin:ledger_lot_record", args=[kind])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _lot_url(lot_id: int) -> str:
+    return reverse("admin:ledger_lot_change", args=[lot_id])
+
+
+def _entry_url(seq: int) -> str:
+    return reverse("admin:ledger_entry_change", args=[seq])
+
+
+def _payloads(queryset: QuerySet[Entry]):
+    for seq, payload in queryset.values_list("seq", "payload").iterator(chunk_size=500):
+        yield seq, json.loads(bytes(payload))
+
+
+def lot_history(lot: Lot) -> dict:
+    """What the lot page shows beyond the lot's own fields: its inputs, outputs and entries."""
+    making = lot.made_by
+    inputs = [
+        {"lot": c.lot, "mass_kg": format_kg(c.mass_g)}
+        for c in Consumption.objects.filter(process_id=making.pk).select_related("lot").order_by("pk")
+    ]
+    consumptions = list(lot.consumptions.select_related("process").order_by("process_id"))
+    made_from = defaultdict(list)
+    for output in Lot.objects.filter(made_by_id__in=[c.process_id for c in consumptions]).order_by("pk"):
+        made_from[output.made_by_id].append(output)
+    outputs = [
+        {
+            "seq": c.process_id,
+            "type": c.process.type,
+            "mass_kg": format_kg(c.mass_g),
+            "lots": made_from[c.process_id],
+            "voided": c.process.voided,
+        }
+        for c in consumptions
+    ]
+
+    # Why each entry concerns the lot, by seq.
+    roles: dict[int, list[str]] = defaultdict(list)
+    roles[making.pk].append("made it" + (" (voided)" if making.voided else ""))
+    for c in consumptions:
+        roles[c.process_id].append(
+            f"took {format_kg(c.mass_g)} kg" + (" (voided)" if c.process.voided else "")
+        )
+    items = lot.transfers.select_related("transfer__to_organisation").order_by("transfer_id")
+    for item in items:
+        roles[item.transfer_id].append(
+            f"moved {format_kg(item.mass_g)} kg to {item.transfer.to_organisation.slug}"
+            + (" (voided)" if item.transfer.voided else "")
+        )
+    # Amendments and voids name the lot or entry only in their payloads; both are rare, and
+    # come after the making entry (amendments from the maker only), which bounds the scan.
+    amendments = Entry.objects.filter(
+        type=events.LOT_AMENDED, organisation_id=making.organisation_id, seq__gt=making.pk
+    )
+    for seq, payload in _payloads(amendments):
+        if payload.get("lot") == lot.code:
+            roles[seq].append("amended it: " + payload.get("reason", ""))
+    referenced = set(roles)
+    for seq, payload in _payloads(Entry.objects.filter(type=events.ENTRY_VOIDED, seq__gt=making.pk)):
+        if payload.get("seq") in referenced:
+            roles[seq].append(f"voided entry #{payload['seq']}: " + payload.get("reason", ""))
+    entries = Entry.objects.filter(seq__in=roles).select_related("organisation").order_by("seq")
+    return {
+        "lot_inputs": inputs,
+        "lot_outputs": outputs,
+        "lot_entries": [{"entry": entry, "roles": roles[entry.seq]} for entry in entries],
+    }
+
+
+@admin.register(Lot)
+class LotAdmin(RecordedAdmin):
+    """Lots as the ledger projected them; the record forms hang off this admin."""
+
+    list_display = [
+        "code",
+        "kind",
+        "owner",
+        "mass_kg",
+        "remaining_kg",
+        "alloy",
+        "category",
+        "occurred_at",
+        "voided",
+    ]
+    list_filter = ["kind", "owner", "alloy", "category", "voided"]
+    search_fields = ["code", "grade", "supplier"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["owner"]
+    show_full_result_count = False  # a count of every lot is slow on a big table and says little
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "kind",
+                    "owner",
+                    "mass_kg",
+                    "remaining_kg",
+                    "occurred_at",
+                    "voided",
+                    "making_entry",
+                ]
+            },
+        ),
+        (
+            "Facts",
+            {"fields": ["category", "grade", "supplier", "origin", "alloy", "chemistry", "part_number"]},
+        ),
+    ]
+    readonly_fields = ["mass_kg", "remaining_kg", "making_entry"]
+
+    @admin.display(description="mass kg", ordering="mass_g")
+    def mass_kg(self, lot: Lot) -> str:
+        return format_kg(lot.mass_g)
+
+    @admin.display(description="remaining kg", ordering="remaining_g")
+    def remaining_kg(self, lot: Lot) -> str:
+        return format_kg(lot.remaining_g)
+
+    @admin.display(description="made by entry")
+    def making_entry(self, lot: Lot) -> str:
+        process = lot.made_by
+        return format_html(
+            '<a href="{}">#{} {}</a>{}',
+            _entry_url(process.pk),
+            process.pk,
+            process.type,
+            " (voided)" if process.voided else "",
+        )
+
+    def get_urls(self):
+        record = path(
+            "record/<slug:kind>/", self.admin_site.admin_view(self.record_view), name="ledger_lot_record"
+        )
+        # Before the default patterns, whose `<path:object_id>/` would take `record/…` too.
+        return [record, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"record_links": self._record_links(request)}
+        return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = dict(extra_context or {})
+        lot = self.get_object(request, unquote(object_id))
+        if lot is not None and self.has_view_permission(request, lot):
+            context.update(lot_history(lot))
+            context["lot_actions"] = self._lot_actions(request, lot)
+        return super().change_view(request, object_id, form_url, context)
+
+    def _record_links(self, request) -> list[tuple[str, str]]:
+        if not can_record(request.user):
+            return []
+        return [(_record_url(kind), form_class.title) for kind, form_class in RECORD_FORMS.items()]
+
+    def _lot_actions(self, request, lot: Lot) -> list[tuple[str, str]]:
+        if not can_record(request.user) or lot.voided:
+            return []
+        maker, owner = lot.made_by.organisation_id, lot.owner_id
+        actions = [(_record_url("amend", lot=lot.code, organisation=maker), "Amend this lot")]
+        if lot.remaining_g:
+            actions.append(
+                (_record_url("transfer", lots=lot.code, organisation=owner), "Transfer custody of this lot")
+            )
+        actions.append(
+            (_record_url("void", seq=lot.made_by_id, organisation=maker), f"Void entry #{lot.made_by_id}")
+        )
+        return actions
+
+    # -- recording events ------------------------------------------------------------------
+
+    def record_view(self, request, kind: str):
+        """A form that records one event of `kind` (see ledger.forms.RECORD_FORMS)."""
+        form_class = RECORD_FORMS.get(kind)
+        if form_class is None:
+            raise Http404(f"no event form {kind!r}")
+        if not can_record(request.user):
+            raise PermissionDenied
+        organisations = recordable_organisations(request.user)
+        if not organisations.exists():
+            raise PermissionDenied
+        if request.method == "POST":
+            form = form_class(request.POST, organisations=organisations)
+            if form.is_valid():
+                recorded = form.record(actor=f"user:{request.user.get_username()}")
+                if recorded is not None:
+                    return self._recorded(request, form, recorded)
+        else:
+            form = form_class(
+                organisations=organisations,
+                initial=self._initial(request, form_class, organisations),
+                extra_rows=_rows_asked(request),
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": form_class.title,
+            "form": form,
+            "record_links": self._record_links(request),
+            "more_rows_url": _more_rows_url(request, form),
+        }
+        if isinstance(form, LotAmendForm):
+            context["amendable"] = form.amendable()
+        return TemplateResponse(request, "admin/ledger/lot/record.html", context)
+
+    @staticmethod
+    def _initial(request, form_class: type[EventForm], organisations) -> dict:
+        """Fields filled in from the query string (links from a lot page), else the user's org."""
+        initial = {name: request.GET[name] for name in form_class.base_fields if name in request.GET}
+        own = request.user.organisation_id
+        if "organisation" not in initial and own and organisations.filter(pk=own).exists():
+            initial["organisation"] = own
+        return initial
+
+    def _recorded(self, request, form: EventForm, recorded: Recorded):
+        entry = recorded.entry
+        message = f"Recorded entry #{entry.seq} ({entry.type}) for {form.cleaned_data['organisation']}"
+        if recorded.lots:
+            shown = ", ".join(recorded.lots[:10])
+            more = f" and {len(recorded.lots) - 10} more" if len(recorded.lots) > 10 else ""
+            message += f": {shown}{more}"
+        self.message_user(request, message + ".", messages.SUCCESS)
+        code = form.lot_to_show(recorded)
+        lot = Lot.objects.filter(code=code).first() if code else None
+        return redirect(_lot_url(lot.pk) if lot else _entry_url(entry.seq))
+
+
+def _rows_asked(request) -> int:
+    try:
+        return max(0, min(int(request.GET.get("rows", 0)), MAX_ROWS))
+    except ValueError:
+        return 0
+
+
+def _more_rows_url(request, form: EventForm) -> str | None:
+    """The same page with twice the blank rows, for steps with many inputs."""
+    if not form.formsets or form.is_bound:
+        return None
+    shown = max(len(formset.forms) for formset in form.formsets.values())
+    if shown >= MAX_ROWS:
+        return None
+    query = request.GET.copy()
+    query["rows"] = min(shown * 2, MAX_ROWS)
+    return f"?{query.urlencode()}"
+
+
+@admin.register(Entry)
+class EntryAdmin(RecordedAdmin):
+    """The chain, read only, with a button that re-verifies it and the tables projected from it."""
+
+    list_display = ["seq", "type", "organisation", "actor", "occurred_at", "short_hash"]
+    list_filter = ["type", "organisation"]
+    search_fields = ["^hash", "type", "actor"]
+    ordering = ["-seq"]
+    list_select_related = ["organisation"]
+    show_full_result_count = False
+    fields = [
+        "seq",
+        "type",
+        "organisation",
+        "actor",
+        "occurred_at",
+        "recorded_at",
+        "prev_hash",
+        "hash",
+        "payload_sha256",
+        "payload_json",
+        "lots_made",
+        "lots_consumed",
+        "lots_moved",
+    ]
+    readonly_fields = ["payload_json", "lots_made", "lots_consumed", "lots_moved"]
+
+    @admin.display(description="hash")
+    def short_hash(self, entry: Entry) -> str:
+        return f"{entry.hash[:12]}…"
+
+    @admin.display(description="payload")
+    def payload_json(self, entry: Entry) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(entry.data, indent=2, ensure_ascii=False))
+
+    @admin.display(description="lots made")
+    def lots_made(self, entry: Entry) -> str:
+        lots = Lot.objects.filter(made_by_id=entry.seq).order_by("pk")
+        return _lot_links((lot, format_kg(lot.mass_g)) for lot in lots)
+
+    @admin.display(description="lots consumed")
+    def lots_consumed(self, entry: Entry) -> str:
+        consumptions = Consumption.objects.filter(process_id=entry.seq).select_related("lot").order_by("pk")
+        return _lot_links((c.lot, format_kg(c.mass_g)) for c in consumptions)
+
+    @admin.display(description="lots moved")
+    def lots_moved(self, entry: Entry) -> str:
+        items = TransferItem.objects.filter(transfer_id=entry.seq).select_related("lot").order_by("pk")
+        return _lot_links((item.lot, format_kg(item.mass_g)) for item in items)
+
+    def get_urls(self):
+        verify = path("verify/", self.admin_site.admin_view(self.verify_view), name="ledger_entry_verify")
+        return [verify, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = dict(extra_context or {})
+        entry = self.get_object(request, unquote(object_id))
+        if entry is not None and can_record(request.user) and _voidable(entry):
+            context["void_url"] = _record_url("void", seq=entry.seq, organisation=entry.organisation_id)
+        return super().change_view(request, object_id, form_url, context)
+
+    def verify_view(self, request):
+        """Re-hash the chain, then replay it against the tables; report OK or the first problem."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = chain_verify()
+        if not report.ok:
+            self.message_user(request, f"Ledger NOT OK: {report.problem}", messages.ERROR)
+        elif (drift := projection_drift()) is not None:
+            self.message_user(request, f"Ledger chain OK, tables NOT OK: {drift}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Ledger OK: {report.count} entries, head {report.head_hash}; the lots and processes "
+                "match a replay of the ledger.",
+                messages.SUCCESS,
+            )
+        return redirect("admin:ledger_entry_changelist")
+
+
+def _voidable(entry: Entry) -> bool:
+    if entry.type in events.MAKING_TYPES:
+        return Process.objects.filter(pk=entry.seq, voided=False).exists()
+    if entry.type == events.CUSTODY_TRANSFERRED:
+        return Transfer.objects.filter(pk=entry.seq, voided=False).exists()
+    return False
+
+
+def _lot_links(lots_and_masses) -> str:
+    return (
+        format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({} kg)',
+            ((_lot_url(lot.pk), lot.code, kg) for lot, kg in lots_and_masses),
+        )
+        or "—"
+    )
