@@ -124,4 +124,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Eager tasks (the embedded default) would log every roll-up; a worker logs them itself.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
