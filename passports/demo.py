@@ -77,7 +77,7 @@ class Month:
     def __init__(self, orgs: dict[str, Organisation], scale: Scale, progress: Callable[[str], None]) -> None:
         self.orgs = orgs
         self.scale = scale
-        self.rng = random.Random(2026)
+        self.rng = random.Random(2026)  # noqa: S311 - a seeded, repeatable demo, not secrets
         self.start = timezone.now().replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=DAYS)
         self.progress = progress
         self.serial = 0

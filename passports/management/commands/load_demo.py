@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts.models import ApiKey
 from passports.demo import PASSWORD, demo_load, ensure_cast, issue_keys
@@ -17,8 +18,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         orgs = ensure_cast()
         credentials = Path(settings.VAR_DIR) / "demo-credentials.txt"
-        if not ApiKey.objects.filter(name="demo").exists() or not credentials.exists():
-            ApiKey.objects.filter(name="demo", revoked_at__isnull=True).update(revoked_at=None)
+        if not credentials.exists():
+            # Tokens are stored hashed: without the file they cannot be shown again, so the old
+            # demo keys are revoked and new ones issued.
+            ApiKey.objects.filter(name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
             keys = issue_keys(orgs)
             credentials.parent.mkdir(parents=True, exist_ok=True)
             credentials.write_text("".join(f"{slug} {token}\n" for slug, token in keys.items()))
