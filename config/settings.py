@@ -24,6 +24,18 @@ if not SECRET_KEY:
     SECRET_KEY = "remelt-development-only-not-secret"  # noqa: S105 - DEBUG only, refused above otherwise
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# With DEBUG off, remelt is served over HTTPS only; a TLS-terminating proxy in front says so
+# with X-Forwarded-Proto (set SECURE_PROXY_SSL_HEADER=true only behind such a proxy).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain HTTP inside the network
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -33,6 +45,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "ledger",
     "passports",
@@ -40,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.api.problems.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,6 +134,66 @@ CELERY_BEAT_SCHEDULE = {
 
 # Ledger: business time may run ahead of our clock by at most this many seconds.
 LEDGER_CLOCK_SKEW_SECONDS = env_int("LEDGER_CLOCK_SKEW_SECONDS", 300)
+
+# REST API (/api/v1/, see config/api/): bearer keys or a staff session, problem+json errors.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 2**20)  # larger bodies get a 413
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "6000/minute") or None  # per key; empty: no limit
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+# Throttle counters are shared between web processes only in a shared cache (redis://…).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
+    if env_str("CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiKeyAuthentication",
+        "accounts.api.authentication.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.PerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.StrictJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "remelt partner API",
+    "DESCRIPTION": "Post material-flow events, read lots and traces, follow the hash-chained ledger.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.add_problems",
+    ],
+}
+
+# Ledger checkpoints: C2SP tlog-checkpoint notes signed with Ed25519 (see ledger/checkpoints.py).
+# The origin is the checkpoints' first line; the signing key is a note signer key string,
+# "PRIVATE+KEY+<name>+<key ID>+<base64>". Without one, DEBUG generates a development key once
+# under VAR_DIR; with DEBUG off, signing and the key endpoint refuse to run.
+LEDGER_ORIGIN = env_str("LEDGER_ORIGIN") or "remelt.example/ledger"
+if "\n" in LEDGER_ORIGIN:
+    raise ImproperlyConfigured("LEDGER_ORIGIN must be a single line")
+LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY") or None
+if LEDGER_SIGNING_KEY:
+    from ledger.notes import NoteError, parse_signer_key
+
+    try:
+        parse_signer_key(LEDGER_SIGNING_KEY)
+    except NoteError as exc:
+        raise ImproperlyConfigured(f"LEDGER_SIGNING_KEY cannot be read: {exc.reason}") from None
+# Beat signs a new checkpoint this often when the ledger has grown; a run not started within
+# the interval is dropped rather than queued behind the next one.
+LEDGER_CHECKPOINT_SECONDS = env_int("LEDGER_CHECKPOINT_SECONDS", 5)
+CELERY_BEAT_SCHEDULE["ledger-checkpoint"] = {
+    "task": "ledger.tasks.checkpoint_sign",
+    "schedule": LEDGER_CHECKPOINT_SECONDS,
+    "options": {"expires": LEDGER_CHECKPOINT_SECONDS},
+}
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,11 @@
 """Top-level URL routes."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/ledger/", include("ledger.api.proof_urls")),
+    path("api/v1/", include("ledger.api.urls")),
+    path("api/", include("config.api.urls")),
 ]

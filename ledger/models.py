@@ -203,3 +203,47 @@ class CodeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.last:06d}"
+
+
+class TreeNode(models.Model):
+    """A perfect subtree of the RFC 6962 Merkle tree over the entries' hashes; append-only.
+
+    Node (level, index) is the hash of leaves [index * 2**level, (index + 1) * 2**level), i.e. of
+    entries seq index * 2**level + 1 onwards. Only levels 1 and up are stored: a leaf is its
+    entry's `hash`. A node is written by the append that completes it and never changes, so a
+    root or proof for any size reads O(log n) of them (see ledger/tree.py).
+    """
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        db_table = "ledger_tree_node"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=62, index__gte=0),
+                name="ledger_tree_node_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class SignedCheckpoint(models.Model):
+    """A signed note (C2SP tlog-checkpoint) of the tree at `size`; one per size, never changed."""
+
+    size = models.BigIntegerField(unique=True)
+    root = models.BinaryField(max_length=32)
+    note = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ledger_checkpoint"
+        ordering = ["size"]
+        constraints = [models.CheckConstraint(condition=models.Q(size__gte=0), name="ledger_checkpoint_size")]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"

@@ -14,6 +14,7 @@ from ledger.errors import DomainError
 from ledger.events import HANDLERS, Context, OrgInfo, referenced_lots
 from ledger.models import Entry, LedgerHead
 from ledger.projection import DbState
+from ledger.tree import tree_extend
 from passports.queue import rollup_enqueue
 
 SYSTEM_ACTOR = "system"
@@ -95,6 +96,8 @@ def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
             )
             prev_hash = sealed.hash
         Entry.objects.bulk_create(entries)
+        # The Merkle tree grows in the same transaction, still under the head's lock.
+        tree_extend(start=head.seq, last_hash=head.hash, hashes=[entry.hash for entry in entries])
         LedgerHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
     return entries
 

@@ -1,15 +1,37 @@
-"""Offline verifier: `python -m ledger.verify EXPORT.jsonl [--head HASH]`.
+"""Offline verifier: check an exported chain, a signed checkpoint, or a Merkle proof.
 
-Needs only Python and `rfc8785`: no Django, no database. Prints `OK <count> entries, head
-<hash>` and exits 0, or prints the first bad seq and why and exits 1.
+    python -m ledger.verify EXPORT.jsonl [--head HASH]        (or: chain EXPORT.jsonl …)
+    python -m ledger.verify checkpoint NOTE --key KEY
+    python -m ledger.verify inclusion PROOF.json --checkpoint NOTE --key KEY [--hash HASH]
+    python -m ledger.verify consistency --old NOTE --new NOTE [--proof PROOF.json] --key KEY
+    python -m ledger.verify keygen NAME
+
+Needs only Python, `rfc8785` and (for checkpoints and keys) `cryptography`: no Django, no
+database. Prints a line starting `OK` and exits 0, or a line starting `FAIL` saying what is
+wrong and exits 1.
+KEY is the verifier key string (GET /api/v1/ledger/key/) or a file holding it; NOTE is a
+signed checkpoint as served by /api/v1/ledger/checkpoint/; PROOF.json is the answer of
+/api/v1/ledger/proofs/inclusion/ or /proofs/consistency/, saved as it came.
 """
 
 import argparse
+import base64
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from ledger.chain import ChainVerifier, verify_export_lines
+from ledger.merkle import HASH_SIZE, verify_consistency, verify_inclusion
+
+# `ledger.notes` (and with it `cryptography`) is imported only by the commands that check
+# signatures, so verifying an export still needs nothing but `rfc8785`.
+
+COMMANDS = ("chain", "checkpoint", "inclusion", "consistency", "keygen")
+
+
+class Failed(Exception):
+    """What to print after FAIL."""
 
 
 def _lines(path: Path) -> Iterator[bytes]:
@@ -17,17 +39,182 @@ def _lines(path: Path) -> Iterator[bytes]:
         yield from export
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ledger.verify", description=__doc__.splitlines()[0])
-    parser.add_argument("export", type=Path, help="a JSON Lines file written by manage.py export_ledger")
-    parser.add_argument("--head", help="a head hash you hold: fail if the export does not reach it")
-    args = parser.parse_args(argv)
+def _key(value: str) -> str:
+    """The verifier key: the string itself, or the first line of the file it names."""
+    path = Path(value)
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    return value
+
+
+def _checkpoint(path: Path, key: str, origin: str | None, what: str = "checkpoint"):
+    """Verify the signed note in `path` with `key` and parse its checkpoint."""
+    from ledger.notes import NoteError, parse_checkpoint, verify_note
+
+    try:
+        checkpoint = parse_checkpoint(verify_note(path.read_bytes(), _key(key)))
+    except NoteError as exc:
+        raise Failed(f"{what} {path}: {exc}") from None
+    if origin is not None and checkpoint.origin != origin:
+        raise Failed(f"{what} {path}: origin {checkpoint.origin!r}, expected {origin!r}")
+    return checkpoint
+
+
+def _hash(value: object, name: str) -> bytes:
+    """A 32-byte hash written as lowercase hex."""
+    if isinstance(value, str) and len(value) == 2 * HASH_SIZE and value == value.lower():
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            pass
+    raise Failed(f"malformed proof: {name} is not a hash in lowercase hex")
+
+
+def _proof_document(path: Path, fields: dict[str, type]) -> dict:
+    try:
+        document = json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise Failed(f"malformed proof: {path} is not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise Failed(f"malformed proof: {path} is not a JSON object")
+    for name, kind in fields.items():
+        value = document.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise Failed(f"malformed proof: {name} is missing or not a {kind.__name__}")
+    return document
+
+
+def _path_hashes(document: dict) -> list[bytes]:
+    return [_hash(item, f"proof[{index}]") for index, item in enumerate(document["proof"])]
+
+
+def chain(args) -> str:
     verifier = ChainVerifier(expected_head=args.head)
     problem = verify_export_lines(_lines(args.export), verifier)
     if problem:
-        print(f"FAIL {problem}")
+        raise Failed(str(problem))
+    return f"{verifier.count} entries, head {verifier.last_hash}"
+
+
+def checkpoint(args) -> str:
+    found = _checkpoint(args.note, args.key, args.origin)
+    return f"checkpoint {found.origin} size {found.size} root {base64.b64encode(found.root).decode()}"
+
+
+def inclusion(args) -> str:
+    found = _checkpoint(args.checkpoint, args.key, args.origin)
+    document = _proof_document(args.proof, {"seq": int, "size": int, "leaf_hash": str, "proof": list})
+    seq, size = document["seq"], document["size"]
+    if size != found.size:
+        raise Failed(f"inclusion: the proof is for tree size {size}, the checkpoint has size {found.size}")
+    leaf = _hash(document["leaf_hash"], "leaf_hash")
+    if args.hash is not None and args.hash.lower() != leaf.hex():
+        raise Failed(f"inclusion: the proof is for leaf {leaf.hex()}, not the entry hash {args.hash}")
+    if not verify_inclusion(leaf, seq - 1, size, _path_hashes(document), found.root):
+        raise Failed(f"inclusion: the proof does not show entry {seq} ({leaf.hex()}) in checkpoint {size}")
+    return f"entry seq {seq} (hash {leaf.hex()}) is in checkpoint {found.origin} size {size}"
+
+
+def consistency(args) -> str:
+    old = _checkpoint(args.old, args.key, args.origin, "old checkpoint")
+    new = _checkpoint(args.new, args.key, args.origin, "new checkpoint")
+    if old.origin != new.origin:
+        raise Failed(f"consistency: the checkpoints are of different logs ({old.origin!r}, {new.origin!r})")
+    if old.size > new.size:
+        raise Failed(f"consistency: the old checkpoint ({old.size}) is larger than the new one ({new.size})")
+    proof: list[bytes] = []
+    if args.proof is not None:
+        document = _proof_document(args.proof, {"from": int, "to": int, "proof": list})
+        if (document["from"], document["to"]) != (old.size, new.size):
+            raise Failed(
+                f"consistency: the proof is from {document['from']} to {document['to']}, the checkpoints "
+                f"are {old.size} and {new.size}"
+            )
+        proof = _path_hashes(document)
+    elif 0 < old.size < new.size:
+        raise Failed("consistency: a proof (--proof) is needed between checkpoints of different sizes")
+    # Every tree extends the empty one; otherwise RFC 9162's check (equal sizes: equal roots).
+    if old.size and not verify_consistency(old.size, new.size, proof, old.root, new.root):
+        raise Failed(
+            f"consistency: checkpoint {new.size} does not extend checkpoint {old.size}: "
+            "the log was rewritten, or the proof is wrong"
+        )
+    return f"checkpoint {new.origin} size {new.size} extends checkpoint size {old.size}"
+
+
+def keygen(args) -> str:
+    """Print a new signer key (LEDGER_SIGNING_KEY, keep it secret) and its verifier key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger.notes import NoteError, signer_key_string, verifier_key_string
+
+    try:
+        private_key = Ed25519PrivateKey.generate()
+        signer = signer_key_string(args.name, private_key)
+        verifier = verifier_key_string(args.name, private_key.public_key())
+    except NoteError as exc:
+        raise Failed(str(exc)) from None
+    return f"verifier key {verifier}\nLEDGER_SIGNING_KEY={signer}"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ledger.verify",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    found = commands.add_parser("chain", help="verify an export (the default command)")
+    found.add_argument("export", type=Path, help="a JSON Lines file written by manage.py export_ledger")
+    found.add_argument("--head", help="a head hash you hold: fail if the export does not reach it")
+    found.set_defaults(run=chain)
+
+    def with_key(command):
+        command.add_argument("--key", required=True, help="the verifier key, or a file holding it")
+        command.add_argument("--origin", help="fail unless the checkpoints have this origin")
+
+    found = commands.add_parser("checkpoint", help="check a signed checkpoint's signature")
+    found.add_argument("note", type=Path, help="the signed checkpoint")
+    with_key(found)
+    found.set_defaults(run=checkpoint)
+
+    found = commands.add_parser("inclusion", help="check that an entry is in a signed checkpoint")
+    found.add_argument("proof", type=Path, help="the answer of /api/v1/ledger/proofs/inclusion/")
+    found.add_argument("--checkpoint", type=Path, required=True, help="the signed checkpoint of that size")
+    found.add_argument("--hash", help="the entry's hash as you hold it: fail unless the proof is for it")
+    with_key(found)
+    found.set_defaults(run=inclusion)
+
+    found = commands.add_parser("consistency", help="check that a newer checkpoint extends an older one")
+    found.add_argument("--old", type=Path, required=True, help="the checkpoint you kept")
+    found.add_argument("--new", type=Path, required=True, help="the newer checkpoint")
+    found.add_argument("--proof", type=Path, help="the answer of /api/v1/ledger/proofs/consistency/")
+    with_key(found)
+    found.set_defaults(run=consistency)
+
+    found = commands.add_parser("keygen", help="make a new checkpoint signing key")
+    found.add_argument("name", help="the key's name, usually the ledger's origin")
+    found.set_defaults(run=keygen)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The original usage, `python -m ledger.verify EXPORT.jsonl [--head H]`, means `chain`.
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        argv = ["chain", *argv]
+    args = _parser().parse_args(argv)
+    try:
+        message = args.run(args)
+    except Failed as exc:
+        print(f"FAIL {exc}")
         return 1
-    print(f"OK {verifier.count} entries, head {verifier.last_hash}")
+    except OSError as exc:
+        print(f"FAIL {exc.filename}: {exc.strerror}")
+        return 1
+    print(f"OK {message}")
     return 0
 
 

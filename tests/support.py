@@ -9,7 +9,8 @@ from ledger import append_only as sql
 
 @contextlib.contextmanager
 def append_only_suspended():
-    """Let this connection change ledger entries, as an attacker with superuser rights could.
+    """Let this connection change the ledger's entries, tree nodes and checkpoints, as an
+    attacker with superuser rights could.
 
     PostgreSQL: `session_replication_role = replica` stops ordinary triggers firing (only a
     superuser may set it, which the test database user is and the app role must not be).
@@ -23,10 +24,16 @@ def append_only_suspended():
             finally:
                 cursor.execute("SET session_replication_role = DEFAULT")
         else:
-            for statement in sql.SQLITE_DOWN:
+            for statement in sql.SQLITE_DOWN + sql.HISTORY_SQLITE_DOWN:
                 cursor.execute(statement)
             try:
                 yield cursor
             finally:
-                for statement in sql.SQLITE_UP:
+                for statement in sql.SQLITE_UP + sql.HISTORY_SQLITE_UP:
                     cursor.execute(statement)
+
+
+# The checkpoint signing key of the tests (seed 00 01 … 1f, as in test_signed_note.py), so no
+# test writes a development key under var/. Its verifier key is TEST_VERIFIER_KEY.
+TEST_SIGNING_KEY = "PRIVATE+KEY+remelt.example/ledger+79831d08+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"
+TEST_VERIFIER_KEY = "remelt.example/ledger+79831d08+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"

@@ -1,0 +1,88 @@
+"""How the API knows who calls: a partner system's bearer key, or a staff member's session."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
+
+from accounts.models import ApiKey
+from accounts.services import api_key_authenticate
+
+REALM = "remelt"
+
+
+class PartnerSystem:
+    """`request.user` for a request made with an API key: the key's organisation, as a system."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+        self.organisation = api_key.organisation
+        self.username = f"apikey:{api_key.prefix}"
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer rmk_<prefix>_<secret>`; an unknown or revoked key is a 401."""
+
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Give the key as `Authorization: Bearer <key>`.")
+        try:
+            token = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
+        api_key = api_key_authenticate(token)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+        return PartnerSystem(api_key), api_key
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 (not 403) to requests without credentials.
+        return f'Bearer realm="{REALM}"'
+
+
+class StaffSessionAuthentication(SessionAuthentication):
+    """Staff signed in to the admin may use the API from the browser; other sessions are ignored.
+
+    Unsafe methods need the CSRF token, as for any form in the admin.
+    """
+
+    def authenticate(self, request):
+        user = getattr(request._request, "user", None)
+        if user is None or not user.is_active or not user.is_staff:
+            return None
+        self.enforce_csrf(request)
+        return user, None
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = ApiKeyAuthentication
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A per-organisation API key, `rmk_<prefix>_<secret>`, shown once when issued.",
+        }
+
+
+class StaffSessionScheme(OpenApiAuthenticationExtension):
+    target_class = StaffSessionAuthentication
+    name = "staffSession"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

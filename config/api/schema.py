@@ -1,0 +1,60 @@
+"""OpenAPI post-processing: problem+json on every operation, and events posted one or many."""
+
+from ledger.api.serializers import MAX_BATCH
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "detail", "code", "errors"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:remelt:problem:<code>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable machine name, e.g. overdrawn, not_owner."},
+        "errors": {
+            "type": "object",
+            "description": "Messages by field path, e.g. `[2].data.inputs[0].mass_kg`.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+ERRORS = {
+    "400": "Invalid request or broken rule; `errors` names the fields.",
+    "401": "No credentials, or an unknown or revoked key.",
+    "404": "No such resource, or one you may not see.",
+    "409": "Conflict with the record (e.g. overdrawn lot, reused idempotency key).",
+    "413": "Request body too large.",
+    "429": "Too many requests for this key; see Retry-After.",
+    "default": "Any other error, as problem+json.",
+}
+WRITE_ONLY = {"409", "413"}
+
+
+def _problem(description: str) -> dict:
+    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
+
+
+def add_problems(result, generator, request, public):
+    """drf-spectacular POSTPROCESSING_HOOKS entry."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, description in ERRORS.items():
+                if code in WRITE_ONLY and method not in ("post", "put", "patch"):
+                    continue
+                operation["responses"].setdefault(code, _problem(description))
+            if operation.get("operationId") == "events_create":
+                _one_or_many(operation)
+    return result
+
+
+def _one_or_many(operation: dict) -> None:
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        one = media["schema"]
+        media["schema"] = {
+            "oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": MAX_BATCH}]
+        }

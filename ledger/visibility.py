@@ -1,0 +1,153 @@
+"""Who may see what (SPEC §5): lots, and the payloads of ledger entries.
+
+An organisation sees the lots it holds or held (LotHolder: maker, supplier, every receiver)
+and the full upstream trace of the parts it holds or held, even lots it never held itself;
+auditors and the operator see everything. Whatever a viewer may not see is answered as if it
+did not exist. Headers of entries are public to every partner (they carry only digests), so
+that anyone can verify the whole chain.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from ledger.events import ENTRY_VOIDED, LOT_AMENDED
+from ledger.models import Consumption, Entry, Lot, LotHolder, LotKind, TransferItem
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """An entry as a partner reads it: its hashed bytes parsed, the payload None if withheld."""
+
+    seq: int
+    type: str
+    hash: str
+    prev_hash: str
+    payload_sha256: str
+    header: dict
+    payload: dict | None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is reading: an organisation (none for a superuser without one) and its reach."""
+
+    organisation_id: int | None
+    sees_everything: bool
+
+
+# Lots the organisation holds or held, and every lot upstream of a part it holds or held.
+# UNION (not UNION ALL) drops rows already found, so the recursion ends on the DAG's roots.
+_VISIBLE_LOT_IDS = """
+WITH RECURSIVE upstream(lot_id) AS (
+    SELECT holder.lot_id
+      FROM {LotHolderTable} holder
+      JOIN {LotTable} part ON part.id = holder.lot_id
+     WHERE holder.organisation_id = %s AND part.kind = '{part}'
+    UNION
+    SELECT consumption.lot_id
+      FROM upstream
+      JOIN {LotTable} made ON made.id = upstream.lot_id
+      JOIN {ConsumptionTable} consumption ON consumption.process_id = made.made_by_id
+)
+SELECT lot_id FROM upstream
+UNION
+SELECT lot_id FROM {LotHolderTable} WHERE organisation_id = %s
+"""
+
+
+def _visible_lot_ids_sql() -> str:
+    return _VISIBLE_LOT_IDS.format(
+        LotHolderTable=LotHolder._meta.db_table,
+        LotTable=Lot._meta.db_table,
+        ConsumptionTable=Consumption._meta.db_table,
+        part=LotKind.PART.value,
+    )
+
+
+def visible_lots(viewer: Viewer, lots: QuerySet[Lot] | None = None) -> QuerySet[Lot]:
+    """`lots` (all lots by default) narrowed to those the viewer may see."""
+    lots = Lot.objects.all() if lots is None else lots
+    if viewer.sees_everything:
+        return lots
+    if viewer.organisation_id is None:
+        return lots.none()
+    org = viewer.organisation_id
+    return lots.filter(pk__in=RawSQL(_visible_lot_ids_sql(), [org, org]))  # noqa: S611 - constant SQL, bound id
+
+
+def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
+    """The seqs among `entries` whose payload the viewer may read.
+
+    A payload is visible to the organisation that posted it and to whoever may see a lot
+    the entry made, moved or amended (a void shows to whoever may see what it withdrew).
+    System entries (no organisation) show to auditors and the operator only.
+    """
+    entries = list(entries)
+    if viewer.sees_everything:
+        return {entry.seq for entry in entries}
+    if viewer.organisation_id is None:
+        return set()
+    visible = {entry.seq for entry in entries if entry.organisation_id == viewer.organisation_id}
+    pending = {entry.seq for entry in entries} - visible
+    amended = {}
+    voided = {}
+    for entry in entries:
+        if entry.seq not in pending:
+            continue
+        if entry.type == LOT_AMENDED:
+            amended[entry.seq] = _payload_value(entry, "lot")
+        elif entry.type == ENTRY_VOIDED:
+            voided[entry.seq] = _payload_value(entry, "seq")
+    visible |= _entries_touching_visible_lots(viewer, pending | set(voided.values()) - {None})
+    if amended:
+        seen_codes = set(
+            visible_lots(viewer, Lot.objects.filter(code__in=set(amended.values()))).values_list(
+                "code", flat=True
+            )
+        )
+        visible |= {seq for seq, code in amended.items() if code in seen_codes}
+    visible |= {seq for seq, target in voided.items() if target in visible}
+    return visible & {entry.seq for entry in entries}
+
+
+def _payload_value(entry: Entry, key: str):
+    try:
+        return json.loads(bytes(entry.payload)).get(key)
+    except (ValueError, AttributeError):
+        return None
+
+
+def _entries_touching_visible_lots(viewer: Viewer, seqs: set) -> set[int]:
+    """Of the given seqs, those of entries that made or moved a lot the viewer may see."""
+    if not seqs:
+        return set()
+    seen = visible_lots(viewer)
+    made = Lot.objects.filter(made_by_id__in=seqs).filter(pk__in=seen.values("pk"))
+    moved = TransferItem.objects.filter(transfer_id__in=seqs).filter(Q(lot__in=seen.values("pk")))
+    return set(made.values_list("made_by_id", flat=True)) | set(moved.values_list("transfer_id", flat=True))
+
+
+def entries_feed(*, viewer: Viewer, after: int, limit: int) -> list[FeedEntry]:
+    """Up to `limit` entries with seq > `after`, in order, payloads withheld where not visible.
+
+    Appends commit in seq order (they queue on the head row), so what a reader sees is always
+    a gapless prefix of the chain and a cursor on seq never skips an entry.
+    """
+    entries = list(Entry.objects.filter(seq__gt=after).order_by("seq")[:limit])
+    shown = visible_payloads(viewer, entries)
+    return [
+        FeedEntry(
+            seq=entry.seq,
+            type=entry.type,
+            hash=entry.hash,
+            prev_hash=entry.prev_hash,
+            payload_sha256=entry.payload_sha256,
+            header=json.loads(bytes(entry.header)),
+            payload=json.loads(bytes(entry.payload)) if entry.seq in shown else None,
+        )
+        for entry in entries
+    ]

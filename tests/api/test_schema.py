@@ -1,0 +1,79 @@
+"""The OpenAPI schema documents every event type as its own schema, with examples; the docs
+pages load their assets from this server, never from a CDN."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from ledger.events import EVENT_TYPES
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_every_event_type_has_its_own_schema_and_an_example(schema):
+    event = schema["components"]["schemas"]["Event"]
+    mapping = event["discriminator"]["mapping"]
+    assert set(mapping) == set(EVENT_TYPES)
+    for entry_type, ref in mapping.items():
+        component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        discriminator = component["properties"]["type"]
+        if "$ref" in discriminator:
+            discriminator = schema["components"]["schemas"][discriminator["$ref"].rsplit("/", 1)[1]]
+        assert discriminator["enum"] == [entry_type]
+        assert {"type", "occurred_at", "data"} <= set(component["required"])
+    post = schema["paths"]["/api/v1/events/"]["post"]
+    body = post["requestBody"]["content"]["application/json"]
+    one, many = body["schema"]["oneOf"]
+    assert one == {"$ref": "#/components/schemas/Event"} and many["items"] == one
+    examples = {
+        example["value"]["type"]
+        for example in body["examples"].values()
+        if isinstance(example["value"], dict)
+    }
+    assert examples == set(EVENT_TYPES)
+    assert any(isinstance(example["value"], list) for example in body["examples"].values())
+    assert "Idempotency-Key" in {parameter["name"] for parameter in post["parameters"]}
+
+
+def test_payload_fields_are_documented(schema):
+    components = schema["components"]["schemas"]
+    scrap = components["ScrapReceivedData"]
+    assert {"supplier", "grade", "category", "mass_kg", "transport"} <= set(scrap["required"])
+    assert scrap["properties"]["mass_kg"]["pattern"].startswith("^(0|[1-9]")
+    assert set(components["MeltRecordedData"]["properties"]) >= {"furnace", "inputs", "additions", "dross_kg"}
+
+
+def test_every_operation_documents_its_problems_and_the_bearer_key(schema):
+    assert schema["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+    for path, operations in schema["paths"].items():
+        if not path.startswith(("/api/v1/lots", "/api/v1/events", "/api/v1/ledger/entries")):
+            continue
+        for operation in operations.values():
+            for status in ("401", "404", "429", "default"):
+                content = operation["responses"][status]["content"]
+                assert content == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
+            assert {"apiKey": []} in operation["security"]
+
+
+def test_the_docs_load_their_assets_locally(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    assert "cdn" not in page.lower()
+    for source in sources:
+        if source.startswith("/static/"):
+            assert finders.find(source.removeprefix("/static/")), source

@@ -1,0 +1,98 @@
+"""GET /api/v1/lots/{code}/trace/: back to the scrap (up), forward to the parts (down, for a
+recall), with masses, through the lots the caller may see."""
+
+import pytest
+
+from tests.api.support import assert_problem
+
+
+def _trace(client, code, query=""):
+    response = client.get(f"/api/v1/lots/{code}/trace/{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _edges(trace) -> set[tuple[str, str, str]]:
+    return {(edge["source"], edge["target"], edge["mass_kg"]) for edge in trace["edges"]}
+
+
+def test_up_from_a_part_walks_back_to_the_scrap_with_masses(loop, client_for):
+    trace = _trace(client_for("autofab"), "W-0001", "?direction=up")
+    assert (trace["root"], trace["direction"], trace["depth"], trace["truncated"]) == (
+        "W-0001",
+        "up",
+        10,
+        False,
+    )
+    assert [(node["code"], node["distance"]) for node in trace["nodes"]] == [
+        ("W-0001", 0),
+        ("ING-1", 1),
+        ("MLT-1", 2),
+        ("SCR-A", 3),
+        ("SCR-B", 3),
+    ]
+    assert _edges(trace) == {
+        ("ING-1", "W-0001", "600.000"),
+        ("MLT-1", "ING-1", "12400.000"),
+        ("SCR-A", "MLT-1", "8000.000"),
+        ("SCR-B", "MLT-1", "5000.000"),
+    }
+    by_target = {edge["target"]: edge["entry"] for edge in trace["edges"]}
+    assert by_target == {"W-0001": loop.parts_made, "ING-1": loop.cast, "MLT-1": loop.melted}
+    scrap = trace["nodes"][3]
+    assert (scrap["kind"], scrap["category"], scrap["supplier"], scrap["mass_kg"]) == (
+        "scrap",
+        "post_consumer",
+        "scrapco",
+        "10000.000",
+    )
+
+
+def test_down_from_scrap_finds_the_parts_that_contain_it(loop, client_for):
+    trace = _trace(client_for("certa"), "SCR-A", "?direction=down")
+    codes = {node["code"] for node in trace["nodes"]}
+    assert codes == {"SCR-A", "MLT-1", "ING-1", "ING-2", "W-0001", "W-0002", "W-0003", "W-0004", "INT-1"}
+    assert ("SCR-A", "MLT-1", "8000.000") in _edges(trace)
+    assert ("ING-1", "W-0003", "600.000") in _edges(trace)
+    assert {node["code"] for node in trace["nodes"] if node["kind"] == "part"} == {
+        "W-0001",
+        "W-0002",
+        "W-0003",
+        "W-0004",
+    }
+
+
+@pytest.mark.parametrize(
+    ("slug", "reached"),
+    [
+        # autofab sees its own parts and their upstream, not wheelworks' other parts or ING-2
+        ("autofab", {"SCR-A", "MLT-1", "ING-1", "W-0001", "W-0002"}),
+        # alurec never held the parts: the walk stops at its ingots
+        ("alurec", {"SCR-A", "MLT-1", "ING-1", "ING-2"}),
+        ("scrapco", {"SCR-A"}),
+    ],
+)
+def test_down_passes_only_through_lots_the_caller_may_see(loop, client_for, slug, reached):
+    trace = _trace(client_for(slug), "SCR-A", "?direction=down")
+    assert {node["code"] for node in trace["nodes"]} == reached
+    assert all(edge["source"] in reached and edge["target"] in reached for edge in trace["edges"])
+
+
+def test_depth_limits_the_walk(loop, client_for):
+    trace = _trace(client_for("certa"), "W-0001", "?depth=1")
+    assert [node["code"] for node in trace["nodes"]] == ["W-0001", "ING-1"]
+    assert _edges(trace) == {("ING-1", "W-0001", "600.000")}
+
+
+def test_truncation_is_reported(loop, client_for, monkeypatch):
+    monkeypatch.setattr("ledger.trace.MAX_NODES", 3)
+    trace = _trace(client_for("certa"), "SCR-A", "?direction=down")
+    assert trace["truncated"] is True and len(trace["nodes"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("?direction=sideways", "direction"), ("?depth=0", "depth"), ("?depth=51", "depth")]
+)
+def test_bad_parameters_are_400(loop, client_for, query, field):
+    body = assert_problem(client_for("certa").get(f"/api/v1/lots/W-0001/trace/{query}"), 400, "invalid")
+    assert list(body["errors"]) == [field]
