@@ -1,0 +1,22 @@
+# remelt: one image for the web process (gunicorn), the Celery worker and Celery beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    REMELT_VAR_DIR=/srv/remelt/var
+
+WORKDIR /srv/remelt/app
+RUN useradd --system --home /srv/remelt remelt && mkdir -p /srv/remelt/var && chown remelt /srv/remelt/var
+
+COPY pyproject.toml manage.py ./
+COPY config ./config
+COPY accounts ./accounts
+COPY ledger ./ledger
+COPY passports ./passports
+RUN pip install --no-cache-dir . \
+    && DEBUG=false SECRET_KEY=collectstatic-only LEDGER_SIGNING_KEY= python manage.py collectstatic --no-input -v 0 \
+    && chown -R remelt /srv/remelt/var
+
+USER remelt
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--config", "python:config.gunicorn"]
