@@ -1,0 +1,83 @@
+"""Passports and emission factors over the partner API."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.response import Response
+
+from config.api.viewsets import RemeltViewSet
+from ledger.models import Lot
+from ledger.visibility import visible_lots
+from passports.models import EmissionFactorSet
+from passports.selectors import passport
+
+
+class PassportVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    digest = serializers.CharField()
+    ledger_seq = serializers.IntegerField()
+    factor_set = serializers.CharField()
+    anchored_in = serializers.IntegerField(allow_null=True, help_text="seq of the footprint.computed entry")
+    superseded_at = serializers.DateTimeField(allow_null=True)
+
+
+class PassportEntrySerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    type = serializers.CharField()
+    hash = serializers.CharField()
+
+
+class PassportSerializer(serializers.Serializer):
+    lot = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(["current", "pending"], help_text="pending while a roll-up is queued")
+    footprint = serializers.JSONField(
+        allow_null=True,
+        help_text="total, per kg and by stage (kg CO2e), recycled content, baseline and saving; "
+        "method and factor-set versions; the exact document whose SHA-256 is the version's digest",
+    )
+    versions = PassportVersionSerializer(many=True)
+    entries = PassportEntrySerializer(
+        many=True, help_text="the ledger entries that made the lot and its upstream"
+    )
+
+
+class PassportViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
+    """A part's (or lot's) passport: footprint, recycled content, versions and the entries behind it."""
+
+    queryset = Lot.objects.filter(kind__in=("part", "ingot"))
+    serializer_class = PassportSerializer
+    lookup_field = "code"
+    visible = visible_lots
+
+    @extend_schema(summary="The passport of a wheel hub (by serial) or an ingot lot (by code)")
+    def retrieve(self, request, *args, **kwargs):
+        return Response(PassportSerializer(passport(self.get_object())).data)
+
+
+class FactorSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    value = serializers.DecimalField(max_digits=14, decimal_places=6)
+    unit = serializers.CharField()
+    source = serializers.CharField()
+    is_estimate = serializers.BooleanField()
+
+
+class FactorSetSerializer(serializers.ModelSerializer):
+    factors = FactorSerializer(many=True)
+
+    class Meta:
+        model = EmissionFactorSet
+        fields = ["version", "description", "active", "created_at", "factors"]
+
+
+class EmissionFactorSetViewSet(mixins.ListModelMixin, RemeltViewSet):
+    """The emission-factor sets, each factor with its value, unit, source and estimate flag."""
+
+    queryset = EmissionFactorSet.objects.prefetch_related("factors").order_by("-created_at")
+    serializer_class = FactorSetSerializer
+    pagination_class = None
+
+    @extend_schema(summary="Emission-factor sets with their sources")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
