@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts.models import ApiKey
+from ledger.models import Lot
 from passports.demo import PASSWORD, demo_load, ensure_cast, issue_keys
 from passports.services import rollup_run
 
@@ -40,5 +41,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"logins (password {PASSWORD}): staff (admin), " + ", ".join(slug.split("-")[0] for slug in orgs)
         )
+        wheel = Lot.objects.filter(kind="part", owner__slug="northstar-motors").order_by("code").first()
+        if wheel is not None:
+            self.stdout.write(
+                f"a wheel at the automaker: {wheel.code} (passport: /api/v1/parts/{wheel.code}/passport/)"
+            )
         self.stdout.write(f"API keys ({credentials}):")
         self.stdout.write(credentials.read_text().rstrip())
