@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """The README's two commands: `python3 dev.py demo` and `python3 dev.py test`.
 
+`python3 dev.py stack` runs the production processes of docker-compose.yml (migrations once,
+gunicorn, a Celery worker, Celery beat) without Docker, against the PostgreSQL and Redis
+named by DATABASE_URL and CELERY_BROKER_URL.
+
 Needs only Python 3.11+: it makes a virtual environment in .venv, installs remelt with its
 test tools (again only when pyproject.toml changed), and then runs the demo or the tests.
 """
 
 import hashlib
+import importlib.util
 import os
+import signal
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -55,16 +62,58 @@ def demo() -> int:
     return 0
 
 
+def stack() -> int:
+    # Read config/stack.py as a file: importing the config package would need Celery here.
+    spec = importlib.util.spec_from_file_location("remelt_stack", ROOT / "config" / "stack.py")
+    processes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(processes)
+    MIGRATE, PROCESSES = processes.MIGRATE, processes.PROCESSES  # noqa: N806 - constants of config/stack.py
+
+    missing = [name for name in ("DATABASE_URL", "CELERY_BROKER_URL") if not os.environ.get(name)]
+    if missing:
+        print(
+            f"dev.py stack runs against a real database and broker: set {' and '.join(missing)}",
+            file=sys.stderr,
+        )
+        return 2
+    env = {**os.environ, "BIND": os.environ.get("BIND", f"{HOST}:{PORT}")}
+
+    def local(command: list[str]) -> list[str]:
+        return [str(VENV / "bin" / command[0]), *command[1:]]
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a supervisor's stop ends the children too
+    subprocess.run(local(MIGRATE), cwd=ROOT, env=env, check=True)
+    running = {
+        name: subprocess.Popen(local(command), cwd=ROOT, env=env) for name, command in PROCESSES.items()
+    }
+    print(f"stack running: {', '.join(running)} (web on http://{env['BIND']}/); Ctrl-C stops it", flush=True)
+    try:
+        while all(process.poll() is None for process in running.values()):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    for process in running.values():
+        process.terminate()
+    for process in running.values():
+        process.wait(timeout=30)
+    return 0
+
+
 def test(args: list[str]) -> int:
     return subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, check=False).returncode
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "stack"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     ensure_environment()
     try:
+        if sys.argv[1] == "stack":
+            return stack()
         return demo() if sys.argv[1] == "demo" else test(sys.argv[2:])
     except KeyboardInterrupt:
         return 130

@@ -127,6 +127,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One queue name per deployment, so several remelt installations can share a Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "remelt"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Rolls up entries whose task was never queued (e.g. the broker was down at commit).
     "rollup-stale": {"task": "passports.rollup", "schedule": env_int("ROLLUP_STALE_SECONDS", 60)},

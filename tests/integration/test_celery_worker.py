@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config import stack
 from config.celery import app as celery_app
 from ledger.models import Lot
 from ledger.services import EventInput, events_record
@@ -56,9 +57,12 @@ def queue(transactional_db):
     celery_app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
 
 
-def start(env, *args) -> subprocess.Popen:
+def start(env, command: list[str], *args) -> subprocess.Popen:
+    """Start one of the deployment's processes (config/stack.py), as dev.py stack and compose do."""
+    program, *rest = command
+    assert program == "celery"
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=INFO"],
+        [sys.executable, "-m", "celery", *rest, *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -133,7 +137,7 @@ def wait_for_footprints(serials, seconds=60) -> bool:
 
 
 def test_worker_rolls_up_posted_events_and_beat_catches_up_after_an_outage(queue, alurec, tmp_path):
-    worker = start(queue, "worker", "--pool=solo", "--concurrency=1", "--without-gossip", "--without-mingle")
+    worker = start(queue, stack.WORKER, "--pool=solo", "--without-gossip", "--without-mingle")
     beat = None
     try:
         serials = post_run(alurec, "IT1")
@@ -147,7 +151,7 @@ def test_worker_rolls_up_posted_events_and_beat_catches_up_after_an_outage(queue
         time.sleep(2)
         assert not Footprint.objects.filter(lot__code__in=serials).exists()
 
-        beat = start(queue, "beat", "--schedule", str(tmp_path / "beat-schedule"))
+        beat = start(queue, stack.BEAT, "--schedule", str(tmp_path / "beat-schedule"))
         assert wait_for_footprints(serials), stop(beat) + stop(worker)
         assert PendingRollup.objects.count() == 0
     finally:
