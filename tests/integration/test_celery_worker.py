@@ -6,17 +6,19 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.services import api_key_issue
 from config import stack
 from config.celery import app as celery_app
 from ledger.models import Lot
-from ledger.services import EventInput, events_record
 from passports.models import Footprint, PendingRollup
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,14 +84,14 @@ def stop(process: subprocess.Popen) -> str:
 
 
 def post_run(org, prefix: str) -> list[str]:
-    """A receipt, a melt and a run of 3 wheels, as one batch."""
-    now = timezone.now()
+    """A receipt, a melt and a run of 3 wheels, posted by the organisation's ERP as one batch."""
+    now = (timezone.now() - timedelta(minutes=1)).isoformat()
     scrap, heat = f"{prefix}-S", f"{prefix}-M"
     events = [
-        EventInput(
-            "scrap.received",
-            now,
-            {
+        {
+            "type": "scrap.received",
+            "occurred_at": now,
+            "data": {
                 "code": scrap,
                 "supplier": "x",
                 "grade": "wheels",
@@ -97,31 +99,34 @@ def post_run(org, prefix: str) -> list[str]:
                 "mass_kg": "500",
                 "transport": {"distance_km": "80", "mode": "truck"},
             },
-        ),
-        EventInput(
-            "melt.recorded",
-            now,
-            {
+        },
+        {
+            "type": "melt.recorded",
+            "occurred_at": now,
+            "data": {
                 "code": heat,
                 "furnace": "F",
                 "inputs": [{"lot": scrap, "mass_kg": "500"}],
                 "output_mass_kg": "480",
                 "energy": {"natural_gas_m3": "40"},
             },
-        ),
-        EventInput(
-            "parts.produced",
-            now,
-            {
+        },
+        {
+            "type": "parts.produced",
+            "occurred_at": now,
+            "data": {
                 "inputs": [{"lot": heat, "mass_kg": "40"}],
                 "parts": [
                     {"serial": f"{prefix}-W{i}", "mass_kg": "11", "part_number": "AW"} for i in range(3)
                 ],
                 "energy": {"electricity_kwh": "20"},
             },
-        ),
+        },
     ]
-    events_record(organisation=org, actor="user:it", events=events)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(organisation=org, name=prefix).token}")
+    response = client.post("/api/v1/events/", events, format="json")
+    assert response.status_code == 201, response.content
     return [f"{prefix}-W{i}" for i in range(3)]
 
 
