@@ -42,6 +42,7 @@ BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 os.environ["CELERY_BROKER_URL"] = BROKER_URL
 
 import django  # noqa: E402
+from benchdb import create_database, drop_database, settings_db  # noqa: E402
 
 BATCH = 100
 CLIENT_COUNTS = (8, 32)
@@ -55,53 +56,6 @@ def log(message: str) -> None:
 
 
 # --- database and server ------------------------------------------------------------------------
-
-
-def _settings_db() -> dict:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"bench/api.py runs on PostgreSQL only; DATABASE_URL gives {db['ENGINE']}")
-    name = db["NAME"]
-    if not name or "bench" not in name or name in {"postgres", "template0", "template1"}:
-        sys.exit(f"refusing to drop and recreate database {name!r}: its name must contain 'bench'")
-    return db
-
-
-def _admin(db: dict):
-    import psycopg
-
-    return psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _drop(db: dict) -> None:
-    from psycopg import sql
-
-    with _admin(db) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db["NAME"])))
-
-
-def create_database(db: dict) -> None:
-    from psycopg import sql
-
-    _drop(db)
-    with _admin(db) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-
-
-def drop_database(db: dict) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _drop(db)
 
 
 def setup(clients: int) -> list[str]:
@@ -368,7 +322,7 @@ def server_version() -> str:
 
 
 def main(arguments) -> int:
-    db = _settings_db()
+    db = settings_db("bench/api.py")
     log(f"recreating database {db['NAME']} and migrating")
     create_database(db)
     server = None

@@ -36,6 +36,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 import django  # noqa: E402
+from benchdb import admin_connection, create_database, drop_database, settings_db  # noqa: E402
 
 ENTRY_TYPE = "bench.note"
 ACTOR = "system"
@@ -63,54 +64,6 @@ def log(message: str) -> None:
 
 
 # --- database lifecycle -------------------------------------------------------------------------
-
-
-def _settings_db() -> dict:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"bench/ledger.py runs on PostgreSQL only; DATABASE_URL gives {db['ENGINE']}")
-    name = db["NAME"]
-    if not name or "bench" not in name or name in {"postgres", "template0", "template1"}:
-        sys.exit(f"refusing to drop and recreate database {name!r}: its name must contain 'bench'")
-    return db
-
-
-def _admin_connection(db: dict):
-    """An autocommit connection to the `postgres` maintenance database, never to another one."""
-    import psycopg
-
-    return psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _drop_database(db: dict) -> None:
-    from psycopg import sql
-
-    with _admin_connection(db) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db["NAME"])))
-
-
-def create_database(db: dict) -> None:
-    from psycopg import sql
-
-    _drop_database(db)
-    with _admin_connection(db) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-
-
-def drop_database(db: dict) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _drop_database(db)
 
 
 RAW_TABLE_SQL = """
@@ -394,7 +347,7 @@ def peak_rss() -> int:
 
 def verify_child(expected: int) -> None:
     """Entry point of the subprocess: only measures, never creates or drops anything."""
-    _settings_db()
+    settings_db("bench/ledger.py")
     from ledger.models import LedgerHead
 
     LedgerHead.objects.get(pk=1)  # connect and warm the ORM before the baseline
@@ -465,10 +418,10 @@ FLAT_LIMIT = 1.5  # "flat": 10x the entries may cost at most 1.5x the peak memor
 
 def main(quick: bool, only: list[str]) -> None:
     plan = QUICK if quick else FULL
-    db = _settings_db()
+    db = settings_db("bench/ledger.py")
     # Two runs on the same database would drop each other's: hold a session advisory lock
     # (on the maintenance database, so it outlives our own database) for the whole run.
-    with _admin_connection(db) as guard:
+    with admin_connection(db) as guard:
         key = f"remelt bench/ledger.py {db['NAME']}"
         if not guard.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0]:
             sys.exit(f"another bench/ledger.py run is using database {db['NAME']}; try again later")

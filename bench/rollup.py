@@ -42,6 +42,7 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.pop("CELERY_BROKER_URL", None)
 
 import django  # noqa: E402
+from benchdb import create_database, drop_database, settings_db  # noqa: E402
 
 SEED = 20261123
 PARTS_PER_RUN = 100
@@ -95,54 +96,6 @@ def log(message: str) -> None:
 
 
 # --- database lifecycle -------------------------------------------------------------------------
-
-
-def _settings_db() -> dict:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"bench/rollup.py runs on PostgreSQL only; DATABASE_URL gives {db['ENGINE']}")
-    name = db["NAME"]
-    if not name or "bench" not in name or name in {"postgres", "template0", "template1"}:
-        sys.exit(f"refusing to drop and recreate database {name!r}: its name must contain 'bench'")
-    return db
-
-
-def _admin_connection(db: dict):
-    """An autocommit connection to the `postgres` maintenance database, never to another one."""
-    import psycopg
-
-    return psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _drop_database(db: dict) -> None:
-    from psycopg import sql
-
-    with _admin_connection(db) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db["NAME"])))
-
-
-def create_database(db: dict) -> None:
-    from psycopg import sql
-
-    _drop_database(db)
-    with _admin_connection(db) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-
-
-def drop_database(db: dict) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _drop_database(db)
 
 
 def server_facts() -> dict:
@@ -622,7 +575,7 @@ def run(plan: Plan, quick: bool, profile: bool) -> None:
 
 
 def main(quick: bool, profile: bool) -> None:
-    db = _settings_db()
+    db = settings_db("bench/rollup.py")
     log(f"recreating database {db['NAME']} and migrating")
     create_database(db)
     try:

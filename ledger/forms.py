@@ -212,7 +212,8 @@ class EventForm(forms.Form):
         return items
 
     def payload(self) -> dict:
-        raise NotImplementedError
+        """The event's data; every event form defines its own."""
+        raise NotImplementedError(f"{type(self).__name__} must build its payload")
 
     def record(self, *, actor: str) -> Recorded | None:
         """Record the event; on a broken rule show the error on the form and return None."""
