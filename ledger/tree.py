@@ -148,6 +148,12 @@ def tree_inclusion_proof(index: int, size: int) -> list[bytes]:
     return _read(lambda get_node: merkle.inclusion_proof(index, size, get_node))
 
 
+def tree_inclusion_proofs(indices: Iterable[int], size: int) -> dict[int, list[bytes]]:
+    """Audit paths of many leaves in the tree of `size` entries, with one batched read."""
+    indices = sorted(set(indices))
+    return _read(lambda get_node: {index: merkle.inclusion_proof(index, size, get_node) for index in indices})
+
+
 def tree_consistency_proof(old_size: int, new_size: int) -> list[bytes]:
     """Proof that the tree of `new_size` entries extends the tree of `old_size` entries."""
     return _read(lambda get_node: merkle.consistency_proof(old_size, new_size, get_node))

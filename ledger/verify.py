@@ -1,14 +1,18 @@
-"""Offline verifier: check an exported chain, a signed checkpoint, or a Merkle proof.
+"""Offline verifier: check an exported chain, an evidence bundle, a signed checkpoint, or a proof.
 
     python -m ledger.verify EXPORT.jsonl [--head HASH]        (or: chain EXPORT.jsonl …)
+    python -m ledger.verify BUNDLE.json [--key KEY]           (or: bundle BUNDLE.json …)
     python -m ledger.verify checkpoint NOTE --key KEY
     python -m ledger.verify inclusion PROOF.json --checkpoint NOTE --key KEY [--hash HASH]
     python -m ledger.verify consistency --old NOTE --new NOTE [--proof PROOF.json] --key KEY
     python -m ledger.verify keygen NAME
 
-Needs only Python, `rfc8785` and (for checkpoints and keys) `cryptography`: no Django, no
-database. Prints a line starting `OK` and exits 0, or a line starting `FAIL` saying what is
-wrong and exits 1.
+Needs only Python, `rfc8785` and (for checkpoints, bundles and keys) `cryptography`: no
+Django, no database. A bundle (GET /api/v1/parts/{serial}/evidence/) is checked entry by
+entry (hashes, links, inclusion in its signed checkpoint) and its footprint is recomputed
+with the CARBON.md method; without --key the signature is checked with the bundle's own key.
+Prints a line starting `OK` and exits 0, or a line starting `FAIL` saying what is wrong and
+exits 1.
 KEY is the verifier key string (GET /api/v1/ledger/key/) or a file holding it; NOTE is a
 signed checkpoint as served by /api/v1/ledger/checkpoint/; PROOF.json is the answer of
 /api/v1/ledger/proofs/inclusion/ or /proofs/consistency/, saved as it came.
@@ -27,7 +31,7 @@ from ledger.merkle import HASH_SIZE, verify_consistency, verify_inclusion
 # `ledger.notes` (and with it `cryptography`) is imported only by the commands that check
 # signatures, so verifying an export still needs nothing but `rfc8785`.
 
-COMMANDS = ("chain", "checkpoint", "inclusion", "consistency", "keygen")
+COMMANDS = ("chain", "bundle", "checkpoint", "inclusion", "consistency", "keygen")
 
 
 class Failed(Exception):
@@ -94,6 +98,15 @@ def chain(args) -> str:
     if problem:
         raise Failed(str(problem))
     return f"{verifier.count} entries, head {verifier.last_hash}"
+
+
+def bundle(args) -> str:
+    from passports.evidence import BundleProblem, bundle_load, bundle_verify
+
+    try:
+        return bundle_verify(bundle_load(args.bundle.read_bytes()), key=_key(args.key) if args.key else None)
+    except BundleProblem as exc:
+        raise Failed(f"{args.bundle}: {exc}") from None
 
 
 def checkpoint(args) -> str:
@@ -171,6 +184,11 @@ def _parser() -> argparse.ArgumentParser:
     found.add_argument("--head", help="a head hash you hold: fail if the export does not reach it")
     found.set_defaults(run=chain)
 
+    found = commands.add_parser("bundle", help="verify an evidence bundle and recompute its footprint")
+    found.add_argument("bundle", type=Path, help="a bundle from /api/v1/parts/{serial}/evidence/")
+    found.add_argument("--key", help="the verifier key you hold (or a file holding it)")
+    found.set_defaults(run=bundle)
+
     def with_key(command):
         command.add_argument("--key", required=True, help="the verifier key, or a file holding it")
         command.add_argument("--origin", help="fail unless the checkpoints have this origin")
@@ -202,9 +220,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    # The original usage, `python -m ledger.verify EXPORT.jsonl [--head H]`, means `chain`.
+    # A bare file means `bundle` for a .json bundle and `chain` for a .jsonl export.
     if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
-        argv = ["chain", *argv]
+        argv = ["bundle" if argv[0].endswith(".json") else "chain", *argv]
     args = _parser().parse_args(argv)
     try:
         message = args.run(args)

@@ -1,16 +1,22 @@
 """The carbon and recycled-content method `remelt-1` of CARBON.md, as pure computation.
 
-No database here: the roll-up service loads processes, lots and transfers in bulk and hands
-them to `compute`, which walks the processes once in ledger order (a topological order of
-the lot graph). Arithmetic is Decimal with 50 significant digits, so results can be
-recomputed by anyone to far better than the gram of CO2e.
+No database and no Django here: the roll-up service loads processes, lots and transfers in
+bulk and hands them to `compute`, which walks the processes once in ledger order (a
+topological order of the lot graph); the offline verifier (`python -m ledger.verify
+bundle.json`) feeds it the entries of an evidence bundle instead. Arithmetic is Decimal with
+50 significant digits, so results can be recomputed by anyone to far better than the gram
+of CO2e.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
-from passports.models import STAGES
+from ledger.quantities import format_kg
+
+METHOD_VERSION = "remelt-1"
+STAGES = ("scrap_transport", "alloying", "melting", "casting", "part_production", "transport")
+LotKey = Hashable  # a lot's database id in the roll-up, its code in the offline verifier
 
 CONTEXT = Context(prec=50)
 # Each lot's carbon is settled to 30 significant digits, the precision it is stored with, so
@@ -19,6 +25,8 @@ SETTLED = Context(prec=30)
 ZERO = Decimal(0)
 ONE = Decimal(1)
 KG = Decimal(1000)  # grams per kg, and kg per tonne
+MICRO = Decimal("0.000001")
+NANO = Decimal("0.000000001")
 
 
 def vector(**stages: Decimal) -> dict[str, Decimal]:
@@ -81,13 +89,16 @@ def settle(value: Carbon) -> Carbon:
 
 @dataclass(frozen=True)
 class ProcessFacts:
-    """One making process: its type, facts, inputs (lot id, grams) and outputs (lot id, grams, kind)."""
+    """One making process: its type, facts, inputs (lot, grams) and outputs (lot, grams, kind).
+
+    Lots are named by any hashable key: database ids in the roll-up, codes in the verifier.
+    """
 
     seq: int
     type: str
     facts: Mapping
-    inputs: list[tuple[int, int]]
-    outputs: list[tuple[int, int, str]]
+    inputs: list[tuple[LotKey, int]]
+    outputs: list[tuple[LotKey, int, str]]
     category: str = ""  # received scrap only
 
 
@@ -95,12 +106,12 @@ class ProcessFacts:
 class TransferLog:
     """Per lot, the custody transfers' intensity increments (seq, kg CO2e per kg), in order."""
 
-    by_lot: dict[int, list[tuple[int, Decimal]]] = field(default_factory=dict)
+    by_lot: dict[LotKey, list[tuple[int, Decimal]]] = field(default_factory=dict)
 
-    def add(self, lot_id: int, seq: int, per_kg: Decimal) -> None:
+    def add(self, lot_id: LotKey, seq: int, per_kg: Decimal) -> None:
         self.by_lot.setdefault(lot_id, []).append((seq, per_kg))
 
-    def raised_before(self, lot_id: int, seq: int | None) -> Decimal:
+    def raised_before(self, lot_id: LotKey, seq: int | None) -> Decimal:
         """How much transfers before `seq` (all, if None) raised the lot's intensity."""
         result = ZERO
         for transfer_seq, per_kg in self.by_lot.get(lot_id, ()):
@@ -109,7 +120,9 @@ class TransferLog:
         return result
 
 
-def intensity_at(carbon: Carbon, lot_id: int, transfers: TransferLog, seq: int | None) -> dict[str, Decimal]:
+def intensity_at(
+    carbon: Carbon, lot_id: LotKey, transfers: TransferLog, seq: int | None
+) -> dict[str, Decimal]:
     """Intensity of what remains of a lot just before entry `seq` (rule 4: transfers raise it)."""
     intensity = dict(carbon.intensity)
     intensity["transport"] = CONTEXT.add(intensity["transport"], transfers.raised_before(lot_id, seq))
@@ -117,12 +130,15 @@ def intensity_at(carbon: Carbon, lot_id: int, transfers: TransferLog, seq: int |
 
 
 def compute(
-    processes: Iterable[ProcessFacts], known: Mapping[int, Carbon], transfers: TransferLog, factors: Factors
-) -> dict[int, Carbon]:
+    processes: Iterable[ProcessFacts],
+    known: Mapping[LotKey, Carbon],
+    transfers: TransferLog,
+    factors: Factors,
+) -> dict[LotKey, Carbon]:
     """Carbon of every output of `processes` (in seq order); inputs come from `known` or earlier outputs."""
-    carbon: dict[int, Carbon] = {}
+    carbon: dict[LotKey, Carbon] = {}
 
-    def of(lot_id: int) -> Carbon:
+    def of(lot_id: LotKey) -> Carbon:
         return carbon[lot_id] if lot_id in carbon else known[lot_id]
 
     for process in processes:
@@ -174,3 +190,32 @@ def compute(
             )
             carbon[lot_id] = settle(Carbon(intensity, *shares))
     return carbon
+
+
+def _q(value: Decimal, step: Decimal = MICRO) -> str:
+    return str(value.quantize(step, rounding=ROUND_HALF_EVEN, context=CONTEXT))
+
+
+def footprint_document(
+    *, code: str, kind: str, mass_g: int, intensity: Mapping[str, Decimal], base: Carbon, factors: Factors
+) -> dict:
+    """A lot's footprint as published: whole-lot totals by stage, shares, baseline and saving."""
+    mass_kg = div(Decimal(mass_g), KG)
+    by_stage = scaled(intensity, mass_kg)
+    footprint = total(by_stage)
+    own_stage = "part_production" if kind == "part" else "casting"
+    baseline = CONTEXT.multiply(mass_kg, factors.values["primary_aluminium"])
+    baseline = CONTEXT.add(baseline, CONTEXT.add(by_stage[own_stage], by_stage["transport"]))
+    return {
+        "lot": code,
+        "kind": kind,
+        "method": METHOD_VERSION,
+        "factor_set": factors.version,
+        "mass_kg": format_kg(mass_g),
+        "total_kg_co2e": _q(footprint),
+        "per_kg_co2e": _q(div(footprint, mass_kg), NANO),
+        "by_stage": {stage: _q(by_stage[stage]) for stage in STAGES},
+        "recycled_content": {"post_consumer": _q(base.post), "pre_consumer": _q(base.pre)},
+        "baseline_kg_co2e": _q(baseline),
+        "saving_kg_co2e": _q(CONTEXT.subtract(baseline, footprint)),
+    }

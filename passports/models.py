@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils import timezone
 
+from passports.carbon import METHOD_VERSION, STAGES  # noqa: F401 - re-exported for the roll-up
+
 
 class FactorKind(models.TextChoices):
     MATERIAL = "material", "Alloying material (kg CO2e/kg)"
@@ -64,8 +66,6 @@ class EmissionFactor(models.Model):
         return f"{self.factor_set.version}:{self.key}={self.value} {self.unit}"
 
 
-METHOD_VERSION = "remelt-1"
-STAGES = ("scrap_transport", "alloying", "melting", "casting", "part_production", "transport")
 
 
 class PendingRollup(models.Model):

@@ -22,7 +22,7 @@ from accounts.models import Role
 from accounts.services import api_key_issue, organisation_create, user_create
 from config.celery import app as celery_app
 from ledger.models import LedgerHead
-from tests.support import append_only_suspended
+from tests.support import TEST_SIGNING_KEY, append_only_suspended
 
 _flush_between_tests = TransactionTestCase._fixture_teardown
 
@@ -56,6 +56,13 @@ def pytest_collection_modifyitems(config, items):
 def eager_celery():
     """Tasks run in the test process; tests/integration starts real workers instead."""
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def ledger_signing_key(settings):
+    """Tests run with DEBUG off, where checkpoints need LEDGER_SIGNING_KEY as in production."""
+    settings.LEDGER_SIGNING_KEY = TEST_SIGNING_KEY
+    return TEST_SIGNING_KEY
 
 
 @pytest.fixture

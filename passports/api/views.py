@@ -1,5 +1,6 @@
 """Passports and emission factors over the partner API."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
@@ -9,6 +10,7 @@ from ledger.models import Lot
 from ledger.visibility import visible_lots
 from passports.models import EmissionFactorSet
 from passports.selectors import passport
+from passports.services import evidence_bundle
 
 
 class PassportVersionSerializer(serializers.Serializer):
@@ -52,6 +54,19 @@ class PassportViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
     @extend_schema(summary="The passport of a wheel hub (by serial) or an ingot lot (by code)")
     def retrieve(self, request, *args, **kwargs):
         return Response(PassportSerializer(passport(self.get_object())).data)
+
+    @extend_schema(
+        summary="The evidence bundle of a wheel hub or ingot lot, for `python -m ledger.verify bundle.json`",
+        description="One JSON file: the entries behind the current footprint (payloads where the caller "
+        "may read them), a signed checkpoint holding them, the Merkle proofs of every entry and link, "
+        "the factor set and the footprint. 409 while the lot has no footprint yet.",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def evidence(self, request, *args, **kwargs):
+        lot = self.get_object()
+        response = Response(evidence_bundle(lot=lot, viewer=self.caller.viewer))
+        response["Content-Disposition"] = f'attachment; filename="{lot.code}-evidence.json"'
+        return response
 
 
 class FactorSerializer(serializers.Serializer):
