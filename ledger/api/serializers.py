@@ -5,6 +5,8 @@ Input serializers check only the shape of a request; the rules of the material r
 to validate: they document each event type's payload in the OpenAPI schema.
 """
 
+from fractions import Fraction
+
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -261,8 +263,36 @@ class EventsRecordedSerializer(serializers.Serializer):
     entries = RecordedEntrySerializer(many=True)
 
 
+SHARE_PLACES = 9
+SHARE = r"^(0\.[0-9]{9}|1\.000000000)$"
+
+
+def format_share(share: Fraction) -> str:
+    """An exact share as a decimal string with 9 places (half to even), e.g. "0.547945205"."""
+    units = round(share * 10**SHARE_PLACES)
+    return f"{units // 10**SHARE_PLACES}.{units % 10**SHARE_PLACES:0{SHARE_PLACES}d}"
+
+
+@extend_schema_field({"type": "string", "pattern": SHARE, "example": "0.547945205"})
+class ShareField(serializers.Field):
+    """An exact fraction of metal shown as a decimal string with 9 places."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, share: Fraction) -> str:
+        return format_share(share)
+
+
 class TraceNodeSerializer(LotSerializer):
     distance = serializers.IntegerField(help_text="Steps from the lot the trace starts at.")
+    share = ShareField(
+        help_text=(
+            "up: the fraction of the root's metal that came from (or through) this lot; "
+            "down: the fraction of this lot's metal that came from the root. The root's is 1."
+        )
+    )
 
 
 class TraceEdgeSerializer(serializers.Serializer):
@@ -272,6 +302,20 @@ class TraceEdgeSerializer(serializers.Serializer):
     mass_kg = KgField(
         source="mass_g", help_text="What `source` gave to that step (shared by all the step's outputs)."
     )
+    share = ShareField(
+        help_text=(
+            "up: the fraction of the root's metal that flowed along this edge; "
+            "down: the fraction of the target's metal that came from the root along it."
+        )
+    )
+
+
+class TraceAdditionSerializer(serializers.Serializer):
+    entry = serializers.IntegerField(source="seq", help_text="Seq of the melt that was charged with it.")
+    target = serializers.CharField(help_text="The melt lot.")
+    material = serializers.CharField(help_text="Key of the material in the emission-factor set.")
+    mass_kg = KgField(source="mass_g", help_text="What was added to the melt's charge.")
+    share = ShareField(help_text="The fraction of the root's metal that is this addition.")
 
 
 class TraceSerializer(serializers.Serializer):
@@ -281,6 +325,13 @@ class TraceSerializer(serializers.Serializer):
     truncated = serializers.BooleanField(help_text="True if the node limit cut the walk short.")
     nodes = serializers.SerializerMethodField()
     edges = TraceEdgeSerializer(many=True)
+    additions = TraceAdditionSerializer(
+        many=True,
+        help_text=(
+            "up: the alloying additions of the melts walked through (with the received scrap, "
+            "where the root's metal came from); down: always empty."
+        ),
+    )
 
     @extend_schema_field(TraceNodeSerializer(many=True))
     def get_nodes(self, trace) -> list:
@@ -288,6 +339,7 @@ class TraceSerializer(serializers.Serializer):
         for lot, distance in trace.nodes:
             node = dict(LotSerializer(lot).data)
             node["distance"] = distance
+            node["share"] = format_share(trace.shares[lot.code])
             nodes.append(node)
         return nodes
 

@@ -151,8 +151,14 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
         description=(
             "`up` walks back to the scrap a lot was made from; `down` walks forward to what was "
             "made from it, e.g. which wheel hubs contain a scrap lot, for a recall. Edges carry the "
-            "mass the source gave to the step that made the target. The walk passes only through "
-            "lots you may see."
+            "mass the source gave to the step that made the target. Lots and edges carry a share of "
+            "metal (exact, shown to 9 places), by the carbon method's mix rule: a step's outputs "
+            "all have the composition of its charge (inputs plus a melt's alloying additions), "
+            "losses do not change it. Up, a share is the fraction of the root's metal that came "
+            "from a lot or along an edge, and `additions` lists the melts' alloying additions; the "
+            "received scrap lots and the additions add up to 1 when nothing is hidden or cut off. "
+            "Down, it is the fraction of a lot's metal that came from the root. The walk passes "
+            "only through lots you may see."
         ),
         parameters=[serializers.TraceQuerySerializer],
         responses=serializers.TraceSerializer,

@@ -46,6 +46,30 @@ def test_up_from_a_part_walks_back_to_the_scrap_with_masses(loop, client_for):
         "scrapco",
         "10000.000",
     )
+    # MLT-1's charge is 13 100 kg: 8 000 of SCR-A, 5 000 of SCR-B and 100 of silicon; all of the
+    # wheel's metal came through ING-1 and MLT-1.
+    assert {node["code"]: node["share"] for node in trace["nodes"]} == {
+        "W-0001": "1.000000000",
+        "ING-1": "1.000000000",
+        "MLT-1": "1.000000000",
+        "SCR-A": "0.610687023",
+        "SCR-B": "0.381679389",
+    }
+    assert {(edge["source"], edge["share"]) for edge in trace["edges"]} == {
+        ("ING-1", "1.000000000"),
+        ("MLT-1", "1.000000000"),
+        ("SCR-A", "0.610687023"),
+        ("SCR-B", "0.381679389"),
+    }
+    assert trace["additions"] == [
+        {
+            "entry": loop.melted,
+            "target": "MLT-1",
+            "material": "silicon",
+            "mass_kg": "100.000",
+            "share": "0.007633588",
+        }
+    ]
 
 
 def test_down_from_scrap_finds_the_parts_that_contain_it(loop, client_for):
@@ -60,6 +84,11 @@ def test_down_from_scrap_finds_the_parts_that_contain_it(loop, client_for):
         "W-0003",
         "W-0004",
     }
+    # 8 000 of MLT-1's 13 100 kg charge; casting and the part run keep the mix.
+    shares = {node["code"]: node["share"] for node in trace["nodes"]}
+    assert shares["SCR-A"] == "1.000000000"
+    assert {shares[code] for code in codes - {"SCR-A"}} == {"0.610687023"}
+    assert trace["additions"] == []
 
 
 @pytest.mark.parametrize(
