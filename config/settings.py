@@ -5,6 +5,7 @@ tasks run eagerly in the web process, DEBUG on. Production sets DATABASE_URL,
 CELERY_BROKER_URL, SECRET_KEY and DEBUG=false.
 """
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the pages' own assets (CSS, plotly.js) from the app itself, never from a CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api.problems.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,7 +73,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -117,6 +120,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# plotly's Python package ships plotly.js (with Sankey diagrams); the pages load it from here.
+STATICFILES_DIRS = [
+    BASE_DIR / "config" / "static",
+    ("plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
+]
+# whitenoise serves from the finders too, so the app serves its assets with or without a
+# collectstatic step (the Docker image runs one into STATIC_ROOT).
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "audit"
+LOGOUT_REDIRECT_URL = "login"
 
 # Celery: with no broker configured, tasks run eagerly inside the request (embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None

@@ -39,6 +39,15 @@ class Viewer:
     sees_everything: bool
 
 
+def viewer_of_user(user) -> Viewer:
+    """The viewer behind a signed-in person: their organisation's reach; superusers see everything."""
+    organisation = user.organisation
+    return Viewer(
+        organisation_id=organisation.pk if organisation is not None else None,
+        sees_everything=user.is_superuser or (organisation is not None and organisation.sees_everything),
+    )
+
+
 # Lots the organisation holds or held, and every lot upstream of a part it holds or held.
 # UNION (not UNION ALL) drops rows already found, so the recursion ends on the DAG's roots.
 _VISIBLE_LOT_IDS = """

@@ -1,10 +1,14 @@
 """Test-only tools: working around the append-only triggers as a database superuser would."""
 
 import contextlib
+import importlib
 
 from django.db import connection
 
 from ledger import append_only as sql
+
+# The trigger that freezes a factor set once a roll-up used it (a migration's SQL).
+_factors_frozen = importlib.import_module("passports.migrations.0004_factor_sets_frozen_once_used")
 
 
 @contextlib.contextmanager
@@ -14,7 +18,8 @@ def append_only_suspended():
 
     PostgreSQL: `session_replication_role = replica` stops ordinary triggers firing (only a
     superuser may set it, which the test database user is and the app role must not be).
-    SQLite has no such switch, so its triggers are dropped and put back.
+    SQLite has no such switch, so its triggers (and the one freezing used factor sets) are
+    dropped and put back.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -24,12 +29,12 @@ def append_only_suspended():
             finally:
                 cursor.execute("SET session_replication_role = DEFAULT")
         else:
-            for statement in sql.SQLITE_DOWN + sql.HISTORY_SQLITE_DOWN:
+            for statement in sql.SQLITE_DOWN + sql.HISTORY_SQLITE_DOWN + _factors_frozen.SQLITE_DOWN:
                 cursor.execute(statement)
             try:
                 yield cursor
             finally:
-                for statement in sql.SQLITE_UP + sql.HISTORY_SQLITE_UP:
+                for statement in sql.SQLITE_UP + sql.HISTORY_SQLITE_UP + _factors_frozen.SQLITE_UP:
                     cursor.execute(statement)
 
 

@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, viewsets
 
 from accounts.models import ApiKey, Organisation
-from ledger.visibility import Viewer
+from ledger.visibility import Viewer, viewer_of_user
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,11 @@ def caller_of(request) -> Caller:
     if isinstance(request.auth, ApiKey):
         organisation = request.auth.organisation
         actor = f"apikey:{request.auth.prefix}"
-        sees_everything = organisation.sees_everything
+        viewer = Viewer(organisation_id=organisation.pk, sees_everything=organisation.sees_everything)
     else:
-        user = request.user
-        organisation = user.organisation
-        actor = f"user:{user.username}"
-        sees_everything = user.is_superuser or (organisation is not None and organisation.sees_everything)
-    viewer = Viewer(
-        organisation_id=organisation.pk if organisation else None, sees_everything=sees_everything
-    )
+        organisation = request.user.organisation
+        actor = f"user:{request.user.username}"
+        viewer = viewer_of_user(request.user)
     return Caller(organisation=organisation, actor=actor, viewer=viewer)
 
 

@@ -1,0 +1,305 @@
+"""The passport page of a wheel hub or an ingot lot, and its evidence bundle download.
+
+Anyone with the page's URL (the QR code on the part) sees the lot's identity, its footprint
+against the primary-aluminium baseline and its recycled content. Signed-in users whose
+organisation may see the lot (its holders, the upstream of parts they hold, auditors) also see
+the holder, the material flow back to the scrap and the ledger entries behind the figures,
+re-verified on every view. Nothing upstream reaches the public page: no supplier, no lot code.
+"""
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+import qrcode
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from qrcode.image.svg import SvgPathImage
+
+from ledger.errors import DomainError
+from ledger.models import Lot, LotKind, ScrapCategory
+from ledger.trace import MAX_DEPTH, UP, Trace, lot_trace
+from ledger.visibility import Viewer, viewer_of_user, visible_lots
+from passports.models import STAGES
+from passports.selectors import passport, passport_proof
+from passports.services import evidence_bundle
+
+STAGE_LABELS = {
+    "scrap_transport": "Scrap transport",
+    "alloying": "Alloying additions",
+    "melting": "Melting energy",
+    "casting": "Casting",
+    "part_production": "Part production",
+    "transport": "Transport to holder",
+}
+# One colour per stage, the same in the chart and (as .stage-<key> in remelt.css) the tables.
+STAGE_COLOURS = {
+    "scrap_transport": "#8fb8c9",
+    "alloying": "#e0a43a",
+    "melting": "#d46a4c",
+    "casting": "#7c6fb0",
+    "part_production": "#1f6f8b",
+    "transport": "#6e8b3d",
+}
+PRIMARY_COLOUR = "#9aa3a9"
+# Material-flow node colours by what the lot is (as .flow-<key> in remelt.css).
+FLOW_COLOURS = {
+    ScrapCategory.POST_CONSUMER.value: "#2e7d32",
+    ScrapCategory.PRE_CONSUMER.value: "#7cb342",
+    ScrapCategory.INTERNAL.value: "#9aa3a9",
+    LotKind.MELT.value: "#d46a4c",
+    LotKind.INGOT.value: "#7c6fb0",
+    LotKind.PART.value: "#1f6f8b",
+    "addition": "#e0a43a",
+}
+HUNDRED = Decimal(100)
+
+
+def viewer_of(user) -> Viewer | None:
+    """The reach of a signed-in user, as the API gives it to their organisation; None if anonymous."""
+    return viewer_of_user(user) if user.is_authenticated else None
+
+
+def _passport_lot(code: str) -> Lot:
+    """A wheel hub or ingot lot that has (or will have) a passport; anything else is a 404.
+
+    A voided lot was withdrawn from the record and lost its footprint: it has no passport.
+    """
+    lot = (
+        Lot.objects.filter(code=code, kind__in=(LotKind.PART, LotKind.INGOT), voided=False)
+        .select_related("owner")
+        .first()
+    )
+    if lot is None:
+        raise Http404("no passport with this code")
+    return lot
+
+
+def _may_trace(viewer: Viewer | None, lot: Lot) -> bool:
+    return viewer is not None and visible_lots(viewer, Lot.objects.filter(pk=lot.pk)).exists()
+
+
+def passport_page(request, code: str):
+    """The printable passport: identity, footprint, recycled content, QR code; and for those who
+    may see the lot, its holder, material flow and ledger proof."""
+    lot = _passport_lot(code)
+    viewer = viewer_of(request.user)
+    summary = passport(lot)
+    document = summary["footprint"]
+    url = request.build_absolute_uri(reverse("passport-page", args=[lot.code]))
+    context = {
+        "lot": lot,
+        "is_part": lot.kind == LotKind.PART,
+        "mass_kg": Decimal(lot.mass_g) / 1000,
+        "status": summary["status"],
+        "footprint": _footprint(document) if document else None,
+        "qr_svg": _qr_svg(url),
+        "page_url": url,
+        "full": _may_trace(viewer, lot),
+    }
+    if context["footprint"]:
+        context["stage_chart"] = _stage_chart(lot, context["footprint"])
+    if context["full"]:
+        trace = lot_trace(lot=lot, direction=UP, depth=MAX_DEPTH, viewer=viewer)
+        context["flow"] = _flow(trace)
+        context["proof"] = passport_proof(document, summary)
+        context["versions"] = summary["versions"]
+    return render(request, "passports/passport.html", context)
+
+
+def passport_evidence(request, code: str):
+    """The offline evidence bundle of a passport, as a JSON download, for those who may see the lot."""
+    lot = _passport_lot(code)
+    viewer = viewer_of(request.user)
+    if not _may_trace(viewer, lot):
+        raise Http404("no passport with this code")
+    try:
+        bundle = evidence_bundle(lot=lot, viewer=viewer)
+    except DomainError as error:  # e.g. no footprint yet: its roll-up is pending
+        return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(bundle, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False) + "\n",
+        content_type="application/json",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{lot.code}-evidence.json"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# What the template shows
+
+
+def _footprint(document: dict) -> dict:
+    """The footprint document's figures as Decimals, with the shares the page prints."""
+    total = Decimal(document["total_kg_co2e"])
+    mass_kg = Decimal(document["mass_kg"])
+    baseline = Decimal(document["baseline_kg_co2e"])
+    saving = Decimal(document["saving_kg_co2e"])
+    post = Decimal(document["recycled_content"]["post_consumer"])
+    pre = Decimal(document["recycled_content"]["pre_consumer"])
+    stages = [
+        {
+            "key": stage,
+            "label": STAGE_LABELS[stage],
+            "colour": STAGE_COLOURS[stage],
+            "kg": Decimal(document["by_stage"][stage]),
+            "percent": Decimal(document["by_stage"][stage]) / total * HUNDRED if total else Decimal(0),
+        }
+        for stage in STAGES
+    ]
+    return {
+        "document": document,
+        "total": total,
+        "per_kg": Decimal(document["per_kg_co2e"]),
+        "baseline": baseline,
+        "saving": saving,
+        "saving_percent": saving / baseline * HUNDRED if baseline else Decimal(0),
+        "stages": stages,
+        "post_percent": post * HUNDRED,
+        "pre_percent": pre * HUNDRED,
+        "recycled_percent": (post + pre) * HUNDRED,
+        "other_percent": (1 - post - pre) * HUNDRED,
+        "post_kg": post * mass_kg,
+        "pre_kg": pre * mass_kg,
+        "other_kg": (1 - post - pre) * mass_kg,
+    }
+
+
+def _stage_chart(lot: Lot, footprint: dict) -> dict:
+    """Stacked bars: this lot's stages beside the same lot made from primary aluminium.
+
+    The baseline (CARBON.md rule 7) is primary metal plus the lot's own process energy and
+    transport, so those two stages appear in both bars with the same values.
+    """
+    own = "part_production" if lot.kind == LotKind.PART else "casting"
+    kept = {own, "transport"}
+    this = "This wheel hub" if lot.kind == LotKind.PART else "This ingot lot"
+    primary_metal = footprint["baseline"] - sum(
+        (stage["kg"] for stage in footprint["stages"] if stage["key"] in kept), Decimal(0)
+    )
+    series = [{"name": "Primary aluminium", "colour": PRIMARY_COLOUR, "values": [0, float(primary_metal)]}]
+    for stage in footprint["stages"]:
+        baseline_value = float(stage["kg"]) if stage["key"] in kept else 0
+        if stage["kg"] or baseline_value:
+            series.append(
+                {
+                    "name": stage["label"],
+                    "colour": stage["colour"],
+                    "values": [float(stage["kg"]), baseline_value],
+                }
+            )
+    return {
+        "categories": [this, "Made from primary aluminium"],
+        "totals": [float(footprint["total"]), float(footprint["baseline"])],
+        "series": series,
+        "saving_percent": float(footprint["saving_percent"]),
+        "unit": "kg CO₂e",
+    }
+
+
+def _lot_description(lot: Lot) -> str:
+    if lot.kind == LotKind.SCRAP:
+        return " · ".join(filter(None, [lot.get_category_display(), lot.grade]))
+    if lot.kind == LotKind.INGOT:
+        return lot.alloy
+    if lot.kind == LotKind.PART:
+        return lot.part_number
+    return ""
+
+
+def _flow_key(lot: Lot) -> str:
+    """The colour key of a lot in the flow: scrap by category, the rest by kind."""
+    return str(lot.category if lot.kind == LotKind.SCRAP else lot.kind)
+
+
+def _kg(share: Fraction, root_kg: Decimal) -> Decimal:
+    """The kilograms of the root's metal that a share stands for, to the gram."""
+    return (Decimal(share.numerator) / Decimal(share.denominator) * root_kg).quantize(Decimal("0.001"))
+
+
+def _flow(trace: Trace) -> dict:
+    """The Sankey diagram and the trace table: where this lot's metal came from, in kg.
+
+    A link's value is the share of the root's metal that flowed along it times the root's mass,
+    so what enters a step equals what leaves it towards the root (losses carry no metal here).
+    Alloying additions are sources of their own, one node per addition, a column before their
+    melt; lots stand in columns by their distance from the root, the scrap on the left.
+    """
+    root_kg = Decimal(trace.root.mass_g) / 1000
+    last_column = max(distance for _lot, distance in trace.nodes)
+    nodes: list[dict] = []
+    index: dict[str, int] = {}
+    # Largest first within a column: plotly orders the bands entering a node by this order.
+    ordered = sorted(trace.nodes, key=lambda node: (node[1], -trace.shares[node[0].code], node[0].code))
+    for lot, distance in ordered:
+        index[lot.code] = len(nodes)
+        nodes.append(
+            {
+                "label": lot.code,
+                "colour": FLOW_COLOURS[_flow_key(lot)],
+                "hover": f"{lot.get_kind_display()} · {_lot_description(lot)}".rstrip(" ·"),
+                "column": last_column - distance,
+                "value": float(_kg(trace.shares[lot.code], root_kg)),
+            }
+        )
+    links = [
+        {
+            "source": index[edge.source],
+            "target": index[edge.target],
+            "value": float(_kg(edge.share, root_kg)),
+            "colour": nodes[index[edge.source]]["colour"],
+        }
+        for edge in trace.edges
+    ]
+    additions = []
+    for addition in trace.additions:
+        kg = _kg(addition.share, root_kg)
+        material = addition.material.replace("_", " ")
+        target = index[addition.target]
+        links.append(
+            {"source": len(nodes), "target": target, "value": float(kg), "colour": FLOW_COLOURS["addition"]}
+        )
+        nodes.append(
+            {
+                "label": f"+ {material}",
+                "colour": FLOW_COLOURS["addition"],
+                "hover": f"Alloying addition to {addition.target}",
+                "column": max(nodes[target]["column"] - 1, 0),
+                "value": float(kg),
+            }
+        )
+        additions.append({"material": material, "target": addition.target, "seq": addition.seq, "kg": kg})
+    lots = [
+        {
+            "lot": lot,
+            "distance": distance,
+            "description": _lot_description(lot),
+            "colour_key": _flow_key(lot),
+            "share_percent": _percent(trace.shares[lot.code]),
+            "kg": _kg(trace.shares[lot.code], root_kg),
+        }
+        for lot, distance in ordered
+        if distance > 0
+    ]
+    return {
+        "chart": {"nodes": nodes, "links": links, "columns": last_column + 1, "unit": "kg"},
+        "lots": lots,
+        "additions": additions,
+        "truncated": trace.truncated,
+    }
+
+
+def _percent(share: Fraction) -> Decimal:
+    return Decimal(share.numerator) / Decimal(share.denominator) * HUNDRED
+
+
+def _qr_svg(url: str) -> str:
+    """The page's URL as an inline SVG QR code (our own markup, generated here, never fetched)."""
+    image = qrcode.make(url, image_factory=SvgPathImage, border=2)
+    svg = image.to_string(encoding="unicode").replace(
+        "<svg ", '<svg class="qr-code" role="img" aria-label="QR code of this passport\'s address" ', 1
+    )
+    return mark_safe(svg)  # noqa: S308 - markup generated here; the URL is only encoded as modules
