@@ -1,11 +1,18 @@
-"""Reads of the ledger: streaming verification and export."""
+"""Reads of the ledger: streaming verification and export, lot search and recall lists."""
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
+from django.db.models import Q
+
+from accounts.models import Organisation
 from ledger.chain import ChainVerifier, Problem, export_line
-from ledger.models import Entry, LedgerHead
+from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, TransferItem
+from ledger.trace import DOWN, MAX_DEPTH, lot_trace
+from ledger.visibility import Viewer, visible_lots
 
 STREAM_CHUNK = 5000
 
@@ -63,12 +70,150 @@ def chain_verify(*, expected_head: str | None = None, progress=None) -> ChainRep
     return ChainReport(verifier.count, verifier.last_hash, problem)
 
 
-def chain_export(*, out, visible=None) -> int:
-    """Write the chain as JSON Lines to binary `out`; `visible(header)` False withholds a payload."""
+def chain_export(*, out, visible=None, progress=None) -> int:
+    """Write the chain as JSON Lines to binary `out`; `visible(header)` False withholds a payload.
+
+    `progress(count)` is called every 10,000 entries.
+    """
     count = 0
     for _seq, _type, _prev, entry_hash, header, payload in _stream():
         header_obj = json.loads(bytes(header))
         payload_obj = json.loads(bytes(payload)) if visible is None or visible(header_obj) else None
         out.write(export_line(header=header_obj, hash=entry_hash, payload=payload_obj))
         count += 1
+        if progress and count % 10000 == 0:
+            progress(count)
     return count
+
+
+# -- lot search and recall lists (the auditor pages) ------------------------------------------
+
+SEARCH_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class LotSearch:
+    """What a search found, best first: exact code, code prefix, then supplier matches."""
+
+    query: str
+    lots: list[Lot]
+    capped: bool  # more lots matched than `lots` holds
+    exact: Lot | None  # the lot whose code (or serial) is the query, ignoring case
+
+
+def lot_search(*, viewer: Viewer, query: str, limit: int = SEARCH_LIMIT) -> LotSearch:
+    """Lots the viewer may see whose code or serial is or starts with `query` (ignoring case),
+    and scrap lots whose supplier matches it (an organisation's slug or name, or the free-text
+    name of a supplier not on remelt).
+
+    Each rank is one query cut at `limit` + 1 rows, so a short query on a big ledger costs a
+    bounded read; the extra row only tells whether the list was capped.
+    """
+    query = query.strip()
+    if not query:
+        return LotSearch(query=query, lots=[], capped=False, exact=None)
+    seen = visible_lots(viewer, Lot.objects.select_related("owner"))
+    ranks = [
+        seen.filter(code__iexact=query),
+        seen.filter(code__istartswith=query),
+        seen.filter(_supplier_matches(query)),
+    ]
+    found: dict[int, Lot] = {}
+    for rank in ranks:
+        for lot in rank.order_by("code")[: limit + 1]:
+            found.setdefault(lot.pk, lot)
+        if len(found) > limit:
+            break
+    lots = list(found.values())
+    exact = lots[0] if lots and lots[0].code.casefold() == query.casefold() else None
+    return LotSearch(query=query, lots=lots[:limit], capped=len(lots) > limit, exact=exact)
+
+
+def _supplier_matches(query: str) -> Q:
+    # `supplier` holds an organisation's slug when the supplier is on remelt and a free-text
+    # name otherwise, so a name has to be looked up among the organisations first.
+    organisations = Organisation.objects.filter(Q(slug__iexact=query) | Q(name__icontains=query))
+    return Q(kind=LotKind.SCRAP) & (
+        Q(supplier__in=organisations.values("slug")) | Q(supplier__icontains=query)
+    )
+
+
+def lot_holders(*, lots: list[Lot]) -> dict[int, list[Organisation]]:
+    """Every organisation that holds, held or supplied each lot, in custody order: the supplier,
+    the maker, then the receivers in the order of the transfers (two queries for any number).
+
+    `lots` need `made_by` loaded. LotHolder says who; the order comes from the transfers, as
+    holder rows of one event are written together in no particular order.
+    """
+    holders: dict[int, list[Organisation]] = {lot.pk: [] for lot in lots}
+    for row in LotHolder.objects.filter(lot_id__in=list(holders)).select_related("organisation"):
+        holders[row.lot_id].append(row.organisation)
+    received: dict[tuple[int, int], int] = {}
+    transfers = TransferItem.objects.filter(lot_id__in=list(holders), transfer__voided=False)
+    for lot_id, organisation_id, seq in transfers.order_by("transfer_id").values_list(
+        "lot_id", "transfer__to_organisation_id", "transfer_id"
+    ):
+        received.setdefault((lot_id, organisation_id), seq)  # the first time it came to them
+
+    def custody(lot: Lot, organisation: Organisation) -> tuple:
+        if organisation.slug == lot.supplier:
+            return (0, 0, organisation.slug)
+        if organisation.pk == lot.made_by.organisation_id:
+            return (1, 0, organisation.slug)
+        return (2, received.get((lot.pk, organisation.pk), 0), organisation.slug)
+
+    for lot in lots:
+        holders[lot.pk].sort(key=lambda organisation, lot=lot: custody(lot, organisation))
+    return holders
+
+
+def grams_of(share: Fraction, mass_g: int) -> int:
+    """`share` of `mass_g` grams, to the gram (halves up: exact shares, one rounding at the end)."""
+    return math.floor(share * mass_g + Fraction(1, 2))
+
+
+@dataclass(frozen=True)
+class RecalledPart:
+    """A part that contains metal of the recalled lot: how much, and who has or had it."""
+
+    part: Lot
+    share: Fraction  # of the part's metal that came from the recalled lot
+    metal_g: int  # share × the part's mass, to the gram (half up)
+    holders: list[Organisation]
+
+
+@dataclass(frozen=True)
+class Recall:
+    """The parts affected by a lot, sorted by serial, as far as the viewer may see them."""
+
+    lot: Lot
+    parts: list[RecalledPart]
+    truncated: bool  # the trace hit its size limit: there may be more affected parts
+
+    @property
+    def metal_g(self) -> int:
+        return sum(part.metal_g for part in self.parts)
+
+
+def recall_list(*, lot: Lot, viewer: Viewer) -> Recall:
+    """Every part the viewer may see that contains metal of `lot`, with shares and holders.
+
+    A fixed number of queries whatever the number of parts: the trace, the parts with their
+    owners, and the holders and transfers of all of them at once.
+    """
+    trace = lot_trace(lot=lot, direction=DOWN, depth=MAX_DEPTH, viewer=viewer)
+    part_ids = [node.pk for node, distance in trace.nodes if distance > 0 and node.kind == LotKind.PART]
+    # Sorted here, not by the database, so that the order is the same on every collation.
+    parts = sorted(
+        Lot.objects.filter(pk__in=part_ids).select_related("owner", "made_by"), key=lambda part: part.code
+    )
+    holders = lot_holders(lots=parts)
+    recalled = []
+    for part in parts:
+        share = trace.shares[part.code]
+        recalled.append(
+            RecalledPart(
+                part=part, share=share, metal_g=grams_of(share, part.mass_g), holders=holders[part.pk]
+            )
+        )
+    return Recall(lot=lot, parts=recalled, truncated=trace.truncated)
