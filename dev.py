@@ -45,16 +45,11 @@ def manage(*args: str) -> None:
 
 
 def demo() -> int:
-    manage("migrate", "--no-input", "-v", "0")
-    manage("load_demo")
     base = f"http://{HOST}:{PORT}"
+    manage("migrate", "--no-input", "-v", "0")
+    manage("load_demo", "--base-url", base)
     print(
-        f"\nremelt is running on {base}/\n"
-        f"  admin (staff):   {base}/admin/   login: staff / remelt-demo\n"
-        f"  API docs:        {base}/api/docs/\n"
-        f"  a wheel's passport (with the automaker's key from the list above):\n"
-        f"    curl -H 'Authorization: Bearer <northstar-motors key>' {base}/api/v1/parts/<wheel>/passport/\n"
-        f"  health:          {base}/healthz\n"
+        f"\nremelt is running on {base}/ — open the passport and auditor URLs above.\n"
         "Stop it with Ctrl-C; run `python3 dev.py demo` again to come back to the same data.\n",
         flush=True,
     )

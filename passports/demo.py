@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
@@ -45,6 +46,12 @@ class Scale:
     wheel_melts: int = 9
     wheels: int = 3000
     wheels_per_run: int = 100
+
+
+# A tenth of the month, for a quick look and the tests (`load_demo --small`).
+SMALL = Scale(
+    scrap_lots=30, recycler_melts=5, ingots_per_melt=4, wheel_melts=3, wheels=300, wheels_per_run=50
+)
 
 
 def ensure_cast() -> dict[str, Organisation]:
@@ -331,9 +338,14 @@ class Month:
 
 
 def demo_load(*, scale: Scale | None = None, progress: Callable[[str], None] = lambda _message: None) -> bool:
-    """Load the month unless the ledger has material events already; True if it loaded."""
+    """Load the month unless the ledger has material events already; True if it loaded.
+
+    The month is one transaction: a load that is interrupted (Ctrl-C, a crash) leaves
+    nothing behind, and the next run starts it again from the beginning.
+    """
     orgs = ensure_cast()
-    if Entry.objects.filter(type="scrap.received").exists():
-        return False
-    Month(orgs, scale or Scale(), progress).run()
+    with transaction.atomic():
+        if Entry.objects.filter(type="scrap.received").exists():
+            return False
+        Month(orgs, scale or Scale(), progress).run()
     return True

@@ -17,7 +17,12 @@ def rollup_enqueue(*, seqs: Iterable[int]) -> None:
     up later: the event itself is never refused for that.
     """
     PendingRollup.objects.bulk_create([PendingRollup(entry_id=seq) for seq in seqs], ignore_conflicts=True)
-    transaction.on_commit(_start_rollup)
+    # One roll-up per commit is enough however many events the transaction wrote (the demo
+    # month writes thousands in one). A callback already queued can only be dropped by the
+    # rollback of a savepoint still open, and we are inside it: this work would go too.
+    connection = transaction.get_connection()
+    if not any(func is _start_rollup for _savepoints, func, _robust in connection.run_on_commit):
+        transaction.on_commit(_start_rollup)
 
 
 def _start_rollup() -> None:

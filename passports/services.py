@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.db import transaction
@@ -145,13 +145,16 @@ def _transfer_log(lot_ids: Iterable[int] | None, factors: carbon.Factors) -> car
 # The roll-up
 
 
-def rollup_run(*, full: bool = False) -> RollupRun | None:
+def rollup_run(*, full: bool = False, progress: Callable[[str], None] | None = None) -> RollupRun | None:
     """Roll up every pending entry (or, with `full`, everything) and anchor the new versions.
 
     Takes the ledger head lock first: the run sees one consistent ledger position, events
     wait for it (incremental runs take milliseconds), and two runs can never interleave.
-    Running it again with nothing pending does nothing.
+    Running it again with nothing pending does nothing; a run interrupted half-way leaves
+    nothing (it is one transaction), so it can simply be run again. `progress` hears of
+    each phase.
     """
+    progress = progress or (lambda _message: None)
     with transaction.atomic():
         head = LedgerHead.objects.select_for_update().get(pk=1)
         pending = list(PendingRollup.objects.values_list("entry_id", flat=True))
@@ -165,14 +168,18 @@ def rollup_run(*, full: bool = False) -> RollupRun | None:
         else:
             dirty, candidates = rollup_scope(pending)
             dirty = _downstream(dirty)
+        progress(f"loading {len(dirty):,} making entries up to seq {head.seq:,}")
         processes, known = _processes_with_inputs(dirty, full)
         transfers = _transfer_log(None if full else _lots_of_interest(processes, known, candidates), factors)
+        progress(f"computing the carbon of their lots with {factor_set.version}")
         computed = carbon.compute(processes, known, transfers, factors)
+        progress(f"storing the carbon of {len(computed):,} lots")
         _save_lot_carbon(computed, factor_set, head.seq)
         candidates |= {lot_id for p in processes for lot_id, _g, kind in p.outputs if kind in FOOTPRINT_KINDS}
         run = RollupRun.objects.create(
             ledger_seq=head.seq, factor_set=factor_set, full=full, lots_computed=len(computed)
         )
+        progress(f"comparing the footprints of {len(candidates):,} parts and ingot lots")
         created = _new_versions(run, candidates, {**known, **computed}, transfers, factors)
         if created:
             anchor = entry_append(

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -68,3 +69,23 @@ def test_offline_verifier_runs_without_django(db, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK 3 entries, head ")
+
+
+def test_an_interrupted_export_leaves_no_file(db, tmp_path, monkeypatch):
+    from ledger.management.commands import export_ledger
+
+    notes(3)
+    target = tmp_path / "chain.jsonl"
+
+    def interrupted(*, out, progress=None):
+        out.write(b'{"partial": true}\n')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_ledger, "chain_export", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("export_ledger", "--output", str(target))
+    assert list(tmp_path.iterdir()) == []  # neither a truncated chain.jsonl nor a .partial file
+    monkeypatch.undo()
+    err = io.StringIO()
+    call_command("export_ledger", "--output", str(target), stderr=err)
+    assert target.read_bytes().count(b"\n") == 3 and "exported 3 entries" in err.getvalue()

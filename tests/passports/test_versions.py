@@ -142,3 +142,26 @@ def test_passport_shows_pending_until_the_rollup_and_lists_its_anchors(two_lines
     rollup_run()
     shown = passport(part)
     assert shown["status"] == "current" and [v["version"] for v in shown["versions"]] == [2, 1]
+
+
+def test_a_transaction_of_many_events_queues_one_roll_up(alurec, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from passports.queue import _start_rollup
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for scrap in ("S1", "S2", "S3"):
+            record(
+                alurec,
+                "scrap.received",
+                {
+                    "code": scrap,
+                    "supplier": "x",
+                    "grade": "wheels",
+                    "category": "post_consumer",
+                    "mass_kg": "1000",
+                    "transport": TRUCK_200,
+                },
+            )
+    assert [callback for callback in callbacks if callback is _start_rollup] == [_start_rollup]
+    assert PendingRollup.objects.count() == 3

@@ -1,5 +1,6 @@
 import base64
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -44,17 +45,29 @@ class Command(BaseCommand):
     def handle(self, *args, head, chain_only, checkpoint, key, **options):
         kept = self._read_checkpoint(checkpoint, key) if checkpoint else None
 
+        started = time.perf_counter()
+        tty = sys.stderr.isatty()
+
         def progress(seq):
-            if sys.stderr.isatty():
+            if tty:
                 self.stderr.write(f"\rverified {seq:,} entries", ending="")
 
+        def phase(message):
+            if tty:
+                self.stderr.write(f"\r{message}", ending="\n")
+
         report = chain_verify(expected_head=head, progress=progress)
-        problem = report.problem or tree_verify().problem
+        problem = report.problem
+        if problem is None:
+            phase(f"chain of {report.count:,} entries verified; checking the Merkle tree")
+            problem = tree_verify().problem
         if problem is None and not chain_only:
+            phase("replaying the ledger against the lots, consumptions and transfers")
             problem = projection_drift()
         if problem is not None:
             self._fail(problem)
         self.stdout.write(f"OK {report.count} entries, head {report.head_hash}")
+        phase(f"verified in {time.perf_counter() - started:.1f} s")
         if kept is not None:
             self._check_checkpoint(kept, report.count)
 

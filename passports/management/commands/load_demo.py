@@ -4,18 +4,30 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiKey
-from ledger.models import Lot
-from passports.demo import PASSWORD, demo_load, ensure_cast, issue_keys
+from ledger.models import Entry, Lot
+from passports.demo import PASSWORD, SMALL, demo_load, ensure_cast, issue_keys
 from passports.services import rollup_run
 
 
 class Command(BaseCommand):
-    help = "Load the demo month (idempotent: an existing ledger is kept) and print its logins and API keys."
+    help = (
+        "Load the demo month (idempotent: an existing ledger is kept; an interrupted load leaves "
+        "nothing and starts again), roll up the carbon, and print the URLs, logins and API keys."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="where the app is served, for the URLs printed",
+        )
+        parser.add_argument("--small", action="store_true", help="a tenth of the month (300 wheels)")
+
+    def handle(self, *args, base_url, small, **options):
         started = time.perf_counter()
         orgs = ensure_cast()
         credentials = Path(settings.VAR_DIR) / "demo-credentials.txt"
@@ -31,20 +43,39 @@ class Command(BaseCommand):
             if sys.stderr.isatty():
                 self.stderr.write(f"\r{message}   ", ending="")
 
-        loaded = demo_load(progress=progress)
-        rollup_run()
-        seconds = time.perf_counter() - started
-        self.stderr.write("")
+        loaded = demo_load(scale=SMALL if small else None, progress=progress)
+        if sys.stderr.isatty():
+            self.stderr.write("")
         self.stdout.write(
-            ("demo month loaded" if loaded else "demo data already there") + f" ({seconds:.0f} s)"
+            ("demo month loaded" if loaded else "demo data already there") + ", rolling up the carbon …"
         )
+        run = rollup_run()
+        seconds = time.perf_counter() - started
+        rolled = f"{run.versions_created} new footprint versions" if run else "footprints up to date"
+        self.stdout.write(
+            f"{Lot.objects.filter(kind='part').count():,} wheels, {Entry.objects.count():,} ledger entries, "
+            f"{rolled} ({seconds:.0f} s)"
+        )
+        base = base_url.rstrip("/")
+        wheel = Lot.objects.filter(kind="part", owner__slug="northstar-motors").order_by("code").first()
+        scrap = Lot.objects.filter(kind="scrap", made_by__type="scrap.received").order_by("code").first()
+        lines = [
+            f"admin (staff):        {base}{reverse('admin:index')}",
+            f"auditor view:         {base}{reverse('audit')}   (sign in as veritas)",
+            f"API docs:             {base}{reverse('api-docs')}",
+            f"health:               {base}{reverse('healthz')}",
+        ]
+        if wheel is not None:
+            lines += [
+                f"a wheel's passport:   {base}{reverse('passport-page', args=[wheel.code])}",
+                f"its evidence bundle:  {base}{reverse('part-evidence', args=[wheel.code])}   "
+                "(with an API key; check it with: python -m ledger.verify bundle.json)",
+            ]
+        if scrap is not None:
+            lines.append(f"a scrap lot's recall: {base}{reverse('audit-recall', args=[scrap.code])}")
+        self.stdout.write("\n".join(lines))
         self.stdout.write(
             f"logins (password {PASSWORD}): staff (admin), " + ", ".join(slug.split("-")[0] for slug in orgs)
         )
-        wheel = Lot.objects.filter(kind="part", owner__slug="northstar-motors").order_by("code").first()
-        if wheel is not None:
-            self.stdout.write(
-                f"a wheel at the automaker: {wheel.code} (passport: /api/v1/parts/{wheel.code}/passport/)"
-            )
         self.stdout.write(f"API keys ({credentials}):")
         self.stdout.write(credentials.read_text().rstrip())

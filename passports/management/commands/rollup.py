@@ -8,7 +8,8 @@ from passports.services import rollup_run
 class Command(BaseCommand):
     help = (
         "Roll up carbon: what is pending, or with --all everything from scratch "
-        "(a new footprint version only where the numbers change)."
+        "(a new footprint version only where the numbers change). One transaction: an "
+        "interrupted run leaves nothing and can be run again."
     )
 
     def add_arguments(self, parser):
@@ -18,7 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, full, **options):
         started = time.perf_counter()
-        run = rollup_run(full=full)
+
+        def progress(message):
+            self.stderr.write(f"[{time.perf_counter() - started:5.1f} s] {message}")
+
+        run = rollup_run(full=full, progress=progress)
         seconds = time.perf_counter() - started
         if run is None:
             self.stdout.write("nothing pending")
