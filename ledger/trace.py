@@ -1,9 +1,10 @@
 """Traces through the material graph: back to the scrap (up) or forward to the parts (down).
 
-One recursive CTE finds every consumption within `depth` steps of the lot, with what each step
-consumed in all, however deep or wide the graph; one more query loads the lots the viewer may
-see with the alloying additions of the melts that made them, and one their owners. So a trace
-costs three queries whatever its shape.
+A trace is one query, however deep or wide the graph: a recursive CTE finds every consumption
+within `depth` steps of the lot, with what each step consumed in all, and the same statement
+returns the lots at either end of them that the viewer may see, with their holders and, for
+melts, the facts that list their alloying additions. The lots come back as `TraceLot` rows, not
+model instances: a trace of hundreds of lots is read to be shown, never to be saved.
 
 The walk only passes through lots the viewer may see: a lot it may not see is left out
 together with what lies beyond it, so a trace never reveals more than the lot endpoints would.
@@ -22,16 +23,19 @@ kept.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import Model
 
-from ledger.models import Consumption, Lot
+from accounts.models import Organisation
+from ledger.models import Consumption, Lot, LotKind, Process, ScrapCategory
 from ledger.quantities import parse_mass
-from ledger.visibility import Viewer, visible_lots
+from ledger.visibility import Viewer, visible_lot_ids_sql
 
 UP = "up"
 DOWN = "down"
@@ -47,9 +51,51 @@ ONE = Fraction(1)
 ZERO = Fraction(0)
 
 
-# Slots: a big trace makes a thousand of these, and each __dict__ is more for the collector.
-@dataclass(frozen=True, slots=True)
-class TraceEdge:
+class TraceOwner(NamedTuple):
+    """The organisation that holds a lot of a trace now."""
+
+    slug: str
+    name: str
+
+
+class TraceLot(NamedTuple):
+    """A lot as a trace shows it: the columns of `Lot`, under the same names, and its holder.
+
+    Read by the trace's query rather than made into a `Lot`: building hundreds of model
+    instances cost more than the walk itself. `owner.slug`, `owner.name`, `made_by_id` and the
+    rest read as on a `Lot`, so the API's lot serializer and the pages show either alike.
+    """
+
+    pk: int
+    code: str
+    kind: str
+    owner: TraceOwner
+    mass_g: int
+    remaining_g: int
+    category: str
+    grade: str
+    alloy: str
+    chemistry: dict
+    part_number: str
+    supplier: str
+    origin: str
+    made_by_id: int
+    occurred_at: datetime
+    voided: bool
+
+    @property
+    def kind_label(self) -> str:
+        return LotKind(self.kind).label
+
+    @property
+    def category_label(self) -> str:
+        """The scrap category's label; empty for a lot that is not scrap."""
+        return ScrapCategory(self.category).label if self.category else ""
+
+
+# Named tuples, like the lots: a big trace makes a thousand edges, and a frozen dataclass takes
+# three times as long to make.
+class TraceEdge(NamedTuple):
     """`source` gave `mass_g` grams to the step (entry `seq`) that made `target`.
 
     A step with several outputs (a cast, a part run) shows the same input mass on the edge
@@ -65,8 +111,7 @@ class TraceEdge:
     share: Fraction
 
 
-@dataclass(frozen=True, slots=True)
-class TraceAddition:
+class TraceAddition(NamedTuple):
     """An alloying addition charged to the melt `target` (entry `seq`), in an up trace.
 
     `share` is the fraction of the root's metal that is this addition.
@@ -90,7 +135,7 @@ class Trace:
     root: Lot
     direction: str
     depth: int
-    nodes: list[tuple[Lot, int]] = field(default_factory=list)  # (lot, distance from the root)
+    nodes: list[tuple[TraceLot, int]] = field(default_factory=list)  # (lot, distance from the root)
     edges: list[TraceEdge] = field(default_factory=list)
     truncated: bool = False
     shares: dict[str, Fraction] = field(default_factory=dict)
@@ -109,13 +154,13 @@ class _Link(NamedTuple):
 # The walk visits (lot, distance) pairs, not paths: UNION drops a pair already found, so a lot
 # reached along many paths of a diamond-rich graph is expanded once per distinct distance (at
 # most `depth` times), never once per path. It goes no farther than `depth - 1`: the lots it
-# reaches (`walked`) are those whose steps' consumptions are returned, once each.
+# reaches (`walked`) are those whose steps' consumptions are returned (`link`), once each.
 # `capped` stops the recursion early on huge graphs (PostgreSQL produces a recursive CTE's rows
 # level by level, and only as many as are read); its row count tells the caller it did.
 # A step's outputs are voided exactly when the step is (`entry.voided` withdraws both in one
 # entry), so the lots' own flag skips voided steps without joining the process table.
-# Each row also carries what the step consumed from all its inputs, seen or not, for its charge
-# (cast: PostgreSQL sums bigints as numeric).
+# Each link also carries what the step consumed from all its inputs, seen or not, for its
+# charge (cast: PostgreSQL sums bigints as numeric).
 _WALK_UP = """
 WITH RECURSIVE reached(lot_id, distance) AS (
     SELECT id, 0 FROM {lot} WHERE id = %s
@@ -127,15 +172,15 @@ WITH RECURSIVE reached(lot_id, distance) AS (
      WHERE reached.distance + 1 < %s AND made.voided = %s
 ),
 capped AS (SELECT lot_id, distance FROM reached LIMIT %s),
-walked AS (SELECT DISTINCT lot_id FROM capped)
-SELECT walked.lot_id, consumption.lot_id, made.made_by_id, consumption.mass_g,
-       CAST(SUM(consumption.mass_g) OVER (PARTITION BY walked.lot_id) AS BIGINT),
-       (SELECT COUNT(*) FROM capped)
-  FROM walked
-  JOIN {lot} made ON made.id = walked.lot_id
-  JOIN {consumption} consumption ON consumption.process_id = made.made_by_id
- WHERE made.voided = %s
-"""
+walked AS (SELECT DISTINCT lot_id FROM capped),
+link(near, far, seq, mass_g, consumed_g) AS (
+    SELECT walked.lot_id, consumption.lot_id, made.made_by_id, consumption.mass_g,
+           CAST(SUM(consumption.mass_g) OVER (PARTITION BY walked.lot_id) AS BIGINT)
+      FROM walked
+      JOIN {lot} made ON made.id = walked.lot_id
+      JOIN {consumption} consumption ON consumption.process_id = made.made_by_id
+     WHERE made.voided = %s
+)"""
 
 _WALK_DOWN = """
 WITH RECURSIVE reached(lot_id, distance) AS (
@@ -159,51 +204,104 @@ charged AS (
       FROM {consumption} consumption
      WHERE consumption.process_id IN (SELECT process_id FROM taken)
      GROUP BY consumption.process_id
+),
+link(near, far, seq, mass_g, consumed_g) AS (
+    SELECT taken.lot_id, made.id, taken.process_id, taken.mass_g, charged.mass_g
+      FROM taken
+      JOIN charged ON charged.process_id = taken.process_id
+      JOIN {lot} made ON made.made_by_id = taken.process_id
+     WHERE made.voided = %s
+)"""
+
+# The statement returns two kinds of rows, so that a trace is one round trip: a link (`near`
+# set, then NULLs), or a lot at either end of one (NULLs, then the lot). A lot row holds the
+# lot's columns, its holder, the facts of the step that made it if it is a melt (its additions
+# count towards the step's charge), and how many (lot, distance) rows the walk read. The root
+# is always returned; other lots only if the viewer may see them.
+_LOT_COLUMNS = (
+    "id",
+    "code",
+    "kind",
+    "mass_g",
+    "remaining_g",
+    "category",
+    "grade",
+    "alloy",
+    "chemistry",
+    "part_number",
+    "supplier",
+    "origin",
+    "made_by_id",
+    "occurred_at",
+    "voided",
 )
-SELECT taken.lot_id, made.id, taken.process_id, taken.mass_g, charged.mass_g,
+_ROWS = """,
+shown AS (SELECT lot_id FROM walked UNION SELECT far FROM link)
+SELECT near, far, seq, mass_g, consumed_g, {padding}
+  FROM link
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, {columns}, holder.slug, holder.name, melt.facts,
        (SELECT COUNT(*) FROM capped)
-  FROM taken
-  JOIN charged ON charged.process_id = taken.process_id
-  JOIN {lot} made ON made.made_by_id = taken.process_id
- WHERE made.voided = %s
+  FROM shown
+  JOIN {lot} lot ON lot.id = shown.lot_id
+  JOIN {organisation} holder ON holder.id = lot.owner_id
+  LEFT JOIN {process} melt ON melt.entry_id = lot.made_by_id AND lot.kind = '{melt}'
 """
+# The root joins the visible ids in one set, which PostgreSQL semi-joins the lots to; written
+# as `lot.id = root OR lot.id IN (...)` it tests every row of the lot table against a hashed
+# subplan instead, twice as slow for the wheel maker of bench/trace.py.
+_VISIBLE = " WHERE lot.id IN (SELECT lot_id FROM ({visible_ids}) visible UNION SELECT %s)\n"
 
 
-def walk_sql(direction: str) -> str:
-    """The recursive CTE of a walk; parameters: root lot id, depth, False, row limit, False.
+def walk_sql(direction: str, viewer: Viewer) -> str:
+    """The trace's one statement: the recursive walk, its links and the lots the viewer may see.
 
-    Each row is (near lot id, far lot id, seq of the step, grams, grams the step consumed from
-    all its inputs, rows the walk read): up, near is the lot the step made and far a lot it
-    consumed; down, near is the consumed lot and far an output of the step.
+    Parameters: `walk_params`. A link row is (near lot id, far lot id, seq of the step, grams,
+    grams the step consumed from all its inputs, then NULLs): up, near is the lot the step
+    made and far a lot it consumed; down, near is the consumed lot and far an output of the
+    step. A lot row is five NULLs, the `_LOT_COLUMNS` of the lot, its holder's slug and name,
+    the facts of the step that made it (melts only, else NULL) and the (lot, distance) rows
+    the walk read.
     """
-    template = _WALK_UP if direction == UP else _WALK_DOWN
-    return template.format(lot=Lot._meta.db_table, consumption=Consumption._meta.db_table)
+    template = (_WALK_UP if direction == UP else _WALK_DOWN) + _ROWS
+    sql = template.format(
+        lot=Lot._meta.db_table,
+        consumption=Consumption._meta.db_table,
+        organisation=Organisation._meta.db_table,
+        process=Process._meta.db_table,
+        melt=LotKind.MELT.value,
+        columns=", ".join(f"lot.{column}" for column in _LOT_COLUMNS),
+        padding=", ".join(["NULL"] * (len(_LOT_COLUMNS) + 4)),
+    )
+    visible = visible_lot_ids_sql(viewer)
+    if visible is not None:
+        sql += _VISIBLE.format(visible_ids=visible[0])
+    return sql
 
 
-def walk_params(*, lot_id: int, depth: int, row_limit: int) -> list:
+def walk_params(*, lot_id: int, depth: int, row_limit: int, viewer: Viewer) -> list:
     """The parameters of `walk_sql`, in order."""
-    return [lot_id, depth, False, row_limit, False]
+    params = [lot_id, depth, False, row_limit, False]
+    visible = visible_lot_ids_sql(viewer)
+    if visible is not None:
+        params += [*visible[1], lot_id]
+    return params
 
 
 def lot_trace(*, lot: Lot, direction: str, depth: int, viewer: Viewer) -> Trace:
     """Walk `depth` steps from `lot` (which the viewer may see) up or down the graph."""
     if direction not in (UP, DOWN):
         raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
-    trace = Trace(root=lot, direction=direction, depth=depth, nodes=[(lot, 0)], shares={lot.code: ONE})
     row_limit = ROWS_PER_NODE * MAX_NODES
     with connection.cursor() as cursor:
-        cursor.execute(walk_sql(direction), walk_params(lot_id=lot.pk, depth=depth, row_limit=row_limit + 1))
+        cursor.execute(
+            walk_sql(direction, viewer),
+            walk_params(lot_id=lot.pk, depth=depth, row_limit=row_limit + 1, viewer=viewer),
+        )
         rows = cursor.fetchall()
-    if not rows:  # nothing consumed into or out of it (a received scrap lot traced up)
-        return trace
-    trace.truncated = rows[0][5] > row_limit
-    links = [_Link(near, far, seq, mass_g) for near, far, seq, mass_g, _consumed, _read in rows]
-    lots, additions = _visible_lots(
-        viewer, {lot.pk} | {link.far for link in links} | {link.near for link in links}
-    )
-    lots[lot.pk] = lot  # the caller's instance
+    links, charges, lots, additions, read = _read(rows)
+    trace = Trace(root=lot, direction=direction, depth=depth, truncated=read > row_limit)
     # A step's charge: what it consumed from all its inputs plus, for a melt, its additions.
-    charges = {seq: consumed_g for _near, _far, seq, _mass, consumed_g, _read in rows}
     for seq, added in additions.items():
         if seq in charges:
             charges[seq] += sum(grams for _material, grams in added)
@@ -238,34 +336,75 @@ def lot_trace(*, lot: Lot, direction: str, depth: int, viewer: Viewer) -> Trace:
     return trace
 
 
-def _visible_lots(
-    viewer: Viewer, ids: set[int]
-) -> tuple[dict[int, Lot], dict[int, tuple[tuple[str, int], ...]]]:
-    """The lots among `ids` that the viewer may see, with their owners (two queries); and the
-    alloying additions (material, grams) of the melts that made them, by seq."""
-    rows = visible_lots(
-        viewer,
-        Lot.objects.filter(pk__in=ids)
-        # Sorted in Python: the default ordering (by made_by) would join and sort the entries.
-        .order_by()
-        # The few owners in one more query, rather than one Organisation per lot by a join.
-        .prefetch_related("owner")
-        # Read with the lot rather than by a query of its own; only melts have additions.
-        .annotate(made_by_additions=F("made_by__facts__additions")),
-    )
-    lots, additions = {}, {}
-    for lot in rows:
-        lots[lot.pk] = lot
-        if lot.made_by_additions:
-            additions[lot.made_by_id] = tuple(
-                (addition["material"], parse_mass(addition["mass_kg"], "additions"))
-                for addition in lot.made_by_additions
+def _read(
+    rows: list[tuple],
+) -> tuple[list[_Link], dict[int, int], dict[int, TraceLot], dict[int, tuple[tuple[str, int], ...]], int]:
+    """The statement's rows as the links, each step's consumed grams by seq, the lots the
+    viewer may see by id, the alloying additions (material, grams) of their melts by seq, and
+    the (lot, distance) rows the walk read."""
+    chemistry_of = _reader(Lot, "chemistry")
+    occurred_at_of = _reader(Lot, "occurred_at")
+    voided_of = _reader(Lot, "voided")
+    facts_of = _reader(Process, "facts")
+    links, charges, lots, additions, owners = [], {}, {}, {}, {}
+    read = 0
+    for row in rows:
+        if row[0] is not None:  # a link
+            near, far, seq, mass_g, consumed_g = row[:5]
+            links.append(_Link(near, far, seq, mass_g))
+            charges[seq] = consumed_g
+            continue
+        pk, code, kind, mass_g, remaining_g, category, grade, alloy, chemistry = row[5:14]
+        part_number, supplier, origin, made_by_id, occurred_at, voided = row[14:20]
+        owner_slug, owner_name, melt_facts, read = row[20:]
+        owner = owners.get(owner_slug) or owners.setdefault(owner_slug, TraceOwner(owner_slug, owner_name))
+        lots[pk] = TraceLot(
+            pk,
+            code,
+            kind,
+            owner,
+            mass_g,
+            remaining_g,
+            category,
+            grade,
+            alloy,
+            chemistry_of(chemistry),
+            part_number,
+            supplier,
+            origin,
+            made_by_id,
+            occurred_at_of(occurred_at),
+            voided_of(voided),
+        )
+        if melt_facts is not None and (added := facts_of(melt_facts).get("additions")):
+            additions[made_by_id] = tuple(
+                (addition["material"], parse_mass(addition["mass_kg"], "additions")) for addition in added
             )
-    return lots, additions
+    return links, charges, lots, additions, read
+
+
+def _reader(model: type[Model], name: str) -> Callable[[Any], Any]:
+    """What the ORM does to a raw value of the column on this database: parse JSON and, on
+    SQLite, timestamps and booleans; on PostgreSQL, psycopg has made those already."""
+    column = model._meta.get_field(name).get_col(model._meta.db_table)
+    converters = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+    if not converters:
+        return _as_is
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
+
+
+def _as_is(value):
+    return value
 
 
 def _walk(
-    root: int, links: list[_Link], lots: dict[int, Lot], depth: int
+    root: int, links: list[_Link], lots: dict[int, TraceLot], depth: int
 ) -> tuple[dict[int, int], list[_Link]]:
     """Breadth-first from the root over the links, through the visible `lots` only.
 
@@ -299,7 +438,7 @@ def _walk(
 def _shares_up(
     root: int,
     shown: list[_Link],
-    lots: dict[int, Lot],
+    lots: dict[int, TraceLot],
     distances: dict[int, int],
     depth: int,
     charges: dict[int, int],
@@ -336,7 +475,7 @@ def _shares_up(
 
 
 def _shares_down(
-    root: int, shown: list[_Link], lots: dict[int, Lot], charges: dict[int, int]
+    root: int, shown: list[_Link], lots: dict[int, TraceLot], charges: dict[int, int]
 ) -> tuple[dict[int, Fraction], list[Fraction]]:
     """Shares of each lot's metal, and of each shown link, that came from the root.
 

@@ -22,7 +22,7 @@ from accounts.models import Organisation
 from ledger.models import Lot, LotKind
 from ledger.quantities import format_kg
 from ledger.selectors import SEARCH_LIMIT, Recall, grams_of, lot_holders, lot_search, recall_list
-from ledger.trace import DOWN, MAX_DEPTH, UP, Trace, lot_trace
+from ledger.trace import DOWN, MAX_DEPTH, UP, Trace, TraceLot, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
 
 # A trace down from a big scrap lot reaches thousands of parts; the lot page lists the first
@@ -59,7 +59,7 @@ def percent(share: Fraction) -> str:
 class TraceRow:
     """A lot of a trace: how far from the root, and how much metal it shares with the root."""
 
-    lot: Lot
+    lot: TraceLot
     distance: int
     share: Fraction
     metal_g: int  # up: grams of the root's metal that came from this lot; down: root's metal in it

@@ -77,6 +77,16 @@ def _visible_lot_ids_sql() -> str:
     )
 
 
+def visible_lot_ids_sql(viewer: Viewer) -> tuple[str, list] | None:
+    """SQL selecting the ids of the lots the viewer may see, with its parameters, for raw
+    queries (the trace's); None if the viewer sees everything. `visible_lots` is the same rule
+    for querysets. Without an organisation, the SQL selects nothing."""
+    if viewer.sees_everything:
+        return None
+    org = viewer.organisation_id
+    return _visible_lot_ids_sql(), [org, org]
+
+
 def visible_lots(viewer: Viewer, lots: QuerySet[Lot] | None = None) -> QuerySet[Lot]:
     """`lots` (all lots by default) narrowed to those the viewer may see."""
     lots = Lot.objects.all() if lots is None else lots

@@ -21,7 +21,7 @@ from qrcode.image.svg import SvgPathImage
 
 from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
-from ledger.trace import MAX_DEPTH, UP, Trace, lot_trace
+from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
 from passports.models import STAGES
 from passports.selectors import passport, passport_proof
@@ -200,9 +200,9 @@ def _stage_chart(lot: Lot, footprint: dict) -> dict:
     }
 
 
-def _lot_description(lot: Lot) -> str:
+def _lot_description(lot: TraceLot) -> str:
     if lot.kind == LotKind.SCRAP:
-        return " · ".join(filter(None, [lot.get_category_display(), lot.grade]))
+        return " · ".join(filter(None, [lot.category_label, lot.grade]))
     if lot.kind == LotKind.INGOT:
         return lot.alloy
     if lot.kind == LotKind.PART:
@@ -210,7 +210,7 @@ def _lot_description(lot: Lot) -> str:
     return ""
 
 
-def _flow_key(lot: Lot) -> str:
+def _flow_key(lot: TraceLot) -> str:
     """The colour key of a lot in the flow: scrap by category, the rest by kind."""
     return str(lot.category if lot.kind == LotKind.SCRAP else lot.kind)
 
@@ -240,7 +240,7 @@ def _flow(trace: Trace) -> dict:
             {
                 "label": lot.code,
                 "colour": FLOW_COLOURS[_flow_key(lot)],
-                "hover": f"{lot.get_kind_display()} · {_lot_description(lot)}".rstrip(" ·"),
+                "hover": f"{lot.kind_label} · {_lot_description(lot)}".rstrip(" ·"),
                 "column": last_column - distance,
                 "value": float(_kg(trace.shares[lot.code], root_kg)),
             }

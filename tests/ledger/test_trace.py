@@ -367,13 +367,13 @@ def chain(org, steps: int, prefix: str) -> str:
 def test_the_query_count_does_not_grow_with_depth(cast, django_assert_num_queries, steps):
     top = Lot.objects.get(code=chain(cast["alurec"], steps, f"C{steps}"))
     viewer = viewer_of(cast["alurec"])
-    # The walk (with the steps' charges), the lots (visibility and additions), their owners.
-    with django_assert_num_queries(3):
+    # One statement: the walk with the steps' charges, and the lots with holders and additions.
+    with django_assert_num_queries(1):
         trace = lot_trace(lot=top, direction=UP, depth=MAX_DEPTH, viewer=viewer)
     assert max(distance for _lot, distance in trace.nodes) == steps
     assert leaves_of(trace) == 1
     bottom = Lot.objects.get(code=f"C{steps}-S0")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         down = lot_trace(lot=bottom, direction=DOWN, depth=MAX_DEPTH, viewer=viewer)
     assert down.shares[top.code] == trace.shares[bottom.code]
 
@@ -390,11 +390,16 @@ def test_a_diamond_ladder_is_walked_once_per_lot_not_once_per_path(cast):
             below = {f"A{level - 1}": "2000", f"B{level - 1}": "2000"}
             history.melt(alurec, f"{side}{level}", below, "4000")
     top = Lot.objects.get(code="A8")
+    params = walk_params(lot_id=top.pk, depth=MAX_DEPTH, row_limit=10_000, viewer=AUDITOR)
     with connection.cursor() as cursor:
-        cursor.execute(walk_sql(UP), walk_params(lot_id=top.pk, depth=MAX_DEPTH, row_limit=10_000))
+        cursor.execute(walk_sql(UP, AUDITOR), params)
         rows = cursor.fetchall()
-    assert rows[0][5] == 1 + 2 * 7 + 2  # (lot, distance) pairs read: A8, two per level, A0 and B0
-    assert len(rows) == 2 + 2 * 2 * 7  # the consumptions of A8 and of the seven levels below
+    links = [row for row in rows if row[0] is not None]  # the rest are the lots
+    lots = [row for row in rows if row[0] is None]
+    # Each lot row says how many (lot, distance) pairs the walk read: A8, two per level, A0, B0.
+    assert {row[-1] for row in lots} == {1 + 2 * 7 + 2}
+    assert len(links) == 2 + 2 * 2 * 7  # the consumptions of A8 and of the seven levels below
+    assert len(lots) == 1 + 2 * 8  # each lot once
     trace = lot_trace(lot=top, direction=UP, depth=MAX_DEPTH, viewer=AUDITOR)
     assert trace.shares["A0"] == trace.shares["B0"] == F(1, 2)
     assert len(trace.nodes) == 17 and len(trace.edges) == 30
