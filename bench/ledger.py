@@ -204,6 +204,20 @@ class Workloads:
             cursor.execute(RAW_INSERT_ONE, self._raw_row(timezone.now()))
         return 1
 
+    def raw_one_locked(self) -> int:
+        """The raw insert with the head lock taken first: the least any serialised append does.
+
+        A chained append must read the head under a lock held until its commit, so the commits
+        of concurrent appends can never share a WAL flush; this is that floor, without hashing.
+        """
+        from django.db import connection, transaction
+        from django.utils import timezone
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE")
+            cursor.execute(RAW_INSERT_ONE, self._raw_row(timezone.now()))
+        return 1
+
     def raw_batch(self) -> int:
         from django.db import connection, transaction
         from django.utils import timezone
@@ -446,7 +460,7 @@ def measure_rates(
 
 
 def single_rows(work: Workloads, plan: Plan) -> list[tuple[str, ...]]:
-    one, raw_one, eight, raw_eight = measure_rates(
+    one, raw_one, eight, raw_eight, floor_eight = measure_rates(
         work,
         plan,
         [
@@ -454,6 +468,7 @@ def single_rows(work: Workloads, plan: Plan) -> list[tuple[str, ...]]:
             ("raw single insert, 1 writer", work.raw_one, 1),
             ("single append, 8 writers", work.ledger_one, 8),
             ("raw single insert, 8 writers", work.raw_one, 8),
+            ("raw single insert under the head lock, 8 writers", work.raw_one_locked, 8),
         ],
     )
     return [
@@ -465,6 +480,14 @@ def single_rows(work: Workloads, plan: Plan) -> list[tuple[str, ...]]:
             f"{eight / raw_eight:.2f}x",
             ">= 0.5x raw",
             verdict(eight / raw_eight >= 0.5),
+        ),
+        (
+            "  floor: raw insert under head lock, 8",
+            per_second(floor_eight),
+            per_second(raw_eight),
+            f"{floor_eight / raw_eight:.2f}x",
+            "(info: ceiling of any chained append)",
+            "",
         ),
     ]
 

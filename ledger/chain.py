@@ -99,7 +99,33 @@ def seal(
     payload: dict,
 ) -> Sealed:
     """Build the canonical header and payload bytes of entry `seq` and hash them."""
-    payload_bytes = canonical(payload)
+    return seal_header(
+        seq=seq,
+        prev_hash=prev_hash,
+        type=type,
+        org=org,
+        actor=actor,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        payload_bytes=canonical(payload),
+    )
+
+
+def seal_header(
+    *,
+    seq: int,
+    prev_hash: str,
+    type: str,
+    org: str | None,
+    actor: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    payload_bytes: bytes,
+) -> Sealed:
+    """`seal` for a payload already in canonical bytes: what is left once seq and prev_hash are known.
+
+    Appenders canonicalise payloads before they take the head lock and call this under it.
+    """
     header = {
         "seq": seq,
         "prev_hash": prev_hash,
@@ -157,8 +183,9 @@ class ChainVerifier:
                 return Problem(expected, "gap", f"seq {expected} is missing; the next entry is seq {seq}")
             return Problem(expected, "order", f"found seq {seq} where seq {expected} belongs")
         try:
-            header = json.loads(header_bytes)
-        except ValueError as exc:
+            # Decoding first is faster: json.loads detects the encoding of bytes in Python.
+            header = json.loads(header_bytes.decode("utf-8"))
+        except ValueError as exc:  # UnicodeDecodeError included
             return Problem(seq, "malformed", f"header is not JSON: {exc}")
         if not isinstance(header, dict) or header.keys() != HEADER_FIELDS:
             return Problem(

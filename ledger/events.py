@@ -746,6 +746,23 @@ HANDLERS = {
 }
 
 
+def claimed_codes(entry_type: str, data: object) -> list[str]:
+    """Codes and serials an event asks for its new lots, to check them all in one query."""
+    if not isinstance(data, dict):
+        return []
+    items: list = []
+    if entry_type in (SCRAP_RECEIVED, MELT_RECORDED):
+        items = [data]
+    elif entry_type == INGOTS_CAST and isinstance(data.get("outputs"), list):
+        items = data["outputs"]
+    elif entry_type == PARTS_PRODUCED:
+        parts = data.get("parts")
+        if isinstance(parts, list):
+            items = [{"code": item.get("serial")} for item in parts if isinstance(item, dict)]
+        items.append(data.get("internal_scrap"))
+    return [item["code"] for item in items if isinstance(item, dict) and isinstance(item.get("code"), str)]
+
+
 def referenced_lots(entry_type: str, data: object) -> list[str]:
     """Codes an event names as existing lots, to load (and lock) them before the handler runs."""
     if not isinstance(data, dict):

@@ -17,6 +17,7 @@ from ledger.events import (
     TransferState,
 )
 from ledger.models import CodeSequence, Consumption, Entry, Lot, LotHolder, Process, Transfer, TransferItem
+from ledger.rows import rows_insert
 from passports.models import EmissionFactorSet
 
 LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
@@ -100,7 +101,8 @@ class DbState(MaterialState):
     def __init__(self) -> None:
         self.orgs = _Organisations()
         self._lots: dict[str, LotState] = {}
-        self._rows: dict[str, Lot] = {}
+        self._rows: dict[str, Lot] = {}  # the loaded lots' rows
+        self._ids: dict[str, int] = {}  # every lot's id by code, loaded or new
         self._processes: dict[int, ProcessState] = {}
         self._transfers: dict[int, TransferState] = {}
         self.new_lots: list[LotState] = []
@@ -109,6 +111,8 @@ class DbState(MaterialState):
         self._touched: dict[int, LotState | ProcessState | TransferState] = {}
         self._factors: tuple[set[str], set[str]] | None = None
         self._new_codes: set[str] = set()
+        self._checked_codes: set[str] = set()  # looked up by check_codes
+        self._existing_codes: set[str] = set()  # of those, the ones a lot already has
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -134,6 +138,7 @@ class DbState(MaterialState):
             transferred.setdefault(lot_id, []).append(seq)
         for row in rows:
             self._rows[row.code] = row
+            self._ids[row.code] = row.pk
             self._lots[row.code] = LotState(
                 code=row.code,
                 kind=row.kind,
@@ -196,8 +201,19 @@ class DbState(MaterialState):
     def entry_type(self, seq):
         return Entry.objects.filter(pk=seq).values_list("type", flat=True).first()
 
+    def check_codes(self, codes: Iterable[str]) -> None:
+        """Look up in one query whether lots already have these codes (a batch names hundreds)."""
+        wanted = set(codes) - self._checked_codes
+        if wanted:
+            self._existing_codes |= set(Lot.objects.filter(code__in=wanted).values_list("code", flat=True))
+            self._checked_codes |= wanted
+
     def code_taken(self, code):
-        return code in self._new_codes or code in self._lots or Lot.objects.filter(code=code).exists()
+        if code in self._new_codes or code in self._lots or code in self._existing_codes:
+            return True
+        if code in self._checked_codes:
+            return False
+        return Lot.objects.filter(code=code).exists()
 
     def next_code(self, prefix):
         sequence, _ = CodeSequence.objects.select_for_update().get_or_create(prefix=prefix)
@@ -214,8 +230,7 @@ class DbState(MaterialState):
 
     def factor_keys(self):
         if self._factors is None:
-            factor_set = EmissionFactorSet.current()
-            self._factors = (factor_set.materials, factor_set.transport_modes)
+            self._factors = EmissionFactorSet.current_keys()
         return self._factors
 
     # -- changing --------------------------------------------------------------------------
@@ -240,53 +255,53 @@ class DbState(MaterialState):
         """Write what the handlers changed; call after the entries exist. Returns new lot codes."""
         org_id = {slug: org.pk for slug, org in self.orgs.by_slug.items()}
         new_ids = {id(thing) for thing in (*self.new_lots, *self._new_processes, *self._new_transfers)}
-        Process.objects.bulk_create(
-            Process(
-                entry_id=p.seq,
-                type=p.type,
-                organisation_id=org_id[p.org],
-                occurred_at=p.occurred_at,
-                facts=p.facts,
-                voided=p.voided,
-            )
-            for p in self._new_processes
+        rows_insert(
+            Process,
+            ("entry", "type", "organisation", "occurred_at", "facts", "voided"),
+            [(p.seq, p.type, org_id[p.org], p.occurred_at, p.facts, p.voided) for p in self._new_processes],
         )
-        new_rows = [
-            Lot(
-                code=lot.code,
-                kind=lot.kind,
-                owner_id=org_id[lot.owner],
-                mass_g=lot.mass_g,
-                remaining_g=lot.remaining_g,
-                made_by_id=lot.made_by,
-                occurred_at=lot.occurred_at,
-                voided=lot.voided,
-                **{name: getattr(lot, name) for name in LOT_FACTS},
-            )
-            for lot in self.new_lots
-        ]
-        Lot.objects.bulk_create(new_rows)
-        self._rows.update({row.code: row for row in new_rows})
-        Consumption.objects.bulk_create(
-            Consumption(process_id=p.seq, lot_id=self._rows[code].pk, mass_g=grams)
-            for p in self._new_processes
-            for code, grams in p.inputs.items()
+        lot_fields = ("code", "kind", "owner", "mass_g", "remaining_g", "made_by", "occurred_at", "voided")
+        new_ids_by_code = rows_insert(
+            Lot,
+            (*lot_fields, *LOT_FACTS),
+            [
+                (
+                    lot.code,
+                    lot.kind,
+                    org_id[lot.owner],
+                    lot.mass_g,
+                    lot.remaining_g,
+                    lot.made_by,
+                    lot.occurred_at,
+                    lot.voided,
+                    *(getattr(lot, name) for name in LOT_FACTS),
+                )
+                for lot in self.new_lots
+            ],
+            returning="id",
         )
-        Transfer.objects.bulk_create(
-            Transfer(
-                entry_id=t.seq,
-                from_organisation_id=org_id[t.from_org],
-                to_organisation_id=org_id[t.to_org],
-                occurred_at=t.occurred_at,
-                transport=t.transport,
-                voided=t.voided,
-            )
-            for t in self._new_transfers
+        self._ids.update(zip((lot.code for lot in self.new_lots), new_ids_by_code, strict=True))
+        rows_insert(
+            Consumption,
+            ("process", "lot", "mass_g"),
+            [
+                (p.seq, self._ids[code], grams)
+                for p in self._new_processes
+                for code, grams in p.inputs.items()
+            ],
         )
-        TransferItem.objects.bulk_create(
-            TransferItem(transfer_id=t.seq, lot_id=self._rows[code].pk, mass_g=grams)
-            for t in self._new_transfers
-            for code, grams in t.items.items()
+        rows_insert(
+            Transfer,
+            ("entry", "from_organisation", "to_organisation", "occurred_at", "transport", "voided"),
+            [
+                (t.seq, org_id[t.from_org], org_id[t.to_org], t.occurred_at, t.transport, t.voided)
+                for t in self._new_transfers
+            ],
+        )
+        rows_insert(
+            TransferItem,
+            ("transfer", "lot", "mass_g"),
+            [(t.seq, self._ids[code], grams) for t in self._new_transfers for code, grams in t.items.items()],
         )
         changed_lots, changed_processes, changed_transfers = [], [], []
         for thing in self._touched.values():
@@ -325,22 +340,22 @@ class DbState(MaterialState):
         if not affected:
             return
         wanted = {
-            (self._rows[code].pk, org_id[slug])
+            (self._ids[code], org_id[slug])
             for code in affected
             for slug in holders_of(self, self._lots[code])
             if slug in org_id
         }
-        lot_ids = {self._rows[code].pk for code in affected}
-        existing = set(LotHolder.objects.filter(lot_id__in=lot_ids).values_list("lot_id", "organisation_id"))
+        # Lots made by this transaction have no holder rows yet: only older ones are read.
+        lot_ids = {self._ids[code] for code in affected - self._new_codes}
+        existing = (
+            set(LotHolder.objects.filter(lot_id__in=lot_ids).values_list("lot_id", "organisation_id"))
+            if lot_ids
+            else set()
+        )
         stale = existing - wanted
         for lot_id, organisation_id in stale:
             LotHolder.objects.filter(lot_id=lot_id, organisation_id=organisation_id).delete()
-        LotHolder.objects.bulk_create(
-            [
-                LotHolder(lot_id=lot_id, organisation_id=organisation_id)
-                for lot_id, organisation_id in wanted - existing
-            ]
-        )
+        rows_insert(LotHolder, ("lot", "organisation"), sorted(wanted - existing))
 
 
 def holders_of(state: MaterialState, lot: LotState) -> set[str]:

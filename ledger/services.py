@@ -5,15 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
-from ledger.chain import NotCanonicalisable, seal
+from ledger.chain import NotCanonicalisable, canonical, seal_header
 from ledger.errors import DomainError
-from ledger.events import HANDLERS, Context, OrgInfo, referenced_lots
+from ledger.events import HANDLERS, Context, OrgInfo, claimed_codes, referenced_lots
 from ledger.models import Entry, LedgerHead
 from ledger.projection import DbState
+from ledger.rows import rows_insert
 from ledger.tree import tree_extend
 from passports.queue import rollup_enqueue
 
@@ -51,54 +52,108 @@ def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
     The head row is locked with SELECT … FOR UPDATE until the caller's transaction ends,
     so concurrent writers queue here and can neither fork the chain nor leave a gap. Callers
     lock the lots they touch *before* calling this, so every writer takes locks in the same
-    order (lots, then head) and none can deadlock.
+    order (lots, then head) and none can deadlock. Everything that does not depend on the
+    head (the checks, the payloads' canonical bytes) is done before the lock is taken.
     """
     if not drafts:
         return []
     now = timezone.now()
     for draft in drafts:
         check_occurred_at(draft.occurred_at, now)
-    with transaction.atomic():
-        head = LedgerHead.objects.select_for_update().get(pk=1)
-        recorded_at = timezone.now()
-        seq, prev_hash = head.seq, head.hash
-        entries = []
-        for draft in drafts:
-            seq += 1
-            try:
-                sealed = seal(
-                    seq=seq,
-                    prev_hash=prev_hash,
-                    type=draft.type,
-                    org=draft.organisation.slug if draft.organisation else None,
-                    actor=draft.actor,
-                    occurred_at=draft.occurred_at,
-                    recorded_at=recorded_at,
-                    payload=draft.data,
-                )
-            except NotCanonicalisable as exc:
-                field = f"data.{exc.path}" if exc.path else "data"
-                raise DomainError("invalid", str(exc), field=field) from None
-            entries.append(
-                Entry(
-                    seq=seq,
-                    type=draft.type,
-                    organisation=draft.organisation,
-                    actor=draft.actor,
-                    occurred_at=draft.occurred_at,
-                    recorded_at=recorded_at,
-                    prev_hash=prev_hash,
-                    hash=sealed.hash,
-                    payload_sha256=sealed.header["payload_sha256"],
-                    header=sealed.header_bytes,
-                    payload=sealed.payload_bytes,
-                )
+    payloads = _payloads(drafts)
+    # No savepoint: an append that fails must take the caller's transaction down with it.
+    with transaction.atomic(savepoint=False):
+        seq, head_hash = head_lock()
+        return _chain(seq=seq, head_hash=head_hash, drafts=drafts, payloads=payloads)
+
+
+def head_lock() -> tuple[int, str]:
+    """Lock the ledger head until the transaction ends; its seq and hash."""
+    return LedgerHead.objects.select_for_update().values_list("seq", "hash").get(pk=1)
+
+
+def _payloads(drafts: Sequence[Draft]) -> list[bytes]:
+    """The drafts' payloads as canonical bytes (RFC 8785)."""
+    payloads = []
+    for draft in drafts:
+        try:
+            payloads.append(canonical(draft.data))
+        except NotCanonicalisable as exc:
+            field = f"data.{exc.path}" if exc.path else "data"
+            raise DomainError("invalid", str(exc), field=field) from None
+    return payloads
+
+
+_ENTRY_FIELDS = (
+    "seq",
+    "type",
+    "organisation",
+    "actor",
+    "occurred_at",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+    "payload_sha256",
+    "header",
+    "payload",
+)
+
+
+def _chain(*, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Sequence[bytes]) -> list[Entry]:
+    """Seal the drafts onto the locked head (`seq`, `head_hash`), store them and move the head."""
+    recorded_at = timezone.now()
+    start, prev_hash = seq, head_hash
+    entries, rows = [], []
+    for draft, payload_bytes in zip(drafts, payloads, strict=True):
+        seq += 1
+        org = draft.organisation
+        sealed = seal_header(
+            seq=seq,
+            prev_hash=prev_hash,
+            type=draft.type,
+            org=org.slug if org else None,
+            actor=draft.actor,
+            occurred_at=draft.occurred_at,
+            recorded_at=recorded_at,
+            payload_bytes=payload_bytes,
+        )
+        entry = Entry(
+            seq=seq,
+            type=draft.type,
+            organisation=org,
+            actor=draft.actor,
+            occurred_at=draft.occurred_at,
+            recorded_at=recorded_at,
+            prev_hash=prev_hash,
+            hash=sealed.hash,
+            payload_sha256=sealed.header["payload_sha256"],
+            header=sealed.header_bytes,
+            payload=payload_bytes,
+        )
+        entry._state.adding = False
+        entry._state.db = connection.alias
+        entries.append(entry)
+        rows.append(
+            (
+                seq,
+                draft.type,
+                org.pk if org else None,
+                draft.actor,
+                draft.occurred_at,
+                recorded_at,
+                prev_hash,
+                sealed.hash,
+                entry.payload_sha256,
+                sealed.header_bytes,
+                payload_bytes,
             )
-            prev_hash = sealed.hash
-        Entry.objects.bulk_create(entries)
-        # The Merkle tree grows in the same transaction, still under the head's lock.
-        tree_extend(start=head.seq, last_hash=head.hash, hashes=[entry.hash for entry in entries])
-        LedgerHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
+        )
+        prev_hash = sealed.hash
+    rows_insert(Entry, _ENTRY_FIELDS, rows)
+    # The Merkle tree grows in the same transaction, still under the head's lock.
+    tree_extend(start=start, last_hash=head_hash, hashes=[entry.hash for entry in entries])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_head SET seq = %s, hash = %s WHERE id = 1", [seq, prev_hash])
     return entries
 
 
@@ -136,9 +191,12 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
     """
     batch = len(events) > 1
     org = OrgInfo(organisation.slug, organisation.sees_everything)
+    # What does not depend on the material record is read before the head lock is taken.
+    state = DbState()
+    state.factor_keys()
     with transaction.atomic():
-        head = LedgerHead.objects.select_for_update().get(pk=1)
-        state = DbState()
+        head_seq, head_hash = head_lock()
+        state.check_codes(code for event in events for code in claimed_codes(event.type, event.data))
         now = timezone.now()
         drafts, made = [], []
         for index, event in enumerate(events):
@@ -149,13 +207,13 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
                 check_occurred_at(event.occurred_at, now)
                 state.load_lots(referenced_lots(event.type, event.data))
                 before = len(state.new_lots)
-                ctx = Context(org=org, occurred_at=event.occurred_at, seq=head.seq + index + 1)
+                ctx = Context(org=org, occurred_at=event.occurred_at, seq=head_seq + index + 1)
                 payload = handler(state, ctx, event.data)
             except DomainError as exc:
                 raise (exc.for_item(index) if batch else exc) from None
             drafts.append(Draft(event.type, organisation, actor, event.occurred_at, payload))
             made.append([lot.code for lot in state.new_lots[before:]])
-        entries = entries_append(drafts=drafts)
+        entries = _chain(seq=head_seq, head_hash=head_hash, drafts=drafts, payloads=_payloads(drafts))
         state.flush()
         rollup_enqueue(seqs=[entry.seq for entry in entries])
     return [Recorded(entry=entry, lots=lots) for entry, lots in zip(entries, made, strict=True)]

@@ -18,10 +18,9 @@ from django.db import connection, models, transaction
 from ledger import merkle
 from ledger.chain import Problem
 from ledger.models import Entry, LedgerHead, TreeNode
+from ledger.rows import rows_insert
 
 STREAM_CHUNK = 5000
-INSERT_ROWS = 1000  # nodes per INSERT: 3000 parameters, well inside SQLite's and PostgreSQL's limits
-_INSERT = 'INSERT INTO ledger_tree_node (level, "index", hash) VALUES '
 VERIFY_CHUNK = 1 << 14  # leaves per comparison with the stored nodes
 _PLACEHOLDER = bytes(merkle.HASH_SIZE)
 
@@ -75,20 +74,15 @@ def tree_extend(*, start: int, last_hash: str, hashes: Sequence[str]) -> None:
     """Store the nodes that entries start + 1 … (hashes, hex) complete; called by entries_append.
 
     Runs under the head row's lock, inside the append's transaction: at most one read (the
-    old right edge, only when the new leaves merge with it) and one insert per INSERT_ROWS
-    nodes (a batch of n entries completes about n nodes; a single append, one on average).
+    old right edge, only when the new leaves merge with it) and one insert per 1,666 nodes
+    (a batch of n entries completes about n nodes; a single append, one on average).
     """
     leaves = [bytes.fromhex(value) for value in hashes]
     known = _fetch_nodes(frontier_needed(start, len(leaves)))
     if start:
         known[(0, start - 1)] = bytes.fromhex(last_hash)  # the last leaf is the head's hash
     nodes = completed_nodes(start, leaves, known)
-    # Plain SQL rather than bulk_create: building model instances would cost more than the
-    # hashing, and this runs on every append while the head is locked.
-    with connection.cursor() as cursor:
-        for first in range(0, len(nodes), INSERT_ROWS):
-            rows = nodes[first : first + INSERT_ROWS]
-            cursor.execute(_INSERT + ", ".join(["(%s, %s, %s)"] * len(rows)), _flat(rows))
+    rows_insert(TreeNode, ("level", "index", "hash"), nodes)
 
 
 def _fetch_nodes(wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:

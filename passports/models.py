@@ -35,6 +35,19 @@ class EmissionFactorSet(models.Model):
     def current(cls) -> "EmissionFactorSet":
         return cls.objects.prefetch_related("factors").get(active=True)
 
+    @classmethod
+    def current_keys(cls) -> tuple[set[str], set[str]]:
+        """The active set's material keys and transport modes, in one query (events check them)."""
+        materials, modes = set(), set()
+        for kind, key in EmissionFactor.objects.filter(
+            factor_set__active=True, kind__in=(FactorKind.MATERIAL, FactorKind.TRANSPORT)
+        ).values_list("kind", "key"):
+            if kind == FactorKind.MATERIAL:
+                materials.add(key)
+            else:
+                modes.add(transport_mode(key))
+        return materials, modes
+
     def keys(self, kind: str) -> set[str]:
         return {factor.key for factor in self.factors.all() if factor.kind == kind}
 
@@ -44,7 +57,12 @@ class EmissionFactorSet(models.Model):
 
     @property
     def transport_modes(self) -> set[str]:
-        return {key.removeprefix("transport_") for key in self.keys(FactorKind.TRANSPORT)}
+        return {transport_mode(key) for key in self.keys(FactorKind.TRANSPORT)}
+
+
+def transport_mode(key: str) -> str:
+    """The mode a transport factor is for: `transport_truck` is for `truck`."""
+    return key.removeprefix("transport_")
 
 
 class EmissionFactor(models.Model):
@@ -64,8 +82,6 @@ class EmissionFactor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.factor_set.version}:{self.key}={self.value} {self.unit}"
-
-
 
 
 class PendingRollup(models.Model):

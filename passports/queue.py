@@ -4,7 +4,9 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
+from ledger.rows import rows_insert
 from passports.models import PendingRollup
 
 log = logging.getLogger(__name__)
@@ -16,7 +18,8 @@ def rollup_enqueue(*, seqs: Iterable[int]) -> None:
     If the broker cannot be reached the entries stay pending, and the beat job rolls them
     up later: the event itself is never refused for that.
     """
-    PendingRollup.objects.bulk_create([PendingRollup(entry_id=seq) for seq in seqs], ignore_conflicts=True)
+    now = timezone.now()
+    rows_insert(PendingRollup, ("entry", "created_at"), [(seq, now) for seq in seqs], ignore_conflicts=True)
     # One roll-up per commit is enough however many events the transaction wrote (the demo
     # month writes thousands in one). A callback already queued can only be dropped by the
     # rollback of a savepoint still open, and we are inside it: this work would go too.

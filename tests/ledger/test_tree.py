@@ -184,7 +184,8 @@ def test_an_append_refuses_to_grow_a_damaged_tree(db):
     notes(6)
     with append_only_suspended() as cursor:
         cursor.execute('DELETE FROM ledger_tree_node WHERE level = 1 AND "index" = 2')
-    with pytest.raises(TreeIncomplete):
+    # A failed append takes its transaction down (no savepoint of its own): the caller's goes.
+    with pytest.raises(TreeIncomplete), transaction.atomic():
         notes(2)  # leaf 7 merges with node 1/2
     assert LedgerHead.objects.get().seq == 6
     assert Entry.objects.count() == 6

@@ -1,0 +1,78 @@
+"""Multi-row INSERTs without the ORM's query compiler, for the writes made under the head lock.
+
+Recording an event writes its entry, tree nodes and projection rows while every other writer
+waits for the ledger head, and compiling a `bulk_create` (placeholders and conversions per
+field and row) costs more there than the inserts themselves. Values go to the driver as they
+are, except times and JSON, which are adapted as the ORM adapts them; callers pass the stored
+types (ids for foreign keys, `str`, `int`, `bool`, `bytes`, aware datetimes, JSON values).
+"""
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from django.db import connection, models
+
+MAX_PARAMETERS = 5000  # per SQLite statement: well inside its limit of 32,766
+
+
+def rows_insert(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    returning: str | None = None,
+    ignore_conflicts: bool = False,
+) -> list:
+    """Insert `rows` (values in the order of the fields `names`) into `model`'s table.
+
+    With `returning`, that field's values of the new rows come back in the order of `rows`
+    (PostgreSQL and SQLite 3.35+ return the rows of such an INSERT in order; Django's
+    `bulk_create` relies on the same). With `ignore_conflicts`, rows that would break a
+    unique constraint are skipped.
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    adapters = [_adapter(field) for field in fields]
+    values = [
+        [value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True)]
+        for row in rows
+    ]
+    insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        tail += f" RETURNING {quote(meta.get_field(returning).column)}"
+    returned = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(values) > 1:
+            # One array per column, as Django's bulk_create does on PostgreSQL: a placeholder per
+            # column whatever the row count, where VALUES has the driver parse one per value.
+            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+            cursor.execute(
+                f"{insert} SELECT * FROM unnest({arrays}){tail}",
+                [list(column) for column in zip(*values, strict=True)],
+            )
+            if returning:
+                returned = [row[0] for row in cursor.fetchall()]
+        else:
+            row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            per_statement = max(1, MAX_PARAMETERS // len(fields))
+            for first in range(0, len(values), per_statement):
+                chunk = values[first : first + per_statement]
+                params = [value for row in chunk for value in row]
+                cursor.execute(f"{insert} VALUES {', '.join([row_sql] * len(chunk))}{tail}", params)
+                if returning:
+                    returned.extend(row[0] for row in cursor.fetchall())
+    return returned
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How a value of `field` must be adapted for the driver, or None if it goes as it is."""
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    if isinstance(field, models.JSONField):
+        return partial(connection.ops.adapt_json_value, encoder=field.encoder)
+    return None

@@ -1,0 +1,127 @@
+"""The plain multi-row INSERTs of the append path, and the query counts they keep constant."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ledger.models import LedgerHead, Lot, Process
+from ledger.projection import LOT_FACTS
+from ledger.rows import rows_insert
+from ledger.services import EventInput, events_record
+from passports.models import PendingRollup
+
+from .test_events import melt, receive, record
+
+
+def _processes(alurec, count: int) -> list[int]:
+    """`count` entries to hang test processes on (seqs)."""
+    first = LedgerHead.objects.get().seq + 1
+    for index in range(count):
+        receive(alurec, code=f"ROWS-{index}")
+    return list(range(first, first + count))
+
+
+@pytest.mark.parametrize("count", [1, 7])  # one row (VALUES) and several (unnest on PostgreSQL)
+def test_rows_come_back_as_the_orm_reads_them_with_ids_in_order(alurec, count):
+    seqs = _processes(alurec, 1)
+    when = datetime(2026, 11, 23, 8, 36, 8, 123456, tzinfo=UTC)
+    rows = [
+        (
+            f"ROWS-NEW-{index}",
+            "ingot",
+            alurec.pk,
+            1000 + index,
+            1000 + index,
+            seqs[0],
+            when,
+            False,
+            "",
+            "",
+            "A356.2",
+            {"Si": "7.0500", "note": ["a", index]},
+            "",
+            "",
+            "",
+        )
+        for index in range(count)
+    ]
+    names = (
+        "code",
+        "kind",
+        "owner",
+        "mass_g",
+        "remaining_g",
+        "made_by",
+        "occurred_at",
+        "voided",
+    )
+    ids = rows_insert(Lot, (*names, *LOT_FACTS), rows, returning="id")
+    lots = Lot.objects.in_bulk(ids)
+    assert [lots[pk].code for pk in ids] == [row[0] for row in rows]
+    for pk, row in zip(ids, rows, strict=True):
+        lot = lots[pk]
+        assert (lot.kind, lot.owner_id, lot.mass_g, lot.made_by_id, lot.voided, lot.alloy) == (
+            "ingot",
+            alurec.pk,
+            row[3],
+            seqs[0],
+            False,
+            "A356.2",
+        )
+        assert lot.occurred_at == when
+        assert lot.chemistry == row[11]
+
+
+def test_ignore_conflicts_skips_rows_already_there(alurec):
+    seqs = _processes(alurec, 3)
+    now = timezone.now()
+    PendingRollup.objects.all().delete()
+    rows_insert(PendingRollup, ("entry", "created_at"), [(seqs[0], now)])
+    rows_insert(PendingRollup, ("entry", "created_at"), [(seq, now) for seq in seqs], ignore_conflicts=True)
+    assert sorted(PendingRollup.objects.values_list("entry_id", flat=True)) == seqs
+
+
+def test_a_conflict_without_ignore_conflicts_is_an_error_and_nothing_is_added(alurec):
+    seqs = _processes(alurec, 1)
+    process = Process.objects.get(pk=seqs[0])
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        rows_insert(
+            Process,
+            ("entry", "type", "organisation", "occurred_at", "facts", "voided"),
+            [(process.pk, "x", alurec.pk, timezone.now(), {}, False)],
+        )
+
+
+def _run(ingot: str, serials: int, first: int) -> dict:
+    return {
+        "inputs": [{"lot": ingot, "mass_kg": str(serials * 10 + 1)}],
+        "parts": [
+            {"serial": f"QC-{first + i:04d}", "mass_kg": "10", "part_number": "AW-17"} for i in range(serials)
+        ],
+        "internal_scrap": {"code": f"QC-CHIPS-{first}", "mass_kg": "1"},
+        "energy": {"electricity_kwh": "600"},
+    }
+
+
+def test_a_part_run_checks_its_serials_in_one_query_however_many(alurec, wheelworks):
+    m1 = melt(alurec, [(receive(alurec, mass="20000"), "19000")], "18000")
+    cast = {
+        "inputs": [{"lot": m1, "mass_kg": "17000"}],
+        "outputs": [{"code": "QC-ING", "mass_kg": "17000", "alloy": "A356.2"}],
+    }
+    record(alurec, "ingots.cast", cast)
+    transport = {"distance_km": "5", "mode": "truck"}
+    record(alurec, "custody.transferred", {"lots": ["QC-ING"], "to": "wheelworks", "transport": transport})
+    counts = []
+    for serials, first in ((3, 0), (60, 100)):
+        event = EventInput("parts.produced", timezone.now(), _run("QC-ING", serials, first))
+        with CaptureQueriesContext(connection) as queries:
+            events_record(organisation=wheelworks, actor="user:test", events=[event])
+        # The tree's writes vary with the chain's length; the lookups of lots must not vary.
+        lookups = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+        counts.append(sum('FROM "ledger_lot"' in sql for sql in lookups))
+    assert counts[0] == counts[1] <= 2  # the run's inputs, and every new code at once
+    assert Lot.objects.filter(code__startswith="QC-0").count() == 63
