@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
+from passports.queue import rollup_started
 from passports.services import rollup_run
 
 
@@ -15,6 +16,7 @@ from passports.services import rollup_run
     time_limit=660,
 )
 def rollup() -> int | None:
-    """Roll up whatever is pending; queued after each event and by beat. Safe to run twice."""
+    """Roll up whatever is pending; queued after events commit and by beat. Safe to run twice."""
+    rollup_started(rollup.app)  # before reading what is pending, so nothing committed later is missed
     run = rollup_run()
     return run.pk if run else None
