@@ -50,10 +50,10 @@ def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
     """Append drafts to the chain, in order, inside the caller's transaction.
 
     The head row is locked with SELECT … FOR UPDATE until the caller's transaction ends,
-    so concurrent writers queue here and can neither fork the chain nor leave a gap. Callers
-    lock the lots they touch *before* calling this, so every writer takes locks in the same
-    order (lots, then head) and none can deadlock. Everything that does not depend on the
-    head (the checks, the payloads' canonical bytes) is done before the lock is taken.
+    so concurrent writers queue here and can neither fork the chain nor leave a gap. It is for
+    entries that change no lot (the roll-up's anchor); material-flow events go through
+    `events_record`, which takes the same lock before it reads any lot. Everything that does not
+    depend on the head (the checks, the payloads' canonical bytes) is done before the lock.
     """
     if not drafts:
         return []
