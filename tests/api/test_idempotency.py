@@ -85,6 +85,21 @@ def test_keys_are_kept_for_the_retention_and_may_be_used_afresh_after_it(cast, c
     assert Entry.objects.count() == 2
 
 
+def test_beat_purges_the_records_past_their_retention_every_hour(cast, client_for, settings):
+    from accounts.tasks import idempotency_keys_purge
+    from config.celery import app
+
+    settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
+    client = client_for("alurec")
+    _send(client, event("scrap.received", scrap("SCR-1")), key="old")
+    _send(client, event("scrap.received", scrap("SCR-2")), key="new")
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+    assert idempotency_keys_purge.delay().get() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    schedule = app.conf.beat_schedule["idempotency-purge"]
+    assert (schedule["task"], schedule["schedule"]) == (idempotency_keys_purge.name, 3600)
+
+
 @pytest.mark.parametrize("key", ["", "k" * 256, "clé"])
 def test_unusable_keys_are_refused(cast, client_for, key):
     response = _send(client_for("alurec"), event("scrap.received", scrap("SCR-1")), key=key)
