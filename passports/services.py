@@ -3,9 +3,11 @@
 import json
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger.chain import canonical, sha256_hex
@@ -14,7 +16,7 @@ from ledger.errors import DomainError
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED
 from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, TransferItem
 from ledger.quantities import format_kg, parse_amount
-from ledger.services import SYSTEM_ACTOR, entry_append
+from ledger.services import SYSTEM_ACTOR, entry_append, head_lock
 from ledger.tree import tree_inclusion_proofs
 from ledger.visibility import Viewer, visible_payloads
 from passports import carbon
@@ -145,61 +147,142 @@ def _transfer_log(lot_ids: Iterable[int] | None, factors: carbon.Factors) -> car
 # The roll-up
 
 
+# The session advisory lock that keeps roll-ups from interleaving on PostgreSQL ("roll").
+ROLLUP_LOCK_KEY = 0x726F6C6C
+
+
+@dataclass
+class _Plan:
+    """What a run computed from its snapshot of the ledger, ready to be written."""
+
+    ledger_seq: int
+    factor_set: EmissionFactorSet
+    full: bool
+    computed: dict[int, carbon.Carbon]  # lot carbon to store, by lot id
+    superseded: list[int]  # footprints (pk) that new versions or voids replace
+    documents: list[tuple[int, dict]]  # (lot id, document) of every new version
+
+
 def rollup_run(*, full: bool = False, progress: Callable[[str], None] | None = None) -> RollupRun | None:
     """Roll up every pending entry (or, with `full`, everything) and anchor the new versions.
 
-    Takes the ledger head lock first: the run sees one consistent ledger position, events
-    wait for it (incremental runs take milliseconds), and two runs can never interleave.
-    Running it again with nothing pending does nothing; a run interrupted half-way leaves
-    nothing (it is one transaction), so it can simply be run again. `progress` hears of
-    each phase.
+    Two steps. The run first computes from one snapshot of the ledger at its head seq S
+    (a read-only REPEATABLE READ transaction on PostgreSQL) without the head lock, so events
+    are recorded meanwhile; then, in a short transaction, it stores the lot carbon and the new
+    footprint versions, appends the anchor entry (the only moment it holds the head lock) and
+    clears what was pending up to S. Entries committed after S stay pending for the next run.
+    A session advisory lock keeps two runs from interleaving. Called inside a transaction (the
+    demo loader, tests), both steps run in the caller's transaction with the head locked
+    first. Running it again with nothing pending does nothing; an interrupted run writes
+    nothing, so it can simply be run again. `progress` hears of each phase.
     """
     progress = progress or (lambda _message: None)
-    with transaction.atomic():
-        head = LedgerHead.objects.select_for_update().get(pk=1)
-        pending = list(PendingRollup.objects.values_list("entry_id", flat=True))
-        if not pending and not full:
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            head_lock()
+            plan = _plan(full=full, progress=progress)
+            return _write(plan, progress) if plan else None
+    with _runs_one_at_a_time():
+        with transaction.atomic():
+            _snapshot_read_only()
+            plan = _plan(full=full, progress=progress)
+        if plan is None:
             return None
-        factor_set = EmissionFactorSet.current()
-        factors = factors_of(factor_set)
-        if full:
-            dirty = set(Process.objects.filter(voided=False).values_list("pk", flat=True))
-            candidates = set(Lot.objects.filter(kind__in=FOOTPRINT_KINDS).values_list("pk", flat=True))
-        else:
-            dirty, candidates = rollup_scope(pending)
-            dirty = _downstream(dirty)
-        progress(f"loading {len(dirty):,} making entries up to seq {head.seq:,}")
-        processes, known = _processes_with_inputs(dirty, full)
-        transfers = _transfer_log(None if full else _lots_of_interest(processes, known, candidates), factors)
-        progress(f"computing the carbon of their lots with {factor_set.version}")
-        computed = carbon.compute(processes, known, transfers, factors)
-        progress(f"storing the carbon of {len(computed):,} lots")
-        _save_lot_carbon(computed, factor_set, head.seq)
-        candidates |= {lot_id for p in processes for lot_id, _g, kind in p.outputs if kind in FOOTPRINT_KINDS}
-        run = RollupRun.objects.create(
-            ledger_seq=head.seq, factor_set=factor_set, full=full, lots_computed=len(computed)
-        )
-        progress(f"comparing the footprints of {len(candidates):,} parts and ingot lots")
-        created = _new_versions(run, candidates, {**known, **computed}, transfers, factors)
-        if created:
-            anchor = entry_append(
-                type=FOOTPRINT_COMPUTED,
-                organisation=None,
-                actor=SYSTEM_ACTOR,
-                occurred_at=timezone.now(),
-                data={
-                    "run": run.pk,
-                    "method": METHOD_VERSION,
-                    "factor_set": factor_set.version,
-                    "ledger_seq": head.seq,
-                    "footprints": [[f.document["lot"], f.version, f.digest] for f in created],
-                },
+        with transaction.atomic():
+            return _write(plan, progress)
+
+
+@contextmanager
+def _runs_one_at_a_time():
+    """Hold the roll-up's session advisory lock (PostgreSQL; SQLite has a single writer)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [ROLLUP_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [ROLLUP_LOCK_KEY])
+
+
+def _snapshot_read_only() -> None:
+    """Make the transaction just begun read one snapshot and write nothing (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
+def _plan(*, full: bool, progress: Callable[[str], None]) -> _Plan | None:
+    """Compute the lot carbon and the new footprint versions at the ledger's head; no writes."""
+    seq = LedgerHead.objects.values_list("seq", flat=True).get(pk=1)
+    pending = list(PendingRollup.objects.values_list("entry_id", flat=True))
+    if not pending and not full:
+        return None
+    factor_set = EmissionFactorSet.current()
+    factors = factors_of(factor_set)
+    if full:
+        dirty = set(Process.objects.filter(voided=False).values_list("pk", flat=True))
+        candidates = set(Lot.objects.filter(kind__in=FOOTPRINT_KINDS).values_list("pk", flat=True))
+    else:
+        dirty, candidates = rollup_scope(pending)
+        dirty = _downstream(dirty)
+    progress(f"loading {len(dirty):,} making entries up to seq {seq:,}")
+    processes, known = _processes_with_inputs(dirty, full)
+    transfers = _transfer_log(None if full else _lots_of_interest(processes, known, candidates), factors)
+    progress(f"computing the carbon of their lots with {factor_set.version}")
+    computed = carbon.compute(processes, known, transfers, factors)
+    candidates |= {lot_id for p in processes for lot_id, _g, kind in p.outputs if kind in FOOTPRINT_KINDS}
+    progress(f"comparing the footprints of {len(candidates):,} parts and ingot lots")
+    superseded, documents = _versions(candidates, {**known, **computed}, transfers, factors, seq)
+    return _Plan(seq, factor_set, full, computed, superseded, documents)
+
+
+def _write(plan: _Plan, progress: Callable[[str], None]) -> RollupRun:
+    """Store a plan: lot carbon, the run, its footprint versions and their anchor entry."""
+    progress(f"storing the carbon of {len(plan.computed):,} lots and {len(plan.documents):,} footprints")
+    _save_lot_carbon(plan.computed, plan.factor_set, plan.ledger_seq)
+    run = RollupRun.objects.create(
+        ledger_seq=plan.ledger_seq,
+        factor_set=plan.factor_set,
+        full=plan.full,
+        lots_computed=len(plan.computed),
+    )
+    Footprint.objects.filter(pk__in=plan.superseded).update(superseded_at=timezone.now())
+    created = Footprint.objects.bulk_create(
+        [
+            Footprint(
+                lot_id=lot_id,
+                version=document["version"],
+                run=run,
+                factor_set=plan.factor_set,
+                ledger_seq=plan.ledger_seq,
+                document=document,
+                digest=sha256_hex(canonical(document)),
             )
-            run.entry = anchor
-        run.versions_created = len(created)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["entry", "versions_created", "finished_at"])
-        PendingRollup.objects.filter(entry_id__lte=head.seq).delete()
+            for lot_id, document in plan.documents
+        ],
+        batch_size=2000,
+    )
+    if created:
+        run.entry = entry_append(
+            type=FOOTPRINT_COMPUTED,
+            organisation=None,
+            actor=SYSTEM_ACTOR,
+            occurred_at=timezone.now(),
+            data={
+                "run": run.pk,
+                "method": METHOD_VERSION,
+                "factor_set": plan.factor_set.version,
+                "ledger_seq": plan.ledger_seq,
+                "footprints": [[f.document["lot"], f.version, f.digest] for f in created],
+            },
+        )
+    run.versions_created = len(created)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["entry", "versions_created", "finished_at"])
+    PendingRollup.objects.filter(entry_id__lte=plan.ledger_seq).delete()
     return run
 
 
@@ -248,16 +331,18 @@ def _save_lot_carbon(computed: dict[int, carbon.Carbon], factor_set: EmissionFac
     )
 
 
-def _new_versions(run, candidates, carbons, transfers, factors) -> list[Footprint]:
-    """A new footprint version for every candidate whose numbers changed; voided lots lose theirs."""
-    now = timezone.now()
+def _versions(
+    candidates, carbons, transfers, factors, ledger_seq
+) -> tuple[list[int], list[tuple[int, dict]]]:
+    """Which current footprints go, and the documents of the new versions: one for every
+    candidate whose numbers changed; voided lots lose theirs."""
     lots = Lot.objects.filter(pk__in=candidates).values_list("pk", "code", "kind", "mass_g", "voided")
     current = {
         f.lot_id: f for f in Footprint.objects.filter(lot_id__in=candidates, superseded_at__isnull=True)
     }
     missing = {lot_id for lot_id, *_ in lots} - carbons.keys()
     stored = {row.lot_id: lot_carbon_of(row) for row in LotCarbon.objects.filter(lot_id__in=missing)}
-    superseded, created = [], []
+    superseded, documents = [], []
     for lot_id, code, kind, mass_g, voided in lots:
         previous = current.get(lot_id)
         base = carbons.get(lot_id) or stored.get(lot_id)
@@ -271,27 +356,11 @@ def _new_versions(run, candidates, carbons, transfers, factors) -> list[Footprin
         )
         if previous is not None and _numbers(previous.document) == _numbers(document):
             continue
-        document = {
-            **document,
-            "version": previous.version + 1 if previous else 1,
-            "ledger_seq": run.ledger_seq,
-        }
         if previous is not None:
             superseded.append(previous.pk)
-        created.append(
-            Footprint(
-                lot_id=lot_id,
-                version=document["version"],
-                run=run,
-                factor_set=run.factor_set,
-                ledger_seq=run.ledger_seq,
-                document=document,
-                digest=sha256_hex(canonical(document)),
-            )
-        )
-    Footprint.objects.filter(pk__in=superseded).update(superseded_at=now)
-    Footprint.objects.bulk_create(created, batch_size=2000)
-    return created
+        version = previous.version + 1 if previous else 1
+        documents.append((lot_id, {**document, "version": version, "ledger_seq": ledger_seq}))
+    return superseded, documents
 
 
 def _numbers(document: dict) -> dict:
