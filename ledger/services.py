@@ -84,10 +84,10 @@ def _payloads(drafts: Sequence[Draft]) -> list[bytes]:
     return payloads
 
 
-_ENTRY_FIELDS = (
+_ENTRY_COLUMNS = (  # attribute names: rows_insert takes the foreign key's id
     "seq",
     "type",
-    "organisation",
+    "organisation_id",
     "actor",
     "occurred_at",
     "recorded_at",
@@ -103,7 +103,7 @@ def _chain(*, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Seque
     """Seal the drafts onto the locked head (`seq`, `head_hash`), store them and move the head."""
     recorded_at = timezone.now()
     start, prev_hash = seq, head_hash
-    entries, rows = [], []
+    entries = []
     for draft, payload_bytes in zip(drafts, payloads, strict=True):
         seq += 1
         org = draft.organisation
@@ -130,26 +130,13 @@ def _chain(*, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Seque
             header=sealed.header_bytes,
             payload=payload_bytes,
         )
-        entry._state.adding = False
+        entry._state.adding = False  # it is stored below, by plain SQL
         entry._state.db = connection.alias
         entries.append(entry)
-        rows.append(
-            (
-                seq,
-                draft.type,
-                org.pk if org else None,
-                draft.actor,
-                draft.occurred_at,
-                recorded_at,
-                prev_hash,
-                sealed.hash,
-                entry.payload_sha256,
-                sealed.header_bytes,
-                payload_bytes,
-            )
-        )
         prev_hash = sealed.hash
-    rows_insert(Entry, _ENTRY_FIELDS, rows)
+    rows_insert(
+        Entry, _ENTRY_COLUMNS, [[getattr(entry, name) for name in _ENTRY_COLUMNS] for entry in entries]
+    )
     # The Merkle tree grows in the same transaction, still under the head's lock.
     tree_extend(start=start, last_hash=head_hash, hashes=[entry.hash for entry in entries])
     with connection.cursor() as cursor:
