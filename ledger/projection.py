@@ -261,7 +261,7 @@ class DbState(MaterialState):
             [(p.seq, p.type, org_id[p.org], p.occurred_at, p.facts, p.voided) for p in self._new_processes],
         )
         lot_fields = ("code", "kind", "owner", "mass_g", "remaining_g", "made_by", "occurred_at", "voided")
-        new_ids_by_code = rows_insert(
+        made_ids = rows_insert(
             Lot,
             (*lot_fields, *LOT_FACTS),
             [
@@ -280,7 +280,7 @@ class DbState(MaterialState):
             ],
             returning="id",
         )
-        self._ids.update(zip((lot.code for lot in self.new_lots), new_ids_by_code, strict=True))
+        self._ids.update(zip((lot.code for lot in self.new_lots), made_ids, strict=True))
         rows_insert(
             Consumption,
             ("process", "lot", "mass_g"),
