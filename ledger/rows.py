@@ -31,6 +31,27 @@ def rows_insert(
     `bulk_create` relies on the same). With `ignore_conflicts`, rows that would break a
     unique constraint are skipped.
     """
+    returned = []
+    with connection.cursor() as cursor:
+        for sql, params in insert_statements(
+            model, names, rows, returning=returning, ignore_conflicts=ignore_conflicts
+        ):
+            cursor.execute(sql, params)
+            if returning:
+                returned.extend(row[0] for row in cursor.fetchall())
+    return returned
+
+
+def insert_statements(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    returning: str | None = None,
+    ignore_conflicts: bool = False,
+) -> list[tuple[str, list]]:
+    """The (sql, params) that insert `rows`, as `rows_insert` runs them: none for no rows, one
+    on PostgreSQL, one per MAX_PARAMETERS values on SQLite."""
     if not rows:
         return []
     meta = model._meta
@@ -45,28 +66,26 @@ def rows_insert(
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if returning:
         tail += f" RETURNING {quote(meta.get_field(returning).column)}"
-    returned = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(values) > 1:
-            # One array per column, as Django's bulk_create does on PostgreSQL: a placeholder per
-            # column whatever the row count, where VALUES has the driver parse one per value.
-            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
-            cursor.execute(
+    if connection.vendor == "postgresql" and len(values) > 1:
+        # One array per column, as Django's bulk_create does on PostgreSQL: a placeholder per
+        # column whatever the row count, where VALUES has the driver parse one per value.
+        arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+        return [
+            (
                 f"{insert} SELECT * FROM unnest({arrays}){tail}",
                 [list(column) for column in zip(*values, strict=True)],
             )
-            if returning:
-                returned = [row[0] for row in cursor.fetchall()]
-        else:
-            row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            per_statement = max(1, MAX_PARAMETERS // len(fields))
-            for first in range(0, len(values), per_statement):
-                chunk = values[first : first + per_statement]
-                params = [value for row in chunk for value in row]
-                cursor.execute(f"{insert} VALUES {', '.join([row_sql] * len(chunk))}{tail}", params)
-                if returning:
-                    returned.extend(row[0] for row in cursor.fetchall())
-    return returned
+        ]
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = (
+        len(values) if connection.vendor == "postgresql" else max(1, MAX_PARAMETERS // len(fields))
+    )
+    statements = []
+    for first in range(0, len(values), per_statement):
+        chunk = values[first : first + per_statement]
+        params = [value for row in chunk for value in row]
+        statements.append((f"{insert} VALUES {', '.join([row_sql] * len(chunk))}{tail}", params))
+    return statements
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:

@@ -12,10 +12,10 @@ from accounts.models import Organisation
 from ledger.chain import NotCanonicalisable, canonical, seal_header
 from ledger.errors import DomainError
 from ledger.events import HANDLERS, Context, OrgInfo, claimed_codes, referenced_lots
-from ledger.models import Entry, LedgerHead
+from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.projection import DbState
-from ledger.rows import rows_insert
-from ledger.tree import tree_extend
+from ledger.rows import insert_statements
+from ledger.tree import NODE_FIELDS, tree_completed
 from passports.queue import rollup_enqueue
 
 SYSTEM_ACTOR = "system"
@@ -84,7 +84,7 @@ def _payloads(drafts: Sequence[Draft]) -> list[bytes]:
     return payloads
 
 
-_ENTRY_COLUMNS = (  # attribute names: rows_insert takes the foreign key's id
+_ENTRY_COLUMNS = (  # attribute names: insert_statements takes the foreign key's id
     "seq",
     "type",
     "organisation_id",
@@ -134,13 +134,23 @@ def _chain(*, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Seque
         entry._state.db = connection.alias
         entries.append(entry)
         prev_hash = sealed.hash
-    rows_insert(
-        Entry, _ENTRY_COLUMNS, [[getattr(entry, name) for name in _ENTRY_COLUMNS] for entry in entries]
-    )
-    # The Merkle tree grows in the same transaction, still under the head's lock.
-    tree_extend(start=start, last_hash=head_hash, hashes=[entry.hash for entry in entries])
+    rows = [[getattr(entry, name) for name in _ENTRY_COLUMNS] for entry in entries]
+    nodes = tree_completed(start=start, last_hash=head_hash, hashes=[entry.hash for entry in entries])
+    # The entries, the Merkle tree's new nodes and the head move together, still under the lock.
+    writes = [
+        *insert_statements(Entry, _ENTRY_COLUMNS, rows),
+        *insert_statements(TreeNode, NODE_FIELDS, nodes),
+    ]
+    head = ("UPDATE ledger_head SET seq = %s, hash = %s WHERE id = 1", [seq, prev_hash])
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_head SET seq = %s, hash = %s WHERE id = 1", [seq, prev_hash])
+        if connection.vendor == "postgresql":
+            # One statement (data-modifying CTEs): one round trip while every writer waits.
+            ctes = ", ".join(f"write_{index} AS ({sql})" for index, (sql, _params) in enumerate(writes))
+            params = [value for _sql, values in writes for value in values]
+            cursor.execute(f"WITH {ctes} {head[0]}", [*params, *head[1]])
+        else:
+            for sql, params in [*writes, head]:
+                cursor.execute(sql, params)
     return entries
 
 

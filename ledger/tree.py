@@ -25,6 +25,7 @@ VERIFY_CHUNK = 1 << 14  # leaves per comparison with the stored nodes
 _PLACEHOLDER = bytes(merkle.HASH_SIZE)
 
 Node = tuple[int, int, bytes]  # (level, index, hash)
+NODE_FIELDS = ("level", "index", "hash")
 
 
 class TreeIncomplete(RuntimeError):
@@ -70,19 +71,23 @@ def _flat(rows: Iterable[tuple]) -> list:
     return [value for row in rows for value in row]
 
 
-def tree_extend(*, start: int, last_hash: str, hashes: Sequence[str]) -> None:
-    """Store the nodes that entries start + 1 … (hashes, hex) complete; called by entries_append.
+def tree_completed(*, start: int, last_hash: str, hashes: Sequence[str]) -> list[Node]:
+    """The nodes that entries start + 1 … (hashes, hex) complete, for the append to store.
 
     Runs under the head row's lock, inside the append's transaction: at most one read (the
-    old right edge, only when the new leaves merge with it) and one insert per 1,666 nodes
-    (a batch of n entries completes about n nodes; a single append, one on average).
+    old right edge, only when the new leaves merge with it). A batch of n entries completes
+    about n nodes; a single append, one on average.
     """
     leaves = [bytes.fromhex(value) for value in hashes]
     known = _fetch_nodes(frontier_needed(start, len(leaves)))
     if start:
         known[(0, start - 1)] = bytes.fromhex(last_hash)  # the last leaf is the head's hash
-    nodes = completed_nodes(start, leaves, known)
-    rows_insert(TreeNode, ("level", "index", "hash"), nodes)
+    return completed_nodes(start, leaves, known)
+
+
+def tree_extend(*, start: int, last_hash: str, hashes: Sequence[str]) -> None:
+    """Store the nodes that entries start + 1 … complete (appends store them with the entries)."""
+    rows_insert(TreeNode, NODE_FIELDS, tree_completed(start=start, last_hash=last_hash, hashes=hashes))
 
 
 def _fetch_nodes(wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
