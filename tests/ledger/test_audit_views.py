@@ -283,6 +283,17 @@ def test_the_search_ranks_are_capped_together(history):
     assert ([lot.code for lot in search.lots], search.capped) == (["INT-1"], True)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("lookup", ["code__istartswith", "code__iexact"])
+def test_the_search_by_code_ignoring_case_is_served_by_an_index(history, lookup):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned anyway
+        plan = Lot.objects.filter(**{lookup: "scr-"}).explain()
+    assert "ledger_lot_code_upper_prefix" in plan
+
+
 def test_an_operator_superuser_without_an_organisation_sees_everything(browser_for):
     assert _found(browser_for(None).get("/audit/", {"q": "scr-"})) == ["SCR-A", "SCR-B", "SCR-C"]
 
