@@ -1,7 +1,8 @@
 """Exact quantities: masses in integer grams, other amounts as Decimals, both from strings."""
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from ledger.errors import DomainError
 
@@ -52,3 +53,11 @@ def format_kg(grams: int) -> str:
 
 def format_amount(amount: Decimal, places: int = 3) -> str:
     return f"{amount:.{places}f}"
+
+
+def format_percent(share: Fraction) -> str:
+    """A share as a percentage with two decimals; a tiny but real share is not shown as 0."""
+    if 0 < share < Fraction(1, 10000):
+        return "< 0.01 %"
+    value = Decimal(share.numerator) * 100 / Decimal(share.denominator)
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)} %"

@@ -20,9 +20,9 @@ from django.utils.http import content_disposition_header
 
 from accounts.models import Organisation
 from ledger.models import Lot, LotKind
-from ledger.quantities import format_kg
+from ledger.quantities import format_kg, format_percent
 from ledger.selectors import SEARCH_LIMIT, Recall, grams_of, lot_holders, lot_search, recall_list
-from ledger.trace import DOWN, MAX_DEPTH, UP, Trace, TraceLot, lot_trace
+from ledger.trace import DOWN, MAX_DEPTH, UP, Trace, TraceAddition, TraceEdge, TraceLot, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
 
 # A trace down from a big scrap lot reaches thousands of parts; the lot page lists the first
@@ -47,14 +47,6 @@ RECALL_CSV_HEADER = [
 ]
 
 
-def percent(share: Fraction) -> str:
-    """A share as a percentage with two decimals; a tiny but real share is not shown as 0."""
-    if 0 < share < Fraction(1, 10000):
-        return "< 0.01 %"
-    value = Decimal(share.numerator) * 100 / Decimal(share.denominator)
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)} %"
-
-
 @dataclass(frozen=True)
 class TraceRow:
     """A lot of a trace: how far from the root, and how much metal it shares with the root."""
@@ -63,56 +55,6 @@ class TraceRow:
     distance: int
     share: Fraction
     metal_g: int  # up: grams of the root's metal that came from this lot; down: root's metal in it
-
-    @property
-    def percent(self) -> str:
-        return percent(self.share)
-
-    @property
-    def metal_kg(self) -> str:
-        return format_kg(self.metal_g)
-
-    @property
-    def lot_mass_kg(self) -> str:
-        return format_kg(self.lot.mass_g)
-
-
-@dataclass(frozen=True)
-class TraceStep:
-    """An edge of a trace: `source` gave `mass_g` to step #`seq`, which made `target`."""
-
-    source: str
-    target: str
-    seq: int
-    mass_g: int
-    share: Fraction
-
-    @property
-    def percent(self) -> str:
-        return percent(self.share)
-
-    @property
-    def mass_kg(self) -> str:
-        return format_kg(self.mass_g)
-
-
-@dataclass(frozen=True)
-class TraceAdditionRow:
-    """An alloying addition of a melt up the trace, and its share of the root's metal."""
-
-    seq: int
-    target: str
-    material: str
-    mass_g: int
-    share: Fraction
-
-    @property
-    def percent(self) -> str:
-        return percent(self.share)
-
-    @property
-    def mass_kg(self) -> str:
-        return format_kg(self.mass_g)
 
 
 @dataclass(frozen=True)
@@ -123,9 +65,9 @@ class TraceTables:
     rows: list[TraceRow]
     row_count: int
     part_count: int
-    steps: list[TraceStep]
+    steps: list[TraceEdge]
     step_count: int
-    additions: list[TraceAdditionRow]
+    additions: list[TraceAddition]
     truncated: bool
 
     @property
@@ -146,19 +88,14 @@ def _trace_tables(trace: Trace, root: Lot) -> TraceTables:
         # Up, the share is of the root's metal; down, of the lot's own metal.
         metal_g = grams_of(share, root.mass_g if trace.direction == UP else lot.mass_g)
         rows.append(TraceRow(lot=lot, distance=distance, share=share, metal_g=metal_g))
-    steps = [TraceStep(edge.source, edge.target, edge.seq, edge.mass_g, edge.share) for edge in trace.edges]
-    additions = [
-        TraceAdditionRow(addition.seq, addition.target, addition.material, addition.mass_g, addition.share)
-        for addition in trace.additions
-    ]
     return TraceTables(
         direction=trace.direction,
         rows=rows[:DISPLAY_ROWS],
         row_count=len(rows),
         part_count=sum(1 for row in rows if row.lot.kind == LotKind.PART),
-        steps=steps[:DISPLAY_ROWS],
-        step_count=len(steps),
-        additions=additions,
+        steps=trace.edges[:DISPLAY_ROWS],
+        step_count=len(trace.edges),
+        additions=trace.additions,
         truncated=trace.truncated,
     )
 
@@ -264,7 +201,7 @@ def audit_recall(request, code: str):
     context = {
         "lot": recall.lot,
         "recall": recall,
-        "rows": [(item, format_kg(item.metal_g), percent(item.share)) for item in recall.parts],
+        "rows": [(item, format_kg(item.metal_g), format_percent(item.share)) for item in recall.parts],
         "holders": _by_current_holder(recall),
         "metal_kg": format_kg(recall.metal_g),
     }
