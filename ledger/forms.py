@@ -19,7 +19,7 @@ from ledger import events
 from ledger.errors import DomainError
 from ledger.models import Lot, ScrapCategory
 from ledger.services import EventInput, Recorded, events_record
-from passports.models import EmissionFactorSet
+from ledger.vocabulary import current_keys
 
 MAX_ROWS = 200  # blank rows a page may ask for with ?rows=N; a bigger batch belongs on the API
 _ROW_PATH = re.compile(r"^(?P<key>\w+)\[(?P<index>\d+)\](?:\.(?P<field>\w+))?")
@@ -28,12 +28,12 @@ _CHEMISTRY_ITEM = re.compile(r"^(?P<element>[A-Za-z]{1,3})\s*[=:]\s*(?P<share>\S
 
 
 def _material_choices() -> list[tuple[str, str]]:
-    materials = sorted(EmissionFactorSet.current().materials)
+    materials = sorted(current_keys()[0])
     return [("", "---------"), *((key, key) for key in materials)]
 
 
 def _mode_choices() -> list[tuple[str, str]]:
-    modes = sorted(EmissionFactorSet.current().transport_modes)
+    modes = sorted(current_keys()[1])
     return [("", "---------"), *((mode, mode) for mode in modes)]
 
 

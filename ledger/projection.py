@@ -18,7 +18,7 @@ from ledger.events import (
 )
 from ledger.models import CodeSequence, Consumption, Entry, Lot, LotHolder, Process, Transfer, TransferItem
 from ledger.rows import rows_insert
-from passports.models import EmissionFactorSet
+from ledger.vocabulary import current_keys, historic_keys
 
 LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
 
@@ -46,11 +46,7 @@ class MemoryState(MaterialState):
         self.sequences: dict[str, int] = {}
         self.orgs = _Organisations()
         # A replay checks history against every factor set there was, not only today's.
-        materials, modes = set(), set()
-        for factor_set in EmissionFactorSet.objects.prefetch_related("factors"):
-            materials |= factor_set.materials
-            modes |= factor_set.transport_modes
-        self.factors = (materials, modes)
+        self.factors = historic_keys()
 
     def lot(self, code):
         return self.lots.get(code)
@@ -230,7 +226,7 @@ class DbState(MaterialState):
 
     def factor_keys(self):
         if self._factors is None:
-            self._factors = EmissionFactorSet.current_keys()
+            self._factors = current_keys()
         return self._factors
 
     # -- changing --------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from ledger.events import HANDLERS, Context, OrgInfo, claimed_codes, referenced_
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.projection import DbState
 from ledger.rows import insert_statements
+from ledger.signals import entries_appended
 from ledger.tree import NODE_FIELDS, tree_completed
-from passports.queue import rollup_enqueue
 
 SYSTEM_ACTOR = "system"
 
@@ -64,7 +64,9 @@ def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
     # No savepoint: an append that fails must take the caller's transaction down with it.
     with transaction.atomic(savepoint=False):
         seq, head_hash = head_lock()
-        return _chain(seq=seq, head_hash=head_hash, drafts=drafts, payloads=payloads)
+        entries = _chain(seq=seq, head_hash=head_hash, drafts=drafts, payloads=payloads)
+        entries_appended.send(sender=Entry, entries=entries)
+        return entries
 
 
 def head_lock() -> tuple[int, str]:
@@ -212,5 +214,5 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
             made.append([lot.code for lot in state.new_lots[before:]])
         entries = _chain(seq=head_seq, head_hash=head_hash, drafts=drafts, payloads=_payloads(drafts))
         state.flush()
-        rollup_enqueue(seqs=[entry.seq for entry in entries])
+        entries_appended.send(sender=Entry, entries=entries)
     return [Recorded(entry=entry, lots=lots) for entry, lots in zip(entries, made, strict=True)]

@@ -6,3 +6,13 @@ class PassportsConfig(AppConfig):
 
     name = "passports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ledger.signals import entries_appended
+        from ledger.vocabulary import vocabulary_register
+        from passports.models import EmissionFactorSet
+        from passports.queue import entries_appended_receiver
+
+        # The factor sets name the materials and transport modes that events may use.
+        vocabulary_register(current=EmissionFactorSet.current_keys, historic=EmissionFactorSet.historic_keys)
+        entries_appended.connect(entries_appended_receiver, dispatch_uid="passports.rollup")

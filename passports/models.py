@@ -38,10 +38,19 @@ class EmissionFactorSet(models.Model):
     @classmethod
     def current_keys(cls) -> tuple[set[str], set[str]]:
         """The active set's material keys and transport modes, in one query (events check them)."""
+        return cls._keys(EmissionFactor.objects.filter(factor_set__active=True))
+
+    @classmethod
+    def historic_keys(cls) -> tuple[set[str], set[str]]:
+        """The material keys and transport modes of every set there was (a replay checks history)."""
+        return cls._keys(EmissionFactor.objects.all())
+
+    @staticmethod
+    def _keys(factors) -> tuple[set[str], set[str]]:
         materials, modes = set(), set()
-        for kind, key in EmissionFactor.objects.filter(
-            factor_set__active=True, kind__in=(FactorKind.MATERIAL, FactorKind.TRANSPORT)
-        ).values_list("kind", "key"):
+        for kind, key in factors.filter(kind__in=(FactorKind.MATERIAL, FactorKind.TRANSPORT)).values_list(
+            "kind", "key"
+        ):
             if kind == FactorKind.MATERIAL:
                 materials.add(key)
             else:

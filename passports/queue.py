@@ -8,10 +8,18 @@ import redis
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.events import EVENT_TYPES
 from ledger.rows import rows_insert
 from passports.models import PendingRollup
 
 log = logging.getLogger(__name__)
+
+
+def entries_appended_receiver(sender, *, entries, **_kwargs) -> None:
+    """The ledger appended entries: those of the material record wait for a roll-up."""
+    seqs = [entry.seq for entry in entries if entry.type in EVENT_TYPES]
+    if seqs:
+        rollup_enqueue(seqs=seqs)
 
 
 def rollup_enqueue(*, seqs: Iterable[int]) -> None:
