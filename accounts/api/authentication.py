@@ -1,17 +1,22 @@
-"""How the API knows who calls: a partner system's bearer key, or a staff member's session."""
+"""How the API knows who calls: a partner system's bearer key, or a staff member's session.
+
+Each class returns `(user, Principal)`: DRF's `request.auth` is the principal (see
+`accounts.principal`), whatever the credential.
+"""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
-from accounts.models import ApiKey
+from accounts.principal import Principal
 from accounts.services import api_key_authenticate
 
 REALM = "remelt"
 
 
 class PartnerSystem:
-    """`request.user` for a request made with an API key: the key's organisation, as a system."""
+    """`request.user` for a request made by a system rather than a person (an API key): it is
+    authenticated, is no one's account, and names itself by the principal's actor string."""
 
     is_authenticated = True
     is_anonymous = False
@@ -20,10 +25,9 @@ class PartnerSystem:
     is_superuser = False
     pk = None
 
-    def __init__(self, api_key: ApiKey) -> None:
-        self.api_key = api_key
-        self.organisation = api_key.organisation
-        self.username = f"apikey:{api_key.prefix}"
+    def __init__(self, principal: Principal) -> None:
+        self.organisation = principal.organisation
+        self.username = principal.actor
 
     def __str__(self) -> str:
         return self.username
@@ -47,7 +51,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         api_key = api_key_authenticate(token)
         if api_key is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
-        return PartnerSystem(api_key), api_key
+        principal = Principal.of_api_key(api_key)
+        return PartnerSystem(principal), principal
 
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) to requests without credentials.
@@ -65,7 +70,7 @@ class StaffSessionAuthentication(SessionAuthentication):
         if user is None or not user.is_active or not user.is_staff:
             return None
         self.enforce_csrf(request)
-        return user, None
+        return user, Principal.of_user(user)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

@@ -1,13 +1,12 @@
-"""Requests are throttled per API key (rate API_THROTTLE_RATE)."""
+"""Requests are throttled per caller (rate API_THROTTLE_RATE)."""
 
 from django.conf import settings
 from rest_framework import throttling
 
-from accounts.models import ApiKey
-
 
 class PerKeyThrottle(throttling.SimpleRateThrottle):
-    """At most API_THROTTLE_RATE requests per API key (per user for sessions, per address else)."""
+    """At most API_THROTTLE_RATE requests per credential (the principal's actor: one API key,
+    one user), per address for requests without one."""
 
     scope = "api"
 
@@ -16,10 +15,6 @@ class PerKeyThrottle(throttling.SimpleRateThrottle):
         return settings.API_THROTTLE_RATE
 
     def get_cache_key(self, request, view) -> str:
-        if isinstance(request.auth, ApiKey):
-            ident = f"key:{request.auth.prefix}"
-        elif request.user is not None and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"addr:{self.get_ident(request)}"
+        principal = request.auth
+        ident = principal.actor if principal is not None else f"addr:{self.get_ident(request)}"
         return f"throttle:{self.scope}:{ident}"

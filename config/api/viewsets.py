@@ -4,36 +4,12 @@ Viewsets are declarations (`queryset`, `serializer_class`, `filterset_class`, `v
 behaviour they share lives here once.
 """
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, viewsets
 
-from accounts.models import ApiKey, Organisation
-from ledger.visibility import Viewer, viewer_of_user
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who makes a request: its organisation, the actor string the ledger records, its reach."""
-
-    organisation: Organisation | None
-    actor: str
-    viewer: Viewer
-
-
-def caller_of(request) -> Caller:
-    """The caller behind an authenticated request (API key or staff session)."""
-    if isinstance(request.auth, ApiKey):
-        organisation = request.auth.organisation
-        actor = f"apikey:{request.auth.prefix}"
-        viewer = Viewer(organisation_id=organisation.pk, sees_everything=organisation.sees_everything)
-    else:
-        organisation = request.user.organisation
-        actor = f"user:{request.user.username}"
-        viewer = viewer_of_user(request.user)
-    return Caller(organisation=organisation, actor=actor, viewer=viewer)
+from accounts.principal import Principal, principal_of
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -45,7 +21,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class RemeltViewSet(viewsets.GenericViewSet):
-    """Shared behaviour: the caller, and querysets narrowed to what the caller may see.
+    """Shared behaviour: the caller (the request's Principal), and querysets narrowed to what
+    the caller may see.
 
     Set `visible` to a function `(viewer, queryset) -> queryset`; objects outside it do not
     exist for the caller (404, never 403).
@@ -56,8 +33,8 @@ class RemeltViewSet(viewsets.GenericViewSet):
     visible = None
 
     @cached_property
-    def caller(self) -> Caller:
-        return caller_of(self.request)
+    def caller(self) -> Principal:
+        return principal_of(self.request)
 
     def get_queryset(self):
         queryset = super().get_queryset()
