@@ -122,8 +122,7 @@ class Workloads:
 
     def __init__(self, org) -> None:
         from django.utils import timezone
-
-        from ledger.chain import seal
+        from remelt_verify.chain import seal
 
         self.org = org
         self.counter = itertools.count(1)  # next() is atomic under the GIL

@@ -198,7 +198,7 @@ if "\n" in LEDGER_ORIGIN:
     raise ImproperlyConfigured("LEDGER_ORIGIN must be a single line")
 LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY") or None
 if LEDGER_SIGNING_KEY:
-    from ledger.notes import NoteError, parse_signer_key
+    from remelt_verify.notes import NoteError, parse_signer_key
 
     try:
         parse_signer_key(LEDGER_SIGNING_KEY)

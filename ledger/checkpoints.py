@@ -1,7 +1,7 @@
 """Signed checkpoints of the ledger's Merkle tree, and the key that signs them.
 
 A checkpoint is a C2SP tlog-checkpoint note (origin, tree size, base64 root) signed with
-Ed25519 as a C2SP signed note (see `ledger.notes`). Partners keep them: a later checkpoint
+Ed25519 as a C2SP signed note (see `remelt_verify.notes`). Partners keep them: a later checkpoint
 plus a consistency proof shows them that today's ledger extends the one they saw, so a
 rewrite of history is caught even if it was made by someone with full control of our database.
 """
@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from remelt_verify import merkle, notes
 
-from ledger import merkle, notes
 from ledger.models import SignedCheckpoint
 from ledger.tree import tree_root, tree_roots_and_consistency_proof, tree_size
 

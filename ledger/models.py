@@ -3,8 +3,7 @@
 import json
 
 from django.db import models
-
-from ledger.chain import GENESIS_HASH
+from remelt_verify.chain import GENESIS_HASH
 
 
 class Entry(models.Model):

@@ -4,8 +4,9 @@ rebuilt from the entries alone to check that nobody changed them behind the ledg
 import json
 from collections.abc import Iterable
 
+from remelt_verify.chain import Problem
+
 from accounts.models import Organisation
-from ledger.chain import Problem
 from ledger.errors import DomainError
 from ledger.events import (
     HANDLERS,

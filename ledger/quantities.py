@@ -4,9 +4,11 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+# The one definition: footprints are recomputed offline with the same formatting.
+from remelt_verify.carbon import format_kg  # noqa: F401
+
 from ledger.errors import DomainError
 
-GRAMS_PER_KG = 1000
 MAX_KG_DIGITS = 10  # up to 9,999,999,999 kg: far beyond any lot, well inside 64-bit grams
 _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 
@@ -44,11 +46,6 @@ def parse_mass(value: object, field: str, *, allow_zero: bool = False) -> int:
 def parse_amount(value: object, field: str, *, places: int = 3, what: str = "amount") -> Decimal:
     """A non-negative decimal string (energy, distance, a chemistry share) → Decimal."""
     return Decimal(_decimal_text(value, field, places=places, what=what))
-
-
-def format_kg(grams: int) -> str:
-    """Grams → the API's kg string with exactly 3 decimals, e.g. 1250500 → "1250.500"."""
-    return f"{grams // GRAMS_PER_KG}.{grams % GRAMS_PER_KG:03d}"
 
 
 def format_amount(amount: Decimal, places: int = 3) -> str:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.db.models import Q
+from remelt_verify.chain import ChainVerifier, Problem, export_line
 
 from accounts.models import Organisation
-from ledger.chain import ChainVerifier, Problem, export_line
 from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, TransferItem
 from ledger.trace import DOWN, MAX_DEPTH, lot_trace
 from ledger.visibility import Viewer, visible_lots

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from remelt_verify.chain import NotCanonicalisable, canonical, seal_header
 
 from accounts.models import Organisation
-from ledger.chain import NotCanonicalisable, canonical, seal_header
 from ledger.errors import DomainError
 from ledger.events import HANDLERS, Context, OrgInfo, claimed_codes, referenced_lots
 from ledger.models import Entry, LedgerHead, TreeNode

@@ -3,7 +3,7 @@
 The leaves are the entries' hashes (leaf i is entry seq i + 1). Every perfect subtree of two or
 more leaves is a `TreeNode` row, written by the append that completes it, in the same
 transaction; a leaf is read from its entry. Perfect subtrees never change once complete, so the
-root of any earlier size and every proof come from the same rows (see `ledger.merkle`), and a
+root of any earlier size and every proof come from the same rows (see `remelt_verify.merkle`), and a
 root or a proof costs a constant number of queries, each reading O(log n) rows.
 
 `tree_verify` recomputes every stored node from the entries; `entries_root` recomputes a root
@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
+from remelt_verify import merkle
+from remelt_verify.chain import Problem
 
-from ledger import merkle
-from ledger.chain import Problem
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.rows import rows_insert
 
@@ -109,7 +109,7 @@ def _fetch_nodes(wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], byt
 
 
 def _read(compute: Callable[[merkle.GetNode], object]):
-    """Run a `ledger.merkle` computation against the stored tree with one batched read.
+    """Run a `remelt_verify.merkle` computation against the stored tree with one batched read.
 
     Which nodes a root or proof reads depends only on the sizes, never on the hashes, so a
     first run with placeholders finds them, one read fetches them all, and a second run uses them.

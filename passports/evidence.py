@@ -1,385 +1,92 @@
-"""Evidence bundles, checked offline: entry hashes, links, proofs, anchor, and the footprint.
+"""Evidence bundles: what a reader needs to check a lot's footprint offline.
 
-A bundle (`GET /api/v1/parts/{serial}/evidence/`) is one JSON object:
-
-- `format`: "remelt-evidence-1";
-- `lot`: the part or ingot lot (code, kind, mass_kg);
-- `footprint`: the footprint version the passport shows, and `footprint_digest`, the SHA-256
-  of its RFC 8785 bytes, which the `footprint.computed` entry `anchor_seq` lists;
-- `factor_set`: the factor set that footprint names, `{version, factors: {key: value}}`;
-- `entries`: the ledger entries behind it, in seq order, each `{hash, header, payload}` as
-  in an export: the entries that made every lot upstream, the custody transfers of those
-  lots (and their voids), the amendments of them, and the anchor;
-- `checkpoint`: a signed checkpoint (C2SP note) of a ledger size that holds every entry,
-  and `verifier_key`, the key the operator publishes at /api/v1/ledger/key/;
-- `proofs`: for each entry, its RFC 6962 inclusion proof in that checkpoint; `links`: for
-  each entry whose predecessor is not in the bundle, the inclusion proof of its `prev_hash`
-  as the leaf before it. An entry's hash is its Merkle leaf, so these check every link of
-  every entry against the signed tree without the entries in between.
-
-`bundle_verify` checks all of that and recomputes the footprint from the entries' payloads
-with the CARBON.md method (`passports.carbon`, the very code of the roll-up). It needs only
-the standard library, `rfc8785` and, for the signature, `cryptography`: no Django, no database.
+The format and its checks are `remelt_verify.bundle` (the outside verifier package); this
+module gathers a bundle from the database for one viewer.
 """
 
 import json
-from decimal import Decimal, InvalidOperation
 
-from ledger.chain import GENESIS_HASH, HEADER_FIELDS, NotCanonicalisable, canonical, entry_hash, sha256_hex
-from ledger.merkle import verify_inclusion
-from passports import carbon
+from remelt_verify.bundle import BUNDLE_FORMAT
 
-BUNDLE_FORMAT = "remelt-evidence-1"
-MAKING_TYPES = ("scrap.received", "melt.recorded", "ingots.cast", "parts.produced")
-FOOTPRINT_COMPUTED = "footprint.computed"
-
-
-class BundleProblem(Exception):
-    """The first thing in a bundle that does not check out, said so that a person can find it."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Recomputing a footprint from entries
+from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
+from ledger.errors import DomainError
+from ledger.events import ENTRY_VOIDED, LOT_AMENDED
+from ledger.models import Entry, Lot, TransferItem
+from ledger.quantities import format_kg
+from ledger.tree import tree_inclusion_proofs
+from ledger.visibility import Viewer, visible_payloads
+from passports.models import Footprint
+from passports.selectors import upstream_lot_ids
 
 
-def _grams(value: object, where: str) -> int:
-    try:
-        grams = Decimal(str(value)) * 1000
-    except InvalidOperation:
-        raise BundleProblem(f"{where}: {value!r} is not a mass in kg") from None
-    if grams != grams.to_integral_value() or grams < 0:
-        raise BundleProblem(f"{where}: {value!r} is not a mass in kg to the gram")
-    return int(grams)
+def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
+    """The offline evidence for a lot's current footprint (format: `remelt_verify.bundle`).
 
-
-class _Replay:
-    """The part of the material record that carbon depends on, rebuilt from entry payloads."""
-
-    def __init__(self) -> None:
-        self.processes: dict[int, dict] = {}  # seq -> {type, facts, inputs, outputs, category}
-        self.made_by: dict[str, int] = {}  # lot code -> seq of the entry that made it
-        self.transfers: dict[int, tuple[list[str], dict]] = {}  # seq -> (lot codes, transport)
-        self.voided: set[int] = set()
-
-    def apply(self, seq: int, entry_type: str, data: dict) -> None:
-        where = f"entry {seq} ({entry_type})"
-        try:
-            if entry_type in MAKING_TYPES:
-                self._making(seq, entry_type, data, where)
-            elif entry_type == "custody.transferred":
-                self.transfers[seq] = (list(data["lots"]), data["transport"])
-            elif entry_type == "lot.amended":
-                self._amended(data, where)
-            elif entry_type == "entry.voided":
-                self.voided.add(data["seq"])
-        except (KeyError, TypeError) as exc:
-            raise BundleProblem(f"{where}: payload lacks {exc}") from None
-
-    def _making(self, seq: int, entry_type: str, data: dict, where: str) -> None:
-        inputs = [
-            (item["lot"], _grams(item["mass_kg"], f"{where}: inputs[{index}].mass_kg"))
-            for index, item in enumerate(data.get("inputs", []))
-        ]
-        facts: dict = {}
-        category = ""
-        if entry_type == "scrap.received":
-            outputs = [(data["code"], _grams(data["mass_kg"], f"{where}: mass_kg"), "scrap")]
-            facts = {"transport": data["transport"]}
-            category = data["category"]
-        elif entry_type == "melt.recorded":
-            outputs = [(data["code"], _grams(data["output_mass_kg"], f"{where}: output_mass_kg"), "melt")]
-            facts = {"additions": data["additions"], "energy": data["energy"]}
-        elif entry_type == "ingots.cast":
-            outputs = [
-                (item["code"], _grams(item["mass_kg"], f"{where}: outputs[{index}].mass_kg"), "ingot")
-                for index, item in enumerate(data["outputs"])
-            ]
-            facts = {"energy": data["energy"]}
-        else:
-            outputs = [
-                (item["serial"], _grams(item["mass_kg"], f"{where}: parts[{index}].mass_kg"), "part")
-                for index, item in enumerate(data["parts"])
-            ]
-            if "internal_scrap" in data:
-                internal = data["internal_scrap"]
-                outputs.append(
-                    (internal["code"], _grams(internal["mass_kg"], f"{where}: internal_scrap"), "scrap")
-                )
-            facts = {"energy": data["energy"]}
-        self.processes[seq] = {
-            "type": entry_type,
-            "facts": facts,
-            "inputs": inputs,
-            "outputs": outputs,
-            "category": category,
-        }
-        for code, _grams_out, _kind in outputs:
-            self.made_by[code] = seq
-
-    def _amended(self, data: dict, where: str) -> None:
-        seq = self.made_by.get(data["lot"])
-        if seq is None:
-            raise BundleProblem(f"{where}: amends lot {data['lot']!r}, which no entry in the bundle made")
-        process = self.processes[seq]
-        for key in ("transport", "energy", "additions"):
-            if key in data:
-                process["facts"] = {**process["facts"], key: data[key]}
-        if "category" in data:
-            process["category"] = data["category"]
-
-    def lot(self, code: str) -> tuple[int, str]:
-        """(mass in grams, kind) of a lot made in the bundle."""
-        for lot_code, grams, kind in self.processes[self.made_by[code]]["outputs"]:
-            if lot_code == code:
-                return grams, kind
-        raise KeyError(code)
-
-
-def footprint_recompute(
-    *, entries: list[tuple[int, str, dict]], code: str, ledger_seq: int, factors: carbon.Factors
-) -> dict:
-    """The footprint document of lot `code` at ledger position `ledger_seq`, from entry payloads.
-
-    `entries` are (seq, type, payload) in seq order; only those up to `ledger_seq` count, as
-    only they were in the ledger when the footprint was rolled up.
+    The entries behind the footprint as of the ledger position it was computed at, with
+    payloads where the viewer may read them, a signed checkpoint that holds them all (one is
+    signed now if the latest is older than the anchor), and the Merkle proofs that tie every
+    entry and every link to it. Raises DomainError when the lot has no footprint yet.
     """
-    replay = _Replay()
-    for seq, entry_type, data in entries:
-        if seq <= ledger_seq:
-            replay.apply(seq, entry_type, data)
-    if code not in replay.made_by:
-        raise BundleProblem(f"no entry in the bundle makes lot {code!r}")
-    transfers = carbon.TransferLog()
-    for seq, (codes, transport) in sorted(replay.transfers.items()):
-        if seq in replay.voided:
-            continue
-        try:
-            per_kg = factors.transport_per_kg(transport)
-        except (KeyError, InvalidOperation) as exc:
-            raise BundleProblem(f"entry {seq}: transport {transport!r} cannot be costed: {exc}") from None
-        for lot_code in codes:
-            transfers.add(lot_code, seq, per_kg)
-    processes = [
-        carbon.ProcessFacts(seq=seq, **process)
-        for seq, process in sorted(replay.processes.items())
-        if seq not in replay.voided
-    ]
-    try:
-        computed = carbon.compute(processes, {}, transfers, factors)
-    except KeyError as exc:
-        raise BundleProblem(f"cannot recompute: the bundle lacks the entry that made lot {exc}") from None
-    mass_g, kind = replay.lot(code)
-    base = computed[code]
-    return carbon.footprint_document(
-        code=code,
-        kind=kind,
-        mass_g=mass_g,
-        intensity=carbon.intensity_at(base, code, transfers, None),
-        base=base,
-        factors=factors,
+    footprint = (
+        Footprint.objects.filter(lot=lot, superseded_at__isnull=True)
+        .select_related("run", "factor_set")
+        .first()
     )
-
-
-def _differences(stated: object, recomputed: object, path: str) -> list[str]:
-    """Every number (or name) of `recomputed` that `stated` gives otherwise, with both values."""
-    if isinstance(stated, dict) and isinstance(recomputed, dict):
-        found = []
-        for key in recomputed:
-            if key not in stated:
-                found.append(f"{path}.{key} is missing")
-            else:
-                found.extend(_differences(stated[key], recomputed[key], f"{path}.{key}"))
-        return found
-    if stated != recomputed:
-        return [f"{path}: the bundle says {stated!r}, recomputed {recomputed!r}"]
-    return []
-
-
-# ---------------------------------------------------------------------------------------------
-# Checking a bundle
-
-
-def _hex_path(value: object, where: str) -> list[bytes]:
-    if not isinstance(value, list):
-        raise BundleProblem(f"{where} is not a list of hashes")
-    try:
-        path = [bytes.fromhex(item) for item in value]
-    except (TypeError, ValueError):
-        raise BundleProblem(f"{where} is not a list of hashes in hex") from None
-    if any(len(item) != 32 for item in path):
-        raise BundleProblem(f"{where} holds a hash that is not 32 bytes")
-    return path
-
-
-def _entries(bundle: dict) -> dict[int, dict]:
-    """The bundle's entries by seq, each hash and payload digest checked."""
-    found: dict[int, dict] = {}
-    for index, record in enumerate(bundle["entries"]):
-        where = f"entries[{index}]"
-        if not isinstance(record, dict) or record.keys() != {"hash", "header", "payload"}:
-            raise BundleProblem(f"{where}: an entry has exactly hash, header and payload")
-        header = record["header"]
-        if not isinstance(header, dict) or header.keys() != HEADER_FIELDS:
-            raise BundleProblem(f"{where}: the header does not have the fields of a ledger header")
-        seq = header["seq"]
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq in found:
-            raise BundleProblem(f"{where}: seq {seq!r} is not a new positive integer")
-        try:
-            header_bytes = canonical(header)
-            payload_bytes = None if record["payload"] is None else canonical(record["payload"])
-        except NotCanonicalisable as exc:
-            raise BundleProblem(f"entry {seq}: {exc}") from None
-        computed = entry_hash(header_bytes)
-        if computed != record["hash"]:
-            raise BundleProblem(
-                f"entry {seq}: the header hashes to {computed}, the bundle says {record['hash']}"
-            )
-        if payload_bytes is not None and sha256_hex(payload_bytes) != header["payload_sha256"]:
-            raise BundleProblem(
-                f"entry {seq} ({header['type']}): the payload does not match the digest in its header "
-                f"(payload hashes to {sha256_hex(payload_bytes)}, header says {header['payload_sha256']}): "
-                "it was changed"
-            )
-        found[seq] = record
-    return found
-
-
-def _checkpoint(bundle: dict, key: str | None):
-    """The bundle's checkpoint, its signature checked with `key` (or the bundle's own key)."""
-    from ledger.notes import NoteError, parse_checkpoint, verify_note
-
-    try:
-        return parse_checkpoint(verify_note(bundle["checkpoint"], key or bundle["verifier_key"]))
-    except NoteError as exc:
-        raise BundleProblem(f"checkpoint: {exc}") from None
-
-
-def _proofs(bundle: dict, entries: dict[int, dict], size: int, root: bytes) -> None:
-    """Every entry, and every link to an entry not in the bundle, is in the signed tree."""
-    proofs, links = bundle["proofs"], bundle["links"]
-    for seq, record in sorted(entries.items()):
-        if seq > size:
-            raise BundleProblem(f"entry {seq} is beyond the checkpoint's {size} entries")
-        leaf = bytes.fromhex(record["hash"])
-        path = _hex_path(proofs.get(str(seq)), f"proofs[{seq}]")
-        if not verify_inclusion(leaf, seq - 1, size, path, root):
-            raise BundleProblem(f"entry {seq}: its inclusion proof does not reach the checkpoint's root")
-        prev_hash = record["header"]["prev_hash"]
-        if seq == 1:
-            if prev_hash != GENESIS_HASH:
-                raise BundleProblem("entry 1: prev_hash is not the genesis hash")
-        elif seq - 1 in entries:
-            if prev_hash != entries[seq - 1]["hash"]:
-                raise BundleProblem(f"entry {seq}: prev_hash is not the hash of entry {seq - 1}")
-        else:
-            try:
-                prev_leaf = bytes.fromhex(prev_hash)
-            except ValueError:
-                raise BundleProblem(f"entry {seq}: prev_hash is not hex") from None
-            if str(seq) not in links:
-                raise BundleProblem(
-                    f"entry {seq}: link unproven: entry {seq - 1} is neither in the bundle "
-                    "nor proved by links"
-                )
-            path = _hex_path(links[str(seq)], f"links[{seq}]")
-            if not verify_inclusion(prev_leaf, seq - 2, size, path, root):
-                raise BundleProblem(
-                    f"entry {seq}: link broken: its prev_hash is not the hash of entry {seq - 1} "
-                    "in the signed tree"
-                )
-
-
-def _factors(bundle: dict) -> carbon.Factors:
-    factor_set = bundle["factor_set"]
-    try:
-        values = {key: Decimal(value) for key, value in factor_set["factors"].items()}
-    except (InvalidOperation, TypeError, AttributeError):
-        raise BundleProblem("factor_set.factors must map keys to decimal strings") from None
-    return carbon.Factors(factor_set["version"], values)
-
-
-def bundle_verify(bundle: object, *, key: str | None = None) -> str:
-    """Check a bundle; return a summary, or raise BundleProblem naming the first problem.
-
-    `key` is the verifier key the auditor holds; without it the bundle's own key is used,
-    which proves integrity but not that the operator signed it.
-    """
-    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
-        raise BundleProblem(f"not an evidence bundle (format {BUNDLE_FORMAT!r} expected)")
-    required = ("lot", "footprint", "footprint_digest", "anchor_seq", "factor_set", "entries", "checkpoint")
-    missing = [name for name in (*required, "verifier_key", "proofs", "links") if name not in bundle]
-    if missing:
-        raise BundleProblem(f"the bundle lacks {', '.join(missing)}")
-    entries = _entries(bundle)
-    checkpoint = _checkpoint(bundle, key)
-    _proofs(bundle, entries, checkpoint.size, checkpoint.root)
-
-    footprint = bundle["footprint"]
-    code = bundle["lot"]["code"]
-    if not isinstance(footprint, dict) or footprint.get("lot") != code:
-        raise BundleProblem(f"footprint: it is not the footprint of lot {code!r}")
-    ledger_seq = footprint.get("ledger_seq")
-    factors = _factors(bundle)
-    if footprint.get("factor_set") != factors.version:
-        raise BundleProblem(
-            f"factor_set: the footprint names {footprint.get('factor_set')!r}, "
-            f"the bundle holds {factors.version!r}"
+    if footprint is None or footprint.run.entry_id is None:
+        raise DomainError(
+            "no_footprint", f"lot {lot.code!r} has no footprint yet; its roll-up is pending", status=409
         )
-    withheld = [seq for seq, record in entries.items() if record["payload"] is None and seq <= ledger_seq]
-    if withheld:
-        raise BundleProblem(
-            f"the payloads of entries {withheld} are withheld: the footprint cannot be recomputed"
+    upstream = upstream_lot_ids(lot.pk)
+    codes = set(Lot.objects.filter(pk__in=upstream).values_list("code", flat=True))
+    seqs = set(Lot.objects.filter(pk__in=upstream).values_list("made_by_id", flat=True))
+    transfers = set(
+        TransferItem.objects.filter(lot_id__in=upstream, transfer_id__lte=footprint.ledger_seq).values_list(
+            "transfer_id", flat=True
         )
-    recomputed = footprint_recompute(
-        entries=[
-            (seq, record["header"]["type"], record["payload"])
-            for seq, record in sorted(entries.items())
-            if record["payload"] is not None
+    )
+    seqs |= transfers
+    # Corrections are few; their payloads say which lot or entry they are about.
+    for entry in Entry.objects.filter(
+        type__in=(LOT_AMENDED, ENTRY_VOIDED), seq__lte=footprint.ledger_seq
+    ).only("seq", "type", "payload"):
+        data = entry.data
+        if (entry.type == LOT_AMENDED and data["lot"] in codes) or (
+            entry.type == ENTRY_VOIDED and data["seq"] in transfers
+        ):
+            seqs.add(entry.seq)
+    seqs.add(footprint.run.entry_id)
+    entries = list(Entry.objects.filter(seq__in=seqs).order_by("seq"))
+    shown = visible_payloads(viewer, entries)
+
+    checkpoint = checkpoint_latest()
+    if checkpoint is None or checkpoint.size < entries[-1].seq:
+        checkpoint = checkpoint_sign() or checkpoint_latest()
+    present = {entry.seq for entry in entries}
+    unlinked = [entry.seq for entry in entries if entry.seq > 1 and entry.seq - 1 not in present]
+    paths = tree_inclusion_proofs(
+        [seq - 1 for seq in present] + [seq - 2 for seq in unlinked], checkpoint.size
+    )
+    factor_set = footprint.factor_set
+    return {
+        "format": BUNDLE_FORMAT,
+        "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
+        "footprint": footprint.document,
+        "footprint_digest": footprint.digest,
+        "anchor_seq": footprint.run.entry_id,
+        "factor_set": {
+            "version": factor_set.version,
+            "factors": {factor.key: str(factor.value) for factor in factor_set.factors.all()},
+        },
+        "entries": [
+            {
+                "hash": entry.hash,
+                "header": json.loads(bytes(entry.header)),
+                "payload": json.loads(bytes(entry.payload)) if entry.seq in shown else None,
+            }
+            for entry in entries
         ],
-        code=code,
-        ledger_seq=ledger_seq,
-        factors=factors,
-    )
-    differences = _differences(footprint, recomputed, "footprint")
-    if differences:
-        raise BundleProblem(
-            f"the footprint is not what its entries and factor set {factors.version} give: "
-            + "; ".join(differences)
-        )
-
-    digest = sha256_hex(canonical(footprint))
-    if digest != bundle["footprint_digest"]:
-        raise BundleProblem(f"footprint_digest: the footprint hashes to {digest}, the bundle says otherwise")
-    anchor = entries.get(bundle["anchor_seq"])
-    if anchor is None or anchor["header"]["type"] != FOOTPRINT_COMPUTED:
-        raise BundleProblem(
-            f"anchor_seq: entry {bundle['anchor_seq']} is not a footprint.computed entry in the bundle"
-        )
-    anchored = "anchor payload withheld from this reader: digest checked against the bundle only"
-    if anchor["payload"] is not None:
-        listed = [code, footprint.get("version"), digest]
-        if listed not in anchor["payload"].get("footprints", []):
-            raise BundleProblem(
-                f"entry {bundle['anchor_seq']} (footprint.computed) does not list version "
-                f"{footprint.get('version')} of {code} with digest {digest}"
-            )
-        if anchor["payload"].get("ledger_seq") != ledger_seq:
-            raise BundleProblem(
-                f"entry {bundle['anchor_seq']}: computed at ledger seq "
-                f"{anchor['payload'].get('ledger_seq')}, the footprint says {ledger_seq}"
-            )
-        anchored = f"anchored in entry {bundle['anchor_seq']}"
-    signer = "with your key" if key else "with the key in the bundle (pass --key to pin the operator's)"
-    return (
-        f"{code}: {len(entries)} entries hashed, linked and included in checkpoint size {checkpoint.size} "
-        f"(signature checked {signer}); footprint v{footprint.get('version')} "
-        f"{footprint['total_kg_co2e']} kg CO2e recomputed with {factors.version} and equal; {anchored}"
-    )
-
-
-def bundle_load(raw: bytes) -> object:
-    """Parse a bundle file (JSON); a problem names what is wrong."""
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise BundleProblem(f"not JSON: {exc}") from None
+        "checkpoint": checkpoint.note,
+        "verifier_key": verifier_key(),
+        "proofs": {str(seq): [node.hex() for node in paths[seq - 1]] for seq in sorted(present)},
+        "links": {str(seq): [node.hex() for node in paths[seq - 2]] for seq in unlinked},
+    }

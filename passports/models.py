@@ -2,8 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
-
-from passports.carbon import METHOD_VERSION, STAGES  # noqa: F401 - re-exported for the roll-up
+from remelt_verify.carbon import METHOD_VERSION, STAGES  # noqa: F401 - re-exported for the roll-up
 
 
 class FactorKind(models.TextChoices):

@@ -4,8 +4,8 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection
+from remelt_verify import chain
 
-from ledger import chain
 from ledger.models import Entry, Lot
 from passports.models import Footprint, PendingRollup
 from passports.services import rollup_scope

@@ -1,6 +1,5 @@
 """Roll-ups: compute lot carbon and footprint versions, anchored in the ledger."""
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -9,18 +8,13 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
+from remelt_verify import carbon
+from remelt_verify.chain import canonical, sha256_hex
 
-from ledger.chain import canonical, sha256_hex
-from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.errors import DomainError
-from ledger.events import ENTRY_VOIDED, LOT_AMENDED
 from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, TransferItem
-from ledger.quantities import format_kg, parse_amount
+from ledger.quantities import parse_amount
 from ledger.services import SYSTEM_ACTOR, entry_append, head_lock
-from ledger.tree import tree_inclusion_proofs
-from ledger.visibility import Viewer, visible_payloads
-from passports import carbon
-from passports.evidence import BUNDLE_FORMAT
 from passports.models import (
     METHOD_VERSION,
     STAGES,
@@ -421,82 +415,3 @@ def factor_set_publish(
             EmissionFactorSet.objects.filter(pk=factor_set.pk).update(active=True)
             factor_set.active = True
     return factor_set
-
-
-# ---------------------------------------------------------------------------------------------
-# Evidence bundles
-
-
-def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
-    """The offline evidence for a lot's current footprint (format: `passports.evidence`).
-
-    The entries behind the footprint as of the ledger position it was computed at, with
-    payloads where the viewer may read them, a signed checkpoint that holds them all (one is
-    signed now if the latest is older than the anchor), and the Merkle proofs that tie every
-    entry and every link to it. Raises DomainError when the lot has no footprint yet.
-    """
-    from passports.selectors import upstream_lot_ids  # selectors import this module
-
-    footprint = (
-        Footprint.objects.filter(lot=lot, superseded_at__isnull=True)
-        .select_related("run", "factor_set")
-        .first()
-    )
-    if footprint is None or footprint.run.entry_id is None:
-        raise DomainError(
-            "no_footprint", f"lot {lot.code!r} has no footprint yet; its roll-up is pending", status=409
-        )
-    upstream = upstream_lot_ids(lot.pk)
-    codes = set(Lot.objects.filter(pk__in=upstream).values_list("code", flat=True))
-    seqs = set(Lot.objects.filter(pk__in=upstream).values_list("made_by_id", flat=True))
-    transfers = set(
-        TransferItem.objects.filter(lot_id__in=upstream, transfer_id__lte=footprint.ledger_seq).values_list(
-            "transfer_id", flat=True
-        )
-    )
-    seqs |= transfers
-    # Corrections are few; their payloads say which lot or entry they are about.
-    for entry in Entry.objects.filter(
-        type__in=(LOT_AMENDED, ENTRY_VOIDED), seq__lte=footprint.ledger_seq
-    ).only("seq", "type", "payload"):
-        data = entry.data
-        if (entry.type == LOT_AMENDED and data["lot"] in codes) or (
-            entry.type == ENTRY_VOIDED and data["seq"] in transfers
-        ):
-            seqs.add(entry.seq)
-    seqs.add(footprint.run.entry_id)
-    entries = list(Entry.objects.filter(seq__in=seqs).order_by("seq"))
-    shown = visible_payloads(viewer, entries)
-
-    checkpoint = checkpoint_latest()
-    if checkpoint is None or checkpoint.size < entries[-1].seq:
-        checkpoint = checkpoint_sign() or checkpoint_latest()
-    present = {entry.seq for entry in entries}
-    unlinked = [entry.seq for entry in entries if entry.seq > 1 and entry.seq - 1 not in present]
-    paths = tree_inclusion_proofs(
-        [seq - 1 for seq in present] + [seq - 2 for seq in unlinked], checkpoint.size
-    )
-    factor_set = footprint.factor_set
-    return {
-        "format": BUNDLE_FORMAT,
-        "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
-        "footprint": footprint.document,
-        "footprint_digest": footprint.digest,
-        "anchor_seq": footprint.run.entry_id,
-        "factor_set": {
-            "version": factor_set.version,
-            "factors": {factor.key: str(factor.value) for factor in factor_set.factors.all()},
-        },
-        "entries": [
-            {
-                "hash": entry.hash,
-                "header": json.loads(bytes(entry.header)),
-                "payload": json.loads(bytes(entry.payload)) if entry.seq in shown else None,
-            }
-            for entry in entries
-        ],
-        "checkpoint": checkpoint.note,
-        "verifier_key": verifier_key(),
-        "proofs": {str(seq): [node.hex() for node in paths[seq - 1]] for seq in sorted(present)},
-        "links": {str(seq): [node.hex() for node in paths[seq - 2]] for seq in unlinked},
-    }

@@ -23,9 +23,9 @@ from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
+from passports.evidence import evidence_bundle
 from passports.models import STAGES
 from passports.selectors import passport, passport_proof
-from passports.services import evidence_bundle
 
 STAGE_LABELS = {
     "scrap_transport": "Scrap transport",

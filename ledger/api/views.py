@@ -183,8 +183,8 @@ class LedgerEntryViewSet(RemeltViewSet):
             "Entries with seq greater than `after`, in order. Every entry carries its hash and its "
             "header (parsed from the hashed bytes); `payload` is null where you may not see it, and "
             "the header's `payload_sha256` still commits to it. Rebuild each export line as the "
-            "RFC 8785 encoding of `{hash, header, payload}` and check it with `python -m "
-            "ledger.verify`. `next` is null once the page is not full: keep the last seq and poll."
+            "RFC 8785 encoding of `{hash, header, payload}` and check it with "
+            "`remelt-verify`. `next` is null once the page is not full: keep the last seq and poll."
         ),
         parameters=[serializers.FeedQuerySerializer],
         responses=serializers.FeedPageSerializer,

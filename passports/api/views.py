@@ -8,9 +8,9 @@ from rest_framework.response import Response
 from config.api.viewsets import RemeltViewSet
 from ledger.models import Lot
 from ledger.visibility import visible_lots
+from passports.evidence import evidence_bundle
 from passports.models import EmissionFactorSet
 from passports.selectors import passport
-from passports.services import evidence_bundle
 
 
 class PassportVersionSerializer(serializers.Serializer):
@@ -56,7 +56,7 @@ class PassportViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
         return Response(PassportSerializer(passport(self.get_object())).data)
 
     @extend_schema(
-        summary="The evidence bundle of a wheel hub or ingot lot, for `python -m ledger.verify bundle.json`",
+        summary="The evidence bundle of a wheel hub or ingot lot, for `remelt-verify bundle.json`",
         description="One JSON file: the entries behind the current footprint (payloads where the caller "
         "may read them), a signed checkpoint holding them, the Merkle proofs of every entry and link, "
         "the factor set and the footprint. 409 while the lot has no footprint yet.",

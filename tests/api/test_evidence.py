@@ -1,4 +1,4 @@
-"""GET /api/v1/parts/{serial}/evidence/ and `python -m ledger.verify bundle.json`.
+"""GET /api/v1/parts/{serial}/evidence/ and `remelt-verify bundle.json`.
 
 A genuine bundle verifies offline and its recomputed footprint equals the passport; a bundle
 with one number changed anywhere fails, naming it; outsiders cannot fetch one.
@@ -12,10 +12,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from remelt_verify.bundle import BundleProblem, bundle_verify, footprint_recompute
 
 from ledger.checkpoints import verifier_key
 from ledger.services import EventInput, events_record
-from passports.evidence import BundleProblem, bundle_verify, footprint_recompute
 from passports.models import EmissionFactorSet
 from passports.services import factors_of, rollup_run
 from tests.api.support import assert_problem
@@ -182,8 +182,7 @@ def test_one_changed_number_fails_naming_it(loop, client_for, change, expected):
 
 def test_a_bundle_signed_by_someone_else_fails_with_the_operators_key(loop, client_for):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from ledger.notes import sign_note, verifier_key_string
+    from remelt_verify.notes import sign_note, verifier_key_string
 
     rollup_run()
     bundle = _bundle(client_for("certa"))
@@ -203,7 +202,7 @@ def test_the_command_line_verifier_needs_no_django(loop, client_for, tmp_path):
     key = tmp_path / "operator.key"
     key.write_text(verifier_key())
     script = (
-        "import sys; from ledger.verify import main; code = main(sys.argv[1:]); "
+        "import sys; from remelt_verify.cli import main; code = main(sys.argv[1:]); "
         "assert not any(m.startswith('django') for m in sys.modules), 'django was imported'; sys.exit(code)"
     )
     run = subprocess.run(
@@ -217,7 +216,7 @@ def test_the_command_line_verifier_needs_no_django(loop, client_for, tmp_path):
     _entry(bundle, "parts.produced")["payload"]["parts"][0]["mass_kg"] = "21.000"
     path.write_text(json.dumps(bundle))
     run = subprocess.run(
-        [sys.executable, "-m", "ledger.verify", str(path), "--key", str(key)],
+        [sys.executable, "-m", "remelt_verify", str(path), "--key", str(key)],
         capture_output=True,
         text=True,
         check=False,

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 from django.db import connection
+from remelt_verify.chain import ChainVerifier, export_line, verify_export_lines
 from rest_framework.test import APIClient
 
-from ledger.chain import ChainVerifier, export_line, verify_export_lines
 from ledger.models import Entry, LedgerHead
 from tests.api.support import assert_problem, post, scrap
 from tests.factories import notes
@@ -105,7 +105,7 @@ def test_an_outsider_pages_through_the_redacted_feed_and_verifies_the_whole_chai
     export = tmp_path / "feed.jsonl"
     export.write_bytes(b"".join(_lines(entries)))
     run = subprocess.run(
-        [sys.executable, "-m", "ledger.verify", str(export), "--head", LedgerHead.objects.get().hash],
+        [sys.executable, "-m", "remelt_verify", str(export), "--head", LedgerHead.objects.get().hash],
         capture_output=True,
         text=True,
         check=False,

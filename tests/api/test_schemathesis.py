@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
+from remelt_verify.notes import signer_key_string
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,7 +26,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from ledger.notes import signer_key_string
 
 CHECKS = [
     not_a_server_error,

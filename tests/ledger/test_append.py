@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from remelt_verify.chain import GENESIS_HASH, canonical, entry_hash
 
-from ledger.chain import GENESIS_HASH, canonical, entry_hash
 from ledger.errors import DomainError
 from ledger.models import Entry, LedgerHead
 from ledger.services import Draft, entries_append, entry_append

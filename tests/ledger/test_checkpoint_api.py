@@ -2,11 +2,11 @@
 with the published key."""
 
 import pytest
+from remelt_verify import merkle
+from remelt_verify.notes import parse_checkpoint, verify_note
 
-from ledger import merkle
 from ledger.checkpoints import checkpoint_sign
 from ledger.models import Entry
-from ledger.notes import parse_checkpoint, verify_note
 from tests.factories import notes
 from tests.support import TEST_SIGNING_KEY, TEST_VERIFIER_KEY
 

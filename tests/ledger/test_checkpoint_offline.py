@@ -1,4 +1,4 @@
-"""`python -m ledger.verify` on what a partner saves from the API: checkpoints, inclusion and
+"""`remelt-verify` on what a partner saves from the API: checkpoints, inclusion and
 consistency proofs; without Django, and with the original export usage still working."""
 
 import io
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from remelt_verify import cli as offline
+from remelt_verify.notes import parse_signer_key, parse_verifier_key
 
-from ledger import verify as offline
 from ledger.checkpoints import checkpoint_sign
 from ledger.models import Entry
-from ledger.notes import parse_signer_key, parse_verifier_key
 from tests.factories import notes
 from tests.support import TEST_SIGNING_KEY, TEST_VERIFIER_KEY
 
@@ -173,9 +173,9 @@ def test_a_consistency_proof_shows_the_new_checkpoint_extends_the_kept_one(saved
 
 def test_the_verifier_needs_no_django(saved):
     script = (
-        "import sys, runpy; sys.argv = ['ledger.verify', *sys.argv[1:]];"
+        "import sys, runpy; sys.argv = ['remelt-verify', *sys.argv[1:]];"
         "sys.modules['django'] = None;"  # any import of Django now raises ImportError
-        "runpy.run_module('ledger.verify', run_name='__main__')"
+        "runpy.run_module('remelt_verify', run_name='__main__')"
     )
     commands = [
         ["checkpoint", saved / "new.note", "--key", saved / "key"],
@@ -229,9 +229,9 @@ def test_verifying_an_export_still_needs_only_rfc8785(db, tmp_path):
     export = tmp_path / "ledger.jsonl"
     call_command("export_ledger", "--output", str(export), stderr=io.StringIO())
     script = (
-        "import sys, runpy; sys.argv = ['ledger.verify', sys.argv[1]];"
+        "import sys, runpy; sys.argv = ['remelt-verify', sys.argv[1]];"
         "sys.modules['django'] = sys.modules['cryptography'] = None;"
-        "runpy.run_module('ledger.verify', run_name='__main__')"
+        "runpy.run_module('remelt_verify', run_name='__main__')"
     )
     result = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-c", script, str(export)], cwd=REPO, capture_output=True, text=True, check=False

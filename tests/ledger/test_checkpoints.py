@@ -12,11 +12,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, IntegrityError, connection, transaction
-
-from ledger import merkle, tasks
-from ledger.checkpoints import CheckpointRefused, checkpoint_sign, signing_key, verifier_key
-from ledger.models import Entry, LedgerHead, SignedCheckpoint
-from ledger.notes import (
+from remelt_verify import merkle
+from remelt_verify.notes import (
     Checkpoint,
     format_checkpoint,
     parse_checkpoint,
@@ -24,6 +21,10 @@ from ledger.notes import (
     sign_note,
     verify_note,
 )
+
+from ledger import tasks
+from ledger.checkpoints import CheckpointRefused, checkpoint_sign, signing_key, verifier_key
+from ledger.models import Entry, LedgerHead, SignedCheckpoint
 from tests.factories import notes
 from tests.support import TEST_SIGNING_KEY, TEST_VERIFIER_KEY, append_only_suspended
 

@@ -6,7 +6,7 @@ verifying. Change the frozen values only together with a new, documented format 
 
 from datetime import UTC, datetime, timedelta
 
-from ledger.chain import GENESIS_HASH, seal
+from remelt_verify.chain import GENESIS_HASH, seal
 
 T0 = datetime(2026, 1, 5, 6, 0, 0, 123456, tzinfo=UTC)
 ENTRIES = [

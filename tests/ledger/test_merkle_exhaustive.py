@@ -1,4 +1,4 @@
-"""ledger.merkle against a naive transcription of RFC 6962 §2.1, for every small tree.
+"""remelt_verify.merkle against a naive transcription of RFC 6962 §2.1, for every small tree.
 
 The reference below is the RFC's recursive definitions written as literally as possible (MTH,
 PATH, PROOF/SUBPROOF), memoised only so that thousands of trees stay fast. Our iterative code,
@@ -11,8 +11,7 @@ import math
 from functools import cache
 
 import pytest
-
-from ledger.merkle import (
+from remelt_verify.merkle import (
     EMPTY_ROOT,
     MemoryTree,
     consistency_proof,

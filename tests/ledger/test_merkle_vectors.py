@@ -1,4 +1,4 @@
-"""The transparency-dev/merkle conformance vectors, one test per file, through ledger.merkle.
+"""The transparency-dev/merkle conformance vectors, one test per file, through remelt_verify.merkle.
 
 The vectors live outside the repository, in shared/testdata/rfc6962 next to it; their README
 gives the format and the rules they encode. A missing folder is a failure, not a skip: these
@@ -10,8 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from ledger.merkle import (
+from remelt_verify.merkle import (
     MemoryTree,
     leaf_hash,
     root_from_leaves,

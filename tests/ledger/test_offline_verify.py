@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from remelt_verify.chain import ChainVerifier, verify_export_lines
 
-from ledger.chain import ChainVerifier, verify_export_lines
 from ledger.selectors import chain_export
 from tests.factories import notes
 
@@ -60,9 +60,9 @@ def test_offline_verifier_runs_without_django(db, tmp_path):
     export = tmp_path / "ledger.jsonl"
     call_command("export_ledger", "--output", str(export), stderr=io.StringIO())
     script = (
-        "import sys, runpy; sys.argv = ['ledger.verify', sys.argv[1]];"
+        "import sys, runpy; sys.argv = ['remelt-verify', sys.argv[1]];"
         "sys.modules['django'] = None;"  # any import of Django now raises ImportError
-        "runpy.run_module('ledger.verify', run_name='__main__')"
+        "runpy.run_module('remelt_verify', run_name='__main__')"
     )
     result = subprocess.run(
         [sys.executable, "-c", script, str(export)], cwd=REPO, capture_output=True, text=True, check=False

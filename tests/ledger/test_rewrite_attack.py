@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
+from remelt_verify import cli as offline
+from remelt_verify.chain import seal
 
-from ledger import verify as offline
-from ledger.chain import seal
 from ledger.checkpoints import CheckpointRefused, checkpoint_sign
 from ledger.models import Entry, LedgerHead
 from ledger.tree import CompactRange, tree_backfill

@@ -1,4 +1,4 @@
-"""Signed notes and checkpoints (ledger.notes), checked against the Go sumdb/note vectors.
+"""Signed notes and checkpoints (remelt_verify.notes), checked against the Go sumdb/note vectors.
 
 The PeterNeumann and EnochRoot keys, texts and signatures are the published test vectors of
 golang.org/x/mod/sumdb/note (note_test.go). Ed25519 is deterministic, so signing the same text
@@ -10,9 +10,8 @@ import hashlib
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from ledger.merkle import EMPTY_ROOT
-from ledger.notes import (
+from remelt_verify.merkle import EMPTY_ROOT
+from remelt_verify.notes import (
     Checkpoint,
     NoteError,
     format_checkpoint,

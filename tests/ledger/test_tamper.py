@@ -6,9 +6,9 @@ from contextlib import redirect_stdout
 
 import pytest
 from django.core.management import call_command
+from remelt_verify import cli as offline
+from remelt_verify.chain import seal
 
-from ledger import verify as offline
-from ledger.chain import seal
 from ledger.models import Entry, LedgerHead
 from tests.factories import notes
 from tests.support import append_only_suspended

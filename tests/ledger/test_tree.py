@@ -9,8 +9,8 @@ import pytest
 from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from remelt_verify import merkle
 
-from ledger import merkle
 from ledger.append_only import app_role_grants
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.tree import (

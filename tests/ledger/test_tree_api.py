@@ -2,8 +2,8 @@
 constant number of queries whatever the ledger's size."""
 
 import pytest
+from remelt_verify import merkle
 
-from ledger import merkle
 from ledger.models import Entry
 from tests.factories import notes
 

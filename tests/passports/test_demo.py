@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from remelt_verify.bundle import bundle_verify
 
 from ledger.checkpoints import verifier_key
 from ledger.models import Entry, Lot
@@ -14,10 +15,10 @@ from ledger.projection import projection_drift
 from ledger.selectors import chain_verify
 from ledger.visibility import Viewer
 from passports.demo import SMALL, demo_load
-from passports.evidence import bundle_verify
+from passports.evidence import evidence_bundle
 from passports.models import Footprint
 from passports.selectors import upstream_lot_ids
-from passports.services import evidence_bundle, rollup_run
+from passports.services import rollup_run
 from tests.passports.test_rollup_properties import held_emissions, introduced_emissions
 
 

@@ -9,12 +9,12 @@ import pytest
 import qrcode
 from django.utils import timezone
 from qrcode.image.svg import SvgPathImage
+from remelt_verify.cli import main as verify_main
 
 from accounts.models import Organisation
 from accounts.services import user_create
 from ledger.models import Entry
 from ledger.services import EventInput, events_record
-from ledger.verify import main as verify_main
 from passports.models import Footprint
 from passports.services import rollup_run
 from tests.support import TEST_SIGNING_KEY, append_only_suspended

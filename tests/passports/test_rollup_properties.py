@@ -5,9 +5,9 @@ from decimal import Decimal
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from remelt_verify.carbon import CONTEXT
 
 from ledger.models import Lot, Process, Transfer
-from passports.carbon import CONTEXT
 from passports.models import EmissionFactorSet, Footprint, LotCarbon
 from passports.services import factors_of, lot_carbon_of, rollup_run
 from tests.ledger.test_mass_balance import _step
@@ -34,7 +34,7 @@ def introduced_emissions() -> Decimal:
 
 def held_emissions() -> Decimal:
     """What the lots carry now: remaining mass × current intensity (parts with all their mass)."""
-    from passports.carbon import TransferLog, intensity_at
+    from remelt_verify.carbon import TransferLog, intensity_at
 
     factors = factors_of(EmissionFactorSet.current())
     transfers = TransferLog()

@@ -6,8 +6,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
+from remelt_verify import notes
 
-from ledger import notes
 from ledger.checkpoints import verifier_key
 from ledger.projection import projection_drift
 from ledger.selectors import chain_verify

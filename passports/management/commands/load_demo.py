@@ -69,7 +69,7 @@ class Command(BaseCommand):
             lines += [
                 f"a wheel's passport:   {base}{reverse('passport-page', args=[wheel.code])}",
                 f"its evidence bundle:  {base}{reverse('part-evidence', args=[wheel.code])}   "
-                "(with an API key; check it with: python -m ledger.verify bundle.json)",
+                "(with an API key; check it with: remelt-verify bundle.json)",
             ]
         if scrap is not None:
             lines.append(f"a scrap lot's recall: {base}{reverse('audit-recall', args=[scrap.code])}")

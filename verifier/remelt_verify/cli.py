@@ -1,14 +1,14 @@
 """Offline verifier: check an exported chain, an evidence bundle, a signed checkpoint, or a proof.
 
-    python -m ledger.verify EXPORT.jsonl [--head HASH]        (or: chain EXPORT.jsonl …)
-    python -m ledger.verify BUNDLE.json [--key KEY]           (or: bundle BUNDLE.json …)
-    python -m ledger.verify checkpoint NOTE --key KEY
-    python -m ledger.verify inclusion PROOF.json --checkpoint NOTE --key KEY [--hash HASH]
-    python -m ledger.verify consistency --old NOTE --new NOTE [--proof PROOF.json] --key KEY
-    python -m ledger.verify keygen NAME
+    remelt-verify EXPORT.jsonl [--head HASH]        (or: chain EXPORT.jsonl …)
+    remelt-verify BUNDLE.json [--key KEY]           (or: bundle BUNDLE.json …)
+    remelt-verify checkpoint NOTE --key KEY
+    remelt-verify inclusion PROOF.json --checkpoint NOTE --key KEY [--hash HASH]
+    remelt-verify consistency --old NOTE --new NOTE [--proof PROOF.json] --key KEY
+    remelt-verify keygen NAME
 
-Needs only Python, `rfc8785` and (for checkpoints, bundles and keys) `cryptography`: no
-Django, no database. A bundle (GET /api/v1/parts/{serial}/evidence/) is checked entry by
+Also `python -m remelt_verify …`. Needs only Python, `rfc8785` and `cryptography`: no Django,
+no database. A bundle (GET /api/v1/parts/{serial}/evidence/) is checked entry by
 entry (hashes, links, inclusion in its signed checkpoint) and its footprint is recomputed
 with the CARBON.md method; without --key the signature is checked with the bundle's own key.
 Prints a line starting `OK` and exits 0, or a line starting `FAIL` saying what is wrong and
@@ -25,11 +25,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ledger.chain import ChainVerifier, verify_export_lines
-from ledger.merkle import HASH_SIZE, verify_consistency, verify_inclusion
+from remelt_verify.chain import ChainVerifier, verify_export_lines
+from remelt_verify.merkle import HASH_SIZE, verify_consistency, verify_inclusion
 
-# `ledger.notes` (and with it `cryptography`) is imported only by the commands that check
-# signatures, so verifying an export still needs nothing but `rfc8785`.
+# `remelt_verify.notes` and `.bundle` (and with them `cryptography`) are imported only by the
+# commands that check signatures, so verifying an export needs nothing but `rfc8785` (SPEC §3).
 
 COMMANDS = ("chain", "bundle", "checkpoint", "inclusion", "consistency", "keygen")
 
@@ -53,7 +53,7 @@ def _key(value: str) -> str:
 
 def _checkpoint(path: Path, key: str, origin: str | None, what: str = "checkpoint"):
     """Verify the signed note in `path` with `key` and parse its checkpoint."""
-    from ledger.notes import NoteError, parse_checkpoint, verify_note
+    from remelt_verify.notes import NoteError, parse_checkpoint, verify_note
 
     try:
         checkpoint = parse_checkpoint(verify_note(path.read_bytes(), _key(key)))
@@ -101,7 +101,7 @@ def chain(args) -> str:
 
 
 def bundle(args) -> str:
-    from passports.evidence import BundleProblem, bundle_load, bundle_verify
+    from remelt_verify.bundle import BundleProblem, bundle_load, bundle_verify
 
     try:
         return bundle_verify(bundle_load(args.bundle.read_bytes()), key=_key(args.key) if args.key else None)
@@ -159,7 +159,7 @@ def keygen(args) -> str:
     """Print a new signer key (LEDGER_SIGNING_KEY, keep it secret) and its verifier key."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from ledger.notes import NoteError, signer_key_string, verifier_key_string
+    from remelt_verify.notes import NoteError, signer_key_string, verifier_key_string
 
     try:
         private_key = Ed25519PrivateKey.generate()
@@ -172,7 +172,7 @@ def keygen(args) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m ledger.verify",
+        prog="remelt-verify",
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
@@ -234,7 +234,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"OK {message}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

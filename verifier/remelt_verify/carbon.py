@@ -2,7 +2,7 @@
 
 No database and no Django here: the roll-up service loads processes, lots and transfers in
 bulk and hands them to `compute`, which walks the processes once in ledger order (a
-topological order of the lot graph); the offline verifier (`python -m ledger.verify
+topological order of the lot graph); the offline verifier (`remelt-verify
 bundle.json`) feeds it the entries of an evidence bundle instead. Arithmetic is Decimal with
 50 significant digits, so results can be recomputed by anyone to far better than the gram
 of CO2e.
@@ -11,8 +11,6 @@ of CO2e.
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-
-from ledger.quantities import format_kg
 
 METHOD_VERSION = "remelt-1"
 STAGES = ("scrap_transport", "alloying", "melting", "casting", "part_production", "transport")
@@ -27,6 +25,11 @@ ONE = Decimal(1)
 KG = Decimal(1000)  # grams per kg, and kg per tonne
 MICRO = Decimal("0.000001")
 NANO = Decimal("0.000000001")
+
+
+def format_kg(grams: int) -> str:
+    """Grams → the kg string with exactly 3 decimals that footprints and the API use: 1250500 → "1250.500"."""
+    return f"{grams // 1000}.{grams % 1000:03d}"
 
 
 def vector(**stages: Decimal) -> dict[str, Decimal]:

@@ -1,8 +1,8 @@
 """The hash chain: canonical bytes, entry hashes and a streaming verifier.
 
 This module is the reference for the byte layout written down in the README. It imports
-only the standard library and `rfc8785`, so the offline verifier (`python -m ledger.verify`)
-runs on a machine with neither Django nor our database.
+only the standard library and `rfc8785`, so the offline verifier (`remelt-verify`) runs on a
+machine with neither Django nor our database.
 """
 
 import hashlib
