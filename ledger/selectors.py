@@ -1,4 +1,4 @@
-"""Reads of the ledger: streaming verification and export, lot search and recall lists."""
+"""Reads of the ledger: streaming verification and export, lot search, amendments and recall lists."""
 
 import json
 import math
@@ -10,7 +10,8 @@ from django.db.models import Q
 from remelt_verify.chain import ChainVerifier, Problem, export_line
 
 from accounts.models import Organisation
-from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, TransferItem
+from ledger import events
+from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, ScrapCategory, TransferItem
 from ledger.trace import DOWN, MAX_DEPTH, lot_trace
 from ledger.visibility import Viewer, visible_lots
 
@@ -106,7 +107,7 @@ class LotSearch:
 def lot_search(*, viewer: Viewer, query: str, limit: int = SEARCH_LIMIT) -> LotSearch:
     """Lots the viewer may see whose code or serial is or starts with `query` (ignoring case),
     and scrap lots whose supplier matches it (an organisation's slug or name, or the free-text
-    name of a supplier not on remelt).
+    name of a supplier not on remelt) or whose origin contains it (a yard, a town).
 
     Each rank is one query cut at `limit` + 1 rows, so a short query on a big ledger costs a
     bounded read; the extra row only tells whether the list was capped.
@@ -118,7 +119,7 @@ def lot_search(*, viewer: Viewer, query: str, limit: int = SEARCH_LIMIT) -> LotS
     ranks = [
         seen.filter(code__iexact=query),
         seen.filter(code__istartswith=query),
-        seen.filter(_supplier_matches(query)),
+        seen.filter(_scrap_matches(query)),
     ]
     found: dict[int, Lot] = {}
     for rank in ranks:
@@ -131,13 +132,40 @@ def lot_search(*, viewer: Viewer, query: str, limit: int = SEARCH_LIMIT) -> LotS
     return LotSearch(query=query, lots=lots[:limit], capped=len(lots) > limit, exact=exact)
 
 
-def _supplier_matches(query: str) -> Q:
+def _scrap_matches(query: str) -> Q:
     # `supplier` holds an organisation's slug when the supplier is on remelt and a free-text
     # name otherwise, so a name has to be looked up among the organisations first.
     organisations = Organisation.objects.filter(Q(slug__iexact=query) | Q(name__icontains=query))
     return Q(kind=LotKind.SCRAP) & (
-        Q(supplier__in=organisations.values("slug")) | Q(supplier__icontains=query)
+        Q(supplier__in=organisations.values("slug"))
+        | Q(supplier__icontains=query)
+        | Q(origin__icontains=query)
     )
+
+
+def search_examples(viewer: Viewer) -> list[str]:
+    """What the viewer could type into the search: a serial, a scrap lot's code, a supplier
+    and an origin of lots it holds or held (all of them for auditors), for the placeholder.
+
+    Read from the viewer's own holder rows, not its whole reach: a few indexed rows each.
+    """
+    lots = Lot.objects.filter(voided=False)
+    if not viewer.sees_everything:
+        if viewer.organisation_id is None:
+            return []
+        lots = lots.filter(holders__organisation_id=viewer.organisation_id)
+    scrap = lots.filter(kind=LotKind.SCRAP).exclude(category=ScrapCategory.INTERNAL).order_by("pk")
+    examples = [
+        lots.filter(kind=LotKind.PART).order_by("pk").values_list("code", flat=True).first(),
+        scrap.values_list("code", flat=True).first(),
+    ]
+    supplier = scrap.exclude(supplier="").values_list("supplier", flat=True).first()
+    if supplier:
+        named = Organisation.objects.filter(slug=supplier).values_list("name", flat=True).first()
+        examples.append(named or supplier)
+    origin = scrap.exclude(origin="").values_list("origin", flat=True).first()
+    examples.append(origin.split(",")[0].split()[0] if origin else None)  # a word of it: "Foshan"
+    return [example for example in examples if example]
 
 
 def lot_holders(*, lots: list[Lot]) -> dict[int, list[Organisation]]:
@@ -167,6 +195,80 @@ def lot_holders(*, lots: list[Lot]) -> dict[int, list[Organisation]]:
     for lot in lots:
         holders[lot.pk].sort(key=lambda organisation, lot=lot: custody(lot, organisation))
     return holders
+
+
+# -- amendments: a lot's facts as recorded, as corrected, and the entries that corrected them --
+
+# Facts that lot.amended corrects on the step that made a lot, for every lot it made; the
+# others (grade, category, origin, alloy, chemistry, part number) belong to the named lot only.
+STEP_FACTS = ("transport", "energy", "additions")
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """One fact an amendment corrected: its value before (as recorded, or as last amended)
+    and after, both as the entries' payloads hold them (decimal strings, objects)."""
+
+    fact: str
+    was: object
+    now: object
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A lot.amended entry that changed facts of a lot, and what it changed."""
+
+    entry: Entry
+    reason: str
+    changes: list[FactChange]
+
+
+def _fact_as_recorded(lot: Lot, payload: dict, fact: str) -> object:
+    """The fact as the entry that made `lot` recorded it (None if it was not given)."""
+    if fact in STEP_FACTS:
+        return payload.get(fact)
+    if lot.category == ScrapCategory.INTERNAL and isinstance(payload.get("internal_scrap"), dict):
+        return payload["internal_scrap"].get(fact)  # a part run's home scrap
+    for key, name in (("outputs", "code"), ("parts", "serial")):  # a cast's ingot lots, a run's parts
+        for item in payload.get(key) or ():
+            if isinstance(item, dict) and item.get(name) == lot.code:
+                return item.get(fact)
+    return payload.get(fact)  # a scrap receipt: the lot is the payload
+
+
+def lot_amendments(lot: Lot) -> list[Amendment]:
+    """The amendments of the facts of `lot`, in ledger order, each with the values it replaced.
+
+    Only the maker amends, after it made the lot; a step fact (energy, transport, additions)
+    amended through any lot of the step changes it for all of them. Amendments are rare, so
+    the maker's lot.amended entries since the making entry are read and their payloads matched.
+    """
+    making = lot.made_by
+    siblings = set(Lot.objects.filter(made_by_id=making.pk).values_list("code", flat=True))
+    candidates = Entry.objects.filter(
+        type=events.LOT_AMENDED, organisation_id=making.organisation_id, seq__gt=making.pk
+    ).order_by("seq")
+    recorded: dict | None = None
+    values: dict[str, object] = {}
+    amendments = []
+    for entry in candidates.iterator(chunk_size=200):
+        payload = entry.data
+        named = payload.get("lot")
+        if named not in siblings:
+            continue
+        facts = [key for key in payload if key not in ("lot", "reason")]
+        facts = [fact for fact in facts if fact in STEP_FACTS or named == lot.code]
+        if not facts:
+            continue
+        if recorded is None:
+            recorded = Entry.objects.get(seq=making.pk).data
+        changes = []
+        for fact in facts:
+            was = values[fact] if fact in values else _fact_as_recorded(lot, recorded, fact)
+            values[fact] = payload[fact]
+            changes.append(FactChange(fact, was, payload[fact]))
+        amendments.append(Amendment(entry=entry, reason=payload.get("reason", ""), changes=changes))
+    return amendments
 
 
 def grams_of(share: Fraction, mass_g: int) -> int:

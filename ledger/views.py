@@ -14,37 +14,52 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 
 from accounts.models import Organisation
 from ledger.models import Lot, LotKind
-from ledger.quantities import format_kg, format_percent
-from ledger.selectors import SEARCH_LIMIT, Recall, grams_of, lot_holders, lot_search, recall_list
+from ledger.quantities import format_kg
+from ledger.selectors import (
+    SEARCH_LIMIT,
+    Amendment,
+    Recall,
+    grams_of,
+    lot_amendments,
+    lot_holders,
+    lot_search,
+    recall_list,
+    search_examples,
+)
 from ledger.trace import DOWN, MAX_DEPTH, UP, Trace, TraceAddition, TraceEdge, TraceLot, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
 
-# A trace down from a big scrap lot reaches thousands of parts; the lot page lists the first
-# ones and points to the recall list, which is made for that many.
-DISPLAY_ROWS = 300
+# A trace down from a big scrap lot reaches thousands of parts; the lot page shows its lots and
+# steps a page at a time (the recall list has every part on one page, and as CSV).
+PAGE_ROWS = 100
 
 # Lots that a recall can start from: a part is itself the whole answer.
 RECALL_KINDS = (LotKind.SCRAP, LotKind.MELT, LotKind.INGOT)
 # Lots that have a passport page.
 PASSPORT_KINDS = (LotKind.PART, LotKind.INGOT)
 
+# The recall CSV's columns (the README documents each): masses in kg with 3 decimals and
+# shares in % with 4, as the page shows them, but without digit grouping, for spreadsheets.
 RECALL_CSV_HEADER = [
     "serial",
     "part_number",
     "holder",
     "holder_name",
     "held_by",
-    "metal_g",
-    "share",
-    "part_mass_g",
+    "metal_kg",
+    "share_percent",
+    "part_mass_kg",
     "made_at",
 ]
+# A lot's own facts, which an amendment corrects on that lot alone (see ledger.selectors).
+LOT_FACTS = ("category", "grade", "origin", "alloy", "chemistry", "part_number")
 
 
 @dataclass(frozen=True)
@@ -58,29 +73,73 @@ class TraceRow:
 
 
 @dataclass(frozen=True)
+class TraceStep:
+    """An edge of a trace: metal of `source` went into `target` in the step of entry `seq`.
+
+    `mass_g` is what the source gave to the whole step (as the API's edge says); `metal_g` is
+    the part of it that is in this target: the target's mass times what the source gave over
+    the step's whole charge (a part run's wheels each hold their own grams of it, not the run's
+    input). `share` is the edge's share of metal (see `ledger.trace.TraceEdge`).
+    """
+
+    seq: int
+    source: str
+    target: str
+    mass_g: int
+    metal_g: int
+    share: Fraction
+
+
+@dataclass(frozen=True)
 class TraceTables:
-    """A trace laid out for a page: lots, steps and additions, each cut at DISPLAY_ROWS."""
+    """A trace laid out for a page: its lots and steps (each shown a page at a time) and the
+    melts' additions."""
 
     direction: str
     rows: list[TraceRow]
-    row_count: int
-    part_count: int
-    steps: list[TraceEdge]
-    step_count: int
+    steps: list[TraceStep]
     additions: list[TraceAddition]
     truncated: bool
+    rows_page: Page
+    steps_page: Page
+    rows_links: dict
+    steps_links: dict
 
     @property
-    def rows_cut(self) -> bool:
-        return self.row_count > len(self.rows)
-
-    @property
-    def steps_cut(self) -> bool:
-        return self.step_count > len(self.steps)
+    def part_count(self) -> int:
+        return sum(1 for row in self.rows if row.lot.kind == LotKind.PART)
 
 
-def _trace_tables(trace: Trace, root: Lot) -> TraceTables:
+def _step(edge: TraceEdge, trace: Trace, lots: dict[str, TraceLot]) -> TraceStep:
+    # The edge's share over the share of the lot on the root's side is what the source gave
+    # over the step's charge (ledger.trace: up, share(target) x given / charge; down,
+    # share(source) x given / charge), exact as fractions.
+    near = edge.target if trace.direction == UP else edge.source
+    part_of_charge = edge.share / trace.shares[near]
+    metal_g = grams_of(part_of_charge, lots[edge.target].mass_g)
+    return TraceStep(edge.seq, edge.source, edge.target, edge.mass_g, metal_g, edge.share)
+
+
+def _page(request, items: list, parameter: str, anchor: str) -> tuple[Page, dict]:
+    """Page `parameter` of `items` (a bad number is the first or last page), and the links to
+    the previous and next pages, which keep the other tables' pages."""
+    page = Paginator(items, PAGE_ROWS).get_page(request.GET.get(parameter))
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[parameter] = number
+        return f"?{query.urlencode()}#{anchor}"
+
+    links = {
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+    }
+    return page, links
+
+
+def _trace_tables(request, trace: Trace, root: Lot) -> TraceTables:
     rows = []
+    lots = {lot.code: lot for lot, _distance in trace.nodes}
     for lot, distance in trace.nodes:
         if distance == 0:
             continue
@@ -88,15 +147,20 @@ def _trace_tables(trace: Trace, root: Lot) -> TraceTables:
         # Up, the share is of the root's metal; down, of the lot's own metal.
         metal_g = grams_of(share, root.mass_g if trace.direction == UP else lot.mass_g)
         rows.append(TraceRow(lot=lot, distance=distance, share=share, metal_g=metal_g))
+    steps = [_step(edge, trace, lots) for edge in trace.edges]
+    direction = trace.direction
+    rows_page, rows_links = _page(request, rows, f"{direction}_lots", f"{direction}-lots")
+    steps_page, steps_links = _page(request, steps, f"{direction}_steps", f"{direction}-steps")
     return TraceTables(
-        direction=trace.direction,
-        rows=rows[:DISPLAY_ROWS],
-        row_count=len(rows),
-        part_count=sum(1 for row in rows if row.lot.kind == LotKind.PART),
-        steps=trace.edges[:DISPLAY_ROWS],
-        step_count=len(trace.edges),
+        direction=direction,
+        rows=rows,
+        steps=steps,
         additions=trace.additions,
         truncated=trace.truncated,
+        rows_page=rows_page,
+        steps_page=steps_page,
+        rows_links=rows_links,
+        steps_links=steps_links,
     )
 
 
@@ -120,6 +184,73 @@ def _flatten(facts, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(facts))]
 
 
+@dataclass(frozen=True)
+class FactLine:
+    """A fact as the page prints it; `recorded` is the value as first recorded when an
+    amendment changed it since, `amended_in` the seqs of the amendments that did."""
+
+    path: str
+    value: str
+    recorded: str | None = None
+    amended_in: tuple[int, ...] = ()
+
+
+def _first_values(amendments: list[Amendment]) -> tuple[dict[str, object], dict[str, tuple[int, ...]]]:
+    """Each amended fact's value as first recorded, and the seqs of the amendments of it."""
+    first: dict[str, object] = {}
+    seqs: dict[str, tuple[int, ...]] = {}
+    for amendment in amendments:
+        for change in amendment.changes:
+            first.setdefault(change.fact, change.was)
+            seqs[change.fact] = (*seqs.get(change.fact, ()), amendment.entry.seq)
+    return first, seqs
+
+
+def _fact_lines(facts: dict, amendments: list[Amendment]) -> list[FactLine]:
+    """The step's `facts` (current values, nested) line by line, each amended line with the
+    value it was first recorded with."""
+    first, seqs = _first_values(amendments)
+    recorded = dict(_flatten({fact: value for fact, value in first.items() if value is not None}))
+    lines = []
+    for path, value in _flatten(facts):
+        fact = path.split(".")[0].split("[")[0]
+        was = recorded.get(path, "—") if fact in first else None
+        if was is None or was == value:
+            lines.append(FactLine(path, value))
+        else:
+            lines.append(FactLine(path, value, was, seqs[fact]))
+    return lines
+
+
+def _lot_fact_notes(amendments: list[Amendment]) -> dict[str, FactLine]:
+    """The lot's own amended facts (grade, origin, …) by name, with their first values."""
+    first, seqs = _first_values(amendments)
+    return {
+        fact: FactLine(fact, "", _fact_text(first[fact]), seqs[fact]) for fact in first if fact in LOT_FACTS
+    }
+
+
+@dataclass(frozen=True)
+class AmendmentLines:
+    """An amendment as the lot page lists it: the entry, its reason, and per fact the value
+    before and after, each on one line."""
+
+    amendment: Amendment
+    changes: list[tuple[str, str, str]]
+
+
+def _amendment_lines(amendment: Amendment) -> AmendmentLines:
+    changes = [(change.fact, _fact_text(change.was), _fact_text(change.now)) for change in amendment.changes]
+    return AmendmentLines(amendment, changes)
+
+
+def _fact_text(value) -> str:
+    """A fact's value (a string or nested object) on one line, e.g. `distance_km 408.000, mode truck`."""
+    if value is None:
+        return "—"
+    return ", ".join(f"{path} {text}" if path else text for path, text in _flatten(value))
+
+
 def _supplier_organisation(lot: Lot) -> Organisation | None:
     if lot.kind != LotKind.SCRAP or not lot.supplier:
         return None
@@ -130,13 +261,12 @@ def _supplier_organisation(lot: Lot) -> Organisation | None:
 def audit_search(request):
     """Find lots by serial, lot code or supplier; one exact hit goes straight to its page."""
     query = request.GET.get("q", "")
-    search = lot_search(viewer=viewer_of_user(request.user), query=query, limit=SEARCH_LIMIT)
+    viewer = viewer_of_user(request.user)
+    search = lot_search(viewer=viewer, query=query, limit=SEARCH_LIMIT)
     if search.exact is not None and len(search.lots) == 1:
         return redirect("audit-lot", code=search.exact.code)
-    rows = [(lot, format_kg(lot.mass_g)) for lot in search.lots]
-    return render(
-        request, "ledger/audit_search.html", {"search": search, "query": search.query, "rows": rows}
-    )
+    context = {"search": search, "query": search.query, "examples": search_examples(viewer)}
+    return render(request, "ledger/audit_search.html", context)
 
 
 @login_required
@@ -146,18 +276,20 @@ def audit_lot(request, code: str):
     lot = _visible_lot_or_404(viewer, code)
     up = lot_trace(lot=lot, direction=UP, depth=MAX_DEPTH, viewer=viewer)
     down = lot_trace(lot=lot, direction=DOWN, depth=MAX_DEPTH, viewer=viewer)
+    amendments = lot_amendments(lot)
     context = {
         "lot": lot,
-        "mass_kg": format_kg(lot.mass_g),
-        "remaining_kg": format_kg(lot.remaining_g),
         "holders": lot_holders(lots=[lot])[lot.pk],
         "supplier": _supplier_organisation(lot),
-        "process_facts": _flatten(lot.made_by.facts),
-        "up": _trace_tables(up, lot),
-        "down": _trace_tables(down, lot),
+        # The lot's own facts and those of the step that made it, as they stand now; an amended
+        # one also shows the value recorded first and the amending entries.
+        "lot_notes": _lot_fact_notes(amendments),
+        "process_facts": _fact_lines(lot.made_by.facts, amendments),
+        "amendments": [_amendment_lines(amendment) for amendment in amendments],
+        "up": _trace_tables(request, up, lot),
+        "down": _trace_tables(request, down, lot),
         "has_passport": lot.kind in PASSPORT_KINDS,
         "can_recall": lot.kind in RECALL_KINDS,
-        "display_rows": DISPLAY_ROWS,
     }
     return render(request, "ledger/audit_lot.html", context)
 
@@ -178,10 +310,6 @@ class HolderSummary:
     parts: int
     metal_g: int
 
-    @property
-    def metal_kg(self) -> str:
-        return format_kg(self.metal_g)
-
 
 def _by_current_holder(recall: Recall) -> list[HolderSummary]:
     by_holder: dict[int, list] = {}
@@ -201,9 +329,7 @@ def audit_recall(request, code: str):
     context = {
         "lot": recall.lot,
         "recall": recall,
-        "rows": [(item, format_kg(item.metal_g), format_percent(item.share)) for item in recall.parts],
         "holders": _by_current_holder(recall),
-        "metal_kg": format_kg(recall.metal_g),
     }
     return render(request, "ledger/audit_recall.html", context)
 
@@ -216,9 +342,10 @@ def _cell(text: str) -> str:
     return text
 
 
-def _share_text(share: Fraction) -> str:
-    value = Decimal(share.numerator) / Decimal(share.denominator)
-    return str(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+def _percent_text(share: Fraction) -> str:
+    """A share as a percentage with 4 decimals (half up), e.g. 61/131 → "61.0687"."""
+    value = Decimal(share.numerator) * 100 / Decimal(share.denominator)
+    return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 def recall_csv_rows(recall: Recall) -> Iterable[list]:
@@ -232,9 +359,9 @@ def recall_csv_rows(recall: Recall) -> Iterable[list]:
             _cell(part.owner.slug),
             _cell(part.owner.name),
             _cell(";".join(holder.slug for holder in item.holders)),
-            item.metal_g,
-            _share_text(item.share),
-            part.mass_g,
+            format_kg(item.metal_g),
+            _percent_text(item.share),
+            format_kg(part.mass_g),
             part.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         ]
 

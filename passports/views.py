@@ -93,7 +93,6 @@ def passport_page(request, code: str):
     context = {
         "lot": lot,
         "is_part": lot.kind == LotKind.PART,
-        "mass_kg": Decimal(lot.mass_g) / 1000,
         "status": summary["status"],
         "footprint": _footprint(document) if document else None,
         "qr_svg": _qr_svg(url),

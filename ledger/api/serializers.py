@@ -14,6 +14,7 @@ from rest_framework import serializers
 from ledger import events
 from ledger.models import LotKind
 from ledger.quantities import format_kg
+from ledger.selectors import lot_amendments
 from ledger.trace import DEFAULT_DEPTH, DOWN, MAX_DEPTH, UP
 
 MAX_BATCH = 1000  # events in one POST
@@ -245,6 +246,33 @@ class LotSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     made_by = serializers.IntegerField(source="made_by_id", help_text="Seq of the entry that made it.")
     voided = serializers.BooleanField()
+
+
+class FactChangeSerializer(serializers.Serializer):
+    fact = serializers.CharField(help_text="The fact corrected, e.g. transport, grade, energy.")
+    was = serializers.JSONField(help_text="Its value before: as first recorded, or as last amended.")
+    now = serializers.JSONField(help_text="Its value after this amendment.")
+
+
+class AmendmentSerializer(serializers.Serializer):
+    """A lot.amended entry that corrected facts of the lot, with the values it replaced."""
+
+    seq = serializers.IntegerField(source="entry.seq")
+    hash = serializers.CharField(source="entry.hash")
+    occurred_at = serializers.DateTimeField(source="entry.occurred_at")
+    reason = serializers.CharField()
+    changes = FactChangeSerializer(many=True)
+
+
+class LotDetailSerializer(LotSerializer):
+    """One lot, with the amendments of its facts: the lot's fields show the corrected values,
+    the entry that made it the values as first recorded."""
+
+    amendments = serializers.SerializerMethodField()
+
+    @extend_schema_field(AmendmentSerializer(many=True))
+    def get_amendments(self, lot) -> list:
+        return AmendmentSerializer(lot_amendments(lot), many=True).data
 
 
 class RecordedEntrySerializer(serializers.Serializer):

@@ -142,9 +142,12 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary="One lot, by its code or serial")
+    @extend_schema(summary="One lot, by its code or serial", responses=serializers.LotDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
+
+    def get_serializer_class(self):
+        return serializers.LotDetailSerializer if self.action == "retrieve" else self.serializer_class
 
     @extend_schema(
         summary="The lot's material graph, back to the scrap or forward to the parts",

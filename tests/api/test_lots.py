@@ -70,6 +70,7 @@ def test_a_lot_shows_its_masses_as_kg_strings_and_where_it_came_from(loop, clien
         "occurred_at": lot["occurred_at"],
         "made_by": loop.cast,
         "voided": False,
+        "amendments": [],
     }
 
 

@@ -41,9 +41,9 @@ CSV_HEADER = [
     "holder",
     "holder_name",
     "held_by",
-    "metal_g",
-    "share",
-    "part_mass_g",
+    "metal_kg",
+    "share_percent",
+    "part_mass_kg",
     "made_at",
 ]
 
@@ -342,6 +342,11 @@ def _steps(tables) -> set[tuple[str, str, int, int, Fraction]]:
     return {(step.source, step.target, step.seq, step.mass_g, step.share) for step in tables.steps}
 
 
+def _metal_in_targets(tables) -> dict[tuple[str, str], int]:
+    """(source, target) → grams of the source's metal in the target, as the steps table shows."""
+    return {(step.source, step.target): step.metal_g for step in tables.steps}
+
+
 def test_the_trace_up_reaches_the_scrap_with_masses_and_shares(browser_for, history):
     response = browser_for("certa").get("/audit/lots/W-0005/")
     assert response.status_code == 200
@@ -373,10 +378,23 @@ def test_the_trace_up_reaches_the_scrap_with_masses_and_shares(browser_for, hist
     # The scrap and the addition make up all of the part's metal.
     assert scr_a + scr_b + ING_3_IN_RUN_2 + silicon == 1
 
+    # Each step shows the source's metal in the target: the target's mass times what the
+    # source gave over the step's whole charge, not what it gave to the step.
+    assert _metal_in_targets(up) == {
+        ("ING-1", "W-0005"): 18_750,  # 25 kg x 300/400
+        ("ING-3", "W-0005"): 6_250,  # 25 kg x 100/400
+        ("MLT-1", "ING-1"): 6_000_000,  # all of ING-1's 6 000 kg
+        ("MLT-2", "ING-3"): 2_800_000,
+        ("SCR-A", "MLT-1"): _grams(SCR_A_IN_MLT_1, 12_500_000),  # 7 633.588 kg of 12 500
+        ("SCR-B", "MLT-1"): _grams(SCR_B_IN_MLT_1, 12_500_000),
+        ("SCR-C", "MLT-2"): 2_900_000,
+    }
+
     page = response.content.decode()
     assert "45.80 %" in page  # SCR-A: 60/131 of the wheel
     assert "11.450" in page  # … i.e. 11 450 g of its 25 kg
-    assert "8000.000" in page  # what SCR-A gave to MLT-1
+    assert "7,633.588" in page  # SCR-A's metal in MLT-1, grouped like every mass on the pages
+    assert "8000.000" not in page and "8,000.000" not in page  # not what it gave to the step
     assert 'href="/audit/lots/SCR-A/"' in page
     assert 'href="/passports/W-0005/"' in page  # a part has a passport page
     assert "/recall/" not in page  # but no recall list of its own
@@ -404,6 +422,12 @@ def test_the_trace_down_reaches_every_part_with_shares(browser_for, history):
     assert ("MLT-1", "ING-2", history.cast_1, 12_400_000, SCR_A_IN_MLT_1) in steps
     assert {step.target for step in down.steps} == set(expected)
     assert down.additions == []
+    # A wheel's step shows that wheel's own grams, not the run's whole input.
+    metal = _metal_in_targets(down)
+    assert metal[("ING-1", "W-0001")] == 20_000  # run 1 is all ING-1
+    assert metal[("ING-1", "W-0005")] == 18_750  # 3/4 of 25 kg
+    assert metal[("ING-1", "INT-10")] == 225_000  # 3/4 of the run's 300 kg internal scrap
+    assert metal[("SCR-A", "MLT-1")] == _grams(SCR_A_IN_MLT_1, 12_500_000)
 
     page = response.content.decode()
     assert 'href="/audit/lots/SCR-A/recall/"' in page  # scrap has a recall list
@@ -421,7 +445,7 @@ def test_the_lot_page_shows_identity_and_facts(browser_for, history):
     page = browser_for("certa").get("/audit/lots/SCR-B/").content.decode()
     assert "Foshan Metals" in page and "not on remelt" in page
     assert "Pre-consumer" in page
-    assert "5000.000 kg" in page
+    assert "5,000.000 kg" in page
     page = browser_for(None).get("/audit/lots/MLT-1/").content.decode()
     assert "TC-65" in page  # the furnace, a fact of the melt
     assert f"#{history.melted_1}" in page
@@ -505,9 +529,9 @@ def test_the_recall_csv_has_a_header_and_one_row_per_part(browser_for):
                 holder,
                 holder.title(),
                 ";".join(held_by),
-                str(grams),
-                f"{float(share):.6f}",
-                str(mass_g),
+                f"{grams // 1000}.{grams % 1000:03d}",
+                f"{float(share * 100):.4f}",
+                f"{mass_g // 1000}.{mass_g % 1000:03d}",
                 made_at[serial].astimezone(UTC).isoformat().replace("+00:00", "Z"),
             ]
         )
