@@ -147,6 +147,8 @@ CELERY_BEAT_SCHEDULE = {
     # Rolls up entries whose task was never queued (e.g. the broker was down at commit).
     "rollup-stale": {"task": "passports.rollup", "schedule": env_int("ROLLUP_STALE_SECONDS", 60)},
 }
+# /healthz says "degraded" once an entry has waited this long for its roll-up.
+ROLLUP_LAG_DEGRADED_SECONDS = env_int("ROLLUP_LAG_DEGRADED_SECONDS", 600)
 
 # Ledger: business time may run ahead of our clock by at most this many seconds.
 LEDGER_CLOCK_SKEW_SECONDS = env_int("LEDGER_CLOCK_SKEW_SECONDS", 300)

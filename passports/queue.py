@@ -1,18 +1,17 @@
-"""Queueing roll-ups: mark entries pending in the writer's transaction, start a task on commit
-(unless one is queued already)."""
+"""Queueing roll-ups: mark entries pending in the writer's transaction, ask for a task on commit
+(published off the request path, unless one is queued already: config.publish)."""
 
-import logging
 from collections.abc import Iterable
 
-import redis
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
+from config.health import Health
 from ledger.events import EVENT_TYPES
 from ledger.rows import rows_insert
 from passports.models import PendingRollup
-
-log = logging.getLogger(__name__)
 
 
 def entries_appended_receiver(sender, *, entries, **_kwargs) -> None:
@@ -25,8 +24,9 @@ def entries_appended_receiver(sender, *, entries, **_kwargs) -> None:
 def rollup_enqueue(*, seqs: Iterable[int]) -> None:
     """Mark entries as pending a roll-up and ask a worker for one once the caller commits.
 
-    If the broker cannot be reached the entries stay pending, and the beat job rolls them
-    up later: the event itself is never refused for that.
+    The request never waits for the broker: a thread publishes, and tries again until the
+    broker answers; the entries stay pending meanwhile (and beat rolls them up if this
+    process goes away first). The event itself is never refused or delayed for that.
     """
     now = timezone.now()
     rows_insert(PendingRollup, ("entry", "created_at"), [(seq, now) for seq in seqs], ignore_conflicts=True)
@@ -38,59 +38,20 @@ def rollup_enqueue(*, seqs: Iterable[int]) -> None:
         transaction.on_commit(_start_rollup)
 
 
-# Set while a roll-up task is queued and not started: a run that has not started yet will see
-# every entry committed before it starts, so commits meanwhile need not queue another. Partners
-# posting a hundred events a second then cost the broker one task per run, not one per event.
-QUEUED_FLAG = "remelt:rollup-queued:{queue}"
-# A task lost with its broker must not silence the queue for long (beat catches up meanwhile).
-QUEUED_FLAG_SECONDS = 60
-
-
 def _start_rollup() -> None:
-    from passports.tasks import rollup
+    from passports.tasks import ROLLUP
 
-    flag = _QueuedFlag(rollup.app)
-    if not flag.claim():
-        return  # a queued run will see this commit
-    try:
-        rollup.apply_async(retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure: the beat job catches up
-        flag.clear()
-        log.warning("could not queue a roll-up; the beat job will pick the pending entries up", exc_info=True)
+    ROLLUP.request()  # returns at once: a thread of this process publishes (or eager: runs it)
 
 
-def rollup_started(app) -> None:
-    """Called by the task before it reads what is pending: commits from now on queue a new run."""
-    _QueuedFlag(app).clear()
-
-
-class _QueuedFlag:
-    """The "a roll-up is queued" flag, in the broker's Redis (none in eager mode or on another broker)."""
-
-    _clients: dict[str, redis.Redis] = {}
-
-    def __init__(self, app) -> None:
-        url = app.conf.broker_url or ""
-        self.client = None
-        if not app.conf.task_always_eager and url.startswith(("redis://", "rediss://")):
-            if url not in self._clients:
-                self._clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-            self.client = self._clients[url]
-        self.key = QUEUED_FLAG.format(queue=app.conf.task_default_queue)
-
-    def claim(self) -> bool:
-        """Set the flag; False if it was set already (a run is queued). True when in doubt."""
-        if self.client is None:
-            return True
-        try:
-            return bool(self.client.set(self.key, "1", nx=True, ex=QUEUED_FLAG_SECONDS))
-        except redis.RedisError:
-            return True  # queue anyway; apply_async reports the broker's trouble
-
-    def clear(self) -> None:
-        if self.client is None:
-            return
-        try:
-            self.client.delete(self.key)
-        except redis.RedisError:
-            log.warning("could not clear the roll-up queued flag; it expires in %s s", QUEUED_FLAG_SECONDS)
+def rollup_health() -> Health:
+    """For /healthz: how far roll-ups are behind; degraded once the oldest entry waiting has
+    waited ROLLUP_LAG_DEGRADED_SECONDS (no worker, or a broker that stayed away)."""
+    backlog = PendingRollup.objects.aggregate(count=Count("pk"), oldest=Min("created_at"))
+    if not backlog["count"]:
+        return Health(True, "ok")
+    waited = (timezone.now() - backlog["oldest"]).total_seconds()
+    detail = f"{backlog['count']} entries pending, the oldest for {waited:.0f} s"
+    if waited > settings.ROLLUP_LAG_DEGRADED_SECONDS:
+        return Health(False, f"behind: {detail}")
+    return Health(True, f"ok ({detail})")
