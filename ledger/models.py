@@ -3,6 +3,7 @@
 import json
 
 from django.db import models
+from remelt_verify import disclosure
 from remelt_verify.chain import GENESIS_HASH
 
 
@@ -26,6 +27,9 @@ class Entry(models.Model):
     payload_sha256 = models.CharField(max_length=64)
     header = models.BinaryField()
     payload = models.BinaryField()
+    # RFC 8785 bytes of the list of [salt, item] whose digests the payload holds in place of
+    # its items (`remelt_verify.disclosure`); null for payloads that commit to no item.
+    disclosures = models.BinaryField(null=True)
 
     class Meta:
         db_table = "ledger_entry"
@@ -40,8 +44,16 @@ class Entry(models.Model):
 
     @property
     def data(self) -> dict:
-        """The event payload, parsed from the hashed bytes."""
-        return json.loads(bytes(self.payload))
+        """The event payload: parsed from the hashed bytes, with every disclosed item in place."""
+        return payload_data(self.payload, self.disclosures)
+
+
+def payload_data(payload: bytes, disclosures: bytes | None) -> dict:
+    """An entry's event data from its stored payload and disclosures."""
+    data = json.loads(bytes(payload))
+    if disclosures is None:
+        return data
+    return disclosure.reveal(data, json.loads(bytes(disclosures)), complete=True)
 
 
 class LedgerHead(models.Model):

@@ -1,10 +1,10 @@
 """The material record's tables as projections of the ledger: written with each entry, and
 rebuilt from the entries alone to check that nobody changed them behind the ledger's back."""
 
-import json
 from collections.abc import Iterable
 
 from remelt_verify.chain import Problem
+from remelt_verify.disclosure import DisclosureError
 
 from accounts.models import Organisation
 from ledger.errors import DomainError
@@ -17,7 +17,17 @@ from ledger.events import (
     ProcessState,
     TransferState,
 )
-from ledger.models import CodeSequence, Consumption, Entry, Lot, LotHolder, Process, Transfer, TransferItem
+from ledger.models import (
+    CodeSequence,
+    Consumption,
+    Entry,
+    Lot,
+    LotHolder,
+    Process,
+    Transfer,
+    TransferItem,
+    payload_data,
+)
 from ledger.rows import rows_insert
 from ledger.vocabulary import current_keys, historic_keys
 
@@ -374,14 +384,17 @@ def replay() -> MemoryState:
     entries = (
         Entry.objects.order_by("seq")
         .filter(type__in=HANDLERS)
-        .values_list("seq", "type", "organisation_id", "occurred_at", "payload")
+        .values_list("seq", "type", "organisation_id", "occurred_at", "payload", "disclosures")
         .iterator(chunk_size=2000)
     )
-    for seq, entry_type, organisation_id, occurred_at, payload in entries:
+    for seq, entry_type, organisation_id, occurred_at, payload, disclosures in entries:
         state.types[seq] = entry_type
         org = state.orgs.by_id[organisation_id]
         ctx = Context(org=OrgInfo(org.slug, org.sees_everything), occurred_at=occurred_at, seq=seq)
-        data = json.loads(bytes(payload))
+        try:
+            data = payload_data(payload, disclosures)
+        except DisclosureError as exc:
+            raise ReplayError(Problem(seq, "disclosure", str(exc))) from None
         try:
             HANDLERS[entry_type](state, ctx, data)
         except DomainError as exc:

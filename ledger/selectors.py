@@ -25,7 +25,7 @@ def _stream(up_to: int | None = None) -> Iterator[tuple]:
     rows = Entry.objects.order_by("seq")
     if up_to is not None:
         rows = rows.filter(seq__lte=up_to)
-    rows = rows.values_list("seq", "type", "prev_hash", "hash", "header", "payload")
+    rows = rows.values_list("seq", "type", "prev_hash", "hash", "header", "payload", "disclosures")
     return rows.iterator(chunk_size=STREAM_CHUNK)
 
 
@@ -50,13 +50,20 @@ def chain_verify(*, expected_head: str | None = None, progress=None) -> ChainRep
     """
     verifier = ChainVerifier(expected_head=expected_head)
     head = LedgerHead.objects.get(pk=1)
-    for seq, entry_type, prev_hash, entry_hash, header, payload in _stream(up_to=head.seq):
+    for seq, entry_type, prev_hash, entry_hash, header, payload, disclosures in _stream(up_to=head.seq):
+        try:
+            items = None if disclosures is None else json.loads(bytes(disclosures))
+        except ValueError:
+            return ChainReport(verifier.count, verifier.last_hash, Problem(seq, "disclosure", "not JSON"))
         problem = verifier.check(
             seq=seq,
             header_bytes=bytes(header),
             hash=entry_hash,
             payload_bytes=bytes(payload),
             columns={"type": entry_type, "prev_hash": prev_hash},
+            # The stored disclosures are all the entry has: every item must be among them.
+            disclosures=items,
+            complete=True,
         )
         if problem:
             return ChainReport(verifier.count, verifier.last_hash, problem)
@@ -79,10 +86,12 @@ def chain_export(*, out, visible=None, progress=None) -> int:
     `progress(count)` is called every 10,000 entries.
     """
     count = 0
-    for _seq, _type, _prev, entry_hash, header, payload in _stream():
+    for _seq, _type, _prev, entry_hash, header, payload, disclosures in _stream():
         header_obj = json.loads(bytes(header))
-        payload_obj = json.loads(bytes(payload)) if visible is None or visible(header_obj) else None
-        out.write(export_line(header=header_obj, hash=entry_hash, payload=payload_obj))
+        shown = visible is None or visible(header_obj)
+        payload_obj = json.loads(bytes(payload)) if shown else None
+        items = json.loads(bytes(disclosures)) if shown and disclosures is not None else None
+        out.write(export_line(header=header_obj, hash=entry_hash, payload=payload_obj, disclosures=items))
         count += 1
         if progress and count % 10000 == 0:
             progress(count)

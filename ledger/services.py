@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from remelt_verify.chain import NotCanonicalisable, canonical, seal_header
+from remelt_verify.chain import NotCanonicalisable, seal_header
 
 from accounts.models import Organisation
+from ledger.disclosure import payload_commit
 from ledger.errors import DomainError
 from ledger.events import HANDLERS, Context, OrgInfo, claimed_codes, referenced_lots
 from ledger.models import Entry, LedgerHead, TreeNode
@@ -74,12 +75,12 @@ def head_lock() -> tuple[int, str]:
     return LedgerHead.objects.select_for_update().values_list("seq", "hash").get(pk=1)
 
 
-def _payloads(drafts: Sequence[Draft]) -> list[bytes]:
-    """The drafts' payloads as canonical bytes (RFC 8785)."""
+def _payloads(drafts: Sequence[Draft]) -> list[tuple[bytes, bytes | None]]:
+    """The drafts' payloads as canonical bytes (RFC 8785), each with its disclosures' bytes or None."""
     payloads = []
     for draft in drafts:
         try:
-            payloads.append(canonical(draft.data))
+            payloads.append(payload_commit(draft.type, draft.data))
         except NotCanonicalisable as exc:
             field = f"data.{exc.path}" if exc.path else "data"
             raise DomainError("invalid", str(exc), field=field) from None
@@ -98,15 +99,18 @@ _ENTRY_COLUMNS = (  # attribute names: insert_statements takes the foreign key's
     "payload_sha256",
     "header",
     "payload",
+    "disclosures",
 )
 
 
-def _chain(*, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Sequence[bytes]) -> list[Entry]:
+def _chain(
+    *, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Sequence[tuple[bytes, bytes | None]]
+) -> list[Entry]:
     """Seal the drafts onto the locked head (`seq`, `head_hash`), store them and move the head."""
     recorded_at = timezone.now()
     start, prev_hash = seq, head_hash
     entries = []
-    for draft, payload_bytes in zip(drafts, payloads, strict=True):
+    for draft, (payload_bytes, disclosures) in zip(drafts, payloads, strict=True):
         seq += 1
         org = draft.organisation
         sealed = seal_header(
@@ -131,6 +135,7 @@ def _chain(*, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Seque
             payload_sha256=sealed.header["payload_sha256"],
             header=sealed.header_bytes,
             payload=payload_bytes,
+            disclosures=disclosures,
         )
         entry._state.adding = False  # it is stored below, by plain SQL
         entry._state.db = connection.alias

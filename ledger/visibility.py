@@ -14,13 +14,18 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from ledger.disclosure import item_lot
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED
 from ledger.models import Consumption, Entry, Lot, LotHolder, LotKind, TransferItem
 
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """An entry as a partner reads it: its hashed bytes parsed, the payload None if withheld."""
+    """An entry as a partner reads it: its hashed bytes parsed, the payload None if withheld.
+
+    `disclosures` is None unless the payload commits to its items one by one; then it holds the
+    disclosures of the items the reader may see.
+    """
 
     seq: int
     type: str
@@ -29,6 +34,7 @@ class FeedEntry:
     payload_sha256: str
     header: dict
     payload: dict | None
+    disclosures: list | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,30 @@ def _entries_touching_visible_lots(viewer: Viewer, seqs: set) -> set[int]:
     return set(made.values_list("made_by_id", flat=True)) | set(moved.values_list("transfer_id", flat=True))
 
 
+def disclosures_for(viewer: Viewer, entries: Iterable[Entry], shown: set[int]) -> dict[int, list]:
+    """For each entry of `shown` that commits to its items one by one, the disclosures of the
+    items the viewer may see: all of them for the poster, auditors and the operator; for others
+    those of the lots (made or moved by the entry) that `visible_lots` lets them see.
+    """
+    committed = [entry for entry in entries if entry.seq in shown and entry.disclosures is not None]
+    parsed = {entry.seq: json.loads(bytes(entry.disclosures)) for entry in committed}
+    if viewer.sees_everything:
+        return parsed
+    others = {entry.seq for entry in committed if entry.organisation_id != viewer.organisation_id}
+    if not others:
+        return parsed
+    seen = visible_lots(viewer).values("pk")
+    codes = set(Lot.objects.filter(made_by_id__in=others, pk__in=seen).values_list("code", flat=True)) | set(
+        TransferItem.objects.filter(transfer_id__in=others, lot_id__in=seen).values_list(
+            "lot__code", flat=True
+        )
+    )
+    return {
+        seq: items if seq not in others else [item for item in items if item_lot(item[1]) in codes]
+        for seq, items in parsed.items()
+    }
+
+
 def entries_feed(*, viewer: Viewer, after: int, limit: int) -> list[FeedEntry]:
     """Up to `limit` entries with seq > `after`, in order, payloads withheld where not visible.
 
@@ -158,6 +188,7 @@ def entries_feed(*, viewer: Viewer, after: int, limit: int) -> list[FeedEntry]:
     """
     entries = list(Entry.objects.filter(seq__gt=after).order_by("seq")[:limit])
     shown = visible_payloads(viewer, entries)
+    disclosed = disclosures_for(viewer, entries, shown)
     return [
         FeedEntry(
             seq=entry.seq,
@@ -167,6 +198,7 @@ def entries_feed(*, viewer: Viewer, after: int, limit: int) -> list[FeedEntry]:
             payload_sha256=entry.payload_sha256,
             header=json.loads(bytes(entry.header)),
             payload=json.loads(bytes(entry.payload)) if entry.seq in shown else None,
+            disclosures=disclosed.get(entry.seq),
         )
         for entry in entries
     ]

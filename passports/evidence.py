@@ -14,7 +14,7 @@ from ledger.events import ENTRY_VOIDED, LOT_AMENDED
 from ledger.models import Entry, Lot, TransferItem
 from ledger.quantities import format_kg
 from ledger.tree import tree_inclusion_proofs
-from ledger.visibility import Viewer, visible_payloads
+from ledger.visibility import Viewer, disclosures_for, visible_payloads
 from passports.models import Footprint
 from passports.selectors import upstream_lot_ids
 
@@ -48,7 +48,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
     # Corrections are few; their payloads say which lot or entry they are about.
     for entry in Entry.objects.filter(
         type__in=(LOT_AMENDED, ENTRY_VOIDED), seq__lte=footprint.ledger_seq
-    ).only("seq", "type", "payload"):
+    ).only("seq", "type", "payload", "disclosures"):
         data = entry.data
         if (entry.type == LOT_AMENDED and data["lot"] in codes) or (
             entry.type == ENTRY_VOIDED and data["seq"] in transfers
@@ -57,6 +57,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
     seqs.add(footprint.run.entry_id)
     entries = list(Entry.objects.filter(seq__in=seqs).order_by("seq"))
     shown = visible_payloads(viewer, entries)
+    disclosed = disclosures_for(viewer, entries, shown)
 
     checkpoint = checkpoint_latest()
     if checkpoint is None or checkpoint.size < entries[-1].seq:
@@ -77,16 +78,22 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
             "version": factor_set.version,
             "factors": {factor.key: str(factor.value) for factor in factor_set.factors.all()},
         },
-        "entries": [
-            {
-                "hash": entry.hash,
-                "header": json.loads(bytes(entry.header)),
-                "payload": json.loads(bytes(entry.payload)) if entry.seq in shown else None,
-            }
-            for entry in entries
-        ],
+        "entries": [_record(entry, shown, disclosed) for entry in entries],
         "checkpoint": checkpoint.note,
         "verifier_key": verifier_key(),
         "proofs": {str(seq): [node.hex() for node in paths[seq - 1]] for seq in sorted(present)},
         "links": {str(seq): [node.hex() for node in paths[seq - 2]] for seq in unlinked},
     }
+
+
+def _record(entry: Entry, shown: set[int], disclosed: dict[int, list]) -> dict:
+    """An entry as an export line has it: hash, header, payload (None if withheld), and the
+    disclosures the reader may see where the payload commits to its items one by one."""
+    record = {
+        "hash": entry.hash,
+        "header": json.loads(bytes(entry.header)),
+        "payload": json.loads(bytes(entry.payload)) if entry.seq in shown else None,
+    }
+    if entry.seq in disclosed:
+        record["disclosures"] = disclosed[entry.seq]
+    return record

@@ -404,6 +404,20 @@ class PayloadField(HeaderField):
     """The parsed payload, or None where the caller may not see it."""
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "nullable": True,
+        "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {}},
+        "description": "Where the payload commits to its items one by one (a part run's wheels, a cast's "
+        "ingot lots, a transfer's lots): `[salt, item]` of each item you may see; SHA-256 of its RFC 8785 "
+        'bytes is the digest in the item\'s placeholder `{"...": digest}`. null for other entries.',
+    }
+)
+class DisclosuresField(HeaderField):
+    """The disclosures the caller may see, or None for an entry that commits to no item."""
+
+
 class FeedEntrySerializer(serializers.Serializer):
     """One entry of the feed; enough to rebuild its export line and verify the chain."""
 
@@ -414,6 +428,7 @@ class FeedEntrySerializer(serializers.Serializer):
     payload_sha256 = serializers.CharField()
     header = HeaderField()
     payload = PayloadField()
+    disclosures = DisclosuresField()
 
 
 class FeedPageSerializer(serializers.Serializer):

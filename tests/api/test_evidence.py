@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from remelt_verify.bundle import BundleProblem, bundle_verify, footprint_recompute
+from remelt_verify.disclosure import reveal
 
 from ledger.checkpoints import verifier_key
 from ledger.services import EventInput, events_record
@@ -37,6 +38,13 @@ def _bundle(client, url=EVIDENCE) -> dict:
 
 def _entry(bundle, entry_type) -> dict:
     return next(e for e in bundle["entries"] if e["header"]["type"] == entry_type)
+
+
+def _data(entry) -> dict | None:
+    """An entry's payload with the items disclosed in the bundle in their places."""
+    if entry["payload"] is None:
+        return None
+    return reveal(entry["payload"], entry.get("disclosures", []))
 
 
 def _fails(bundle, *fragments) -> str:
@@ -83,7 +91,7 @@ def test_a_genuine_bundle_verifies_and_recomputes_the_passport(loop, client_for)
     summary = bundle_verify(bundle, key=verifier_key())
     assert "W-0001" in summary and "anchored in entry" in summary and "with your key" in summary
     recomputed = footprint_recompute(
-        entries=[(e["header"]["seq"], e["header"]["type"], e["payload"]) for e in bundle["entries"]],
+        entries=[(e["header"]["seq"], e["header"]["type"], _data(e)) for e in bundle["entries"]],
         code="W-0001",
         ledger_seq=bundle["footprint"]["ledger_seq"],
         factors=factors_of(EmissionFactorSet.current()),
@@ -129,7 +137,7 @@ def test_amendments_and_later_versions_are_recomputed_from_the_entries(loop, cli
     assert "lot.amended" in [e["header"]["type"] for e in bundle["entries"]]
     bundle_verify(bundle, key=verifier_key())
     # The amendment is what the recomputation rests on: without it the scrap transport differs.
-    entries = [(e["header"]["seq"], e["header"]["type"], e["payload"]) for e in bundle["entries"]]
+    entries = [(e["header"]["seq"], e["header"]["type"], _data(e)) for e in bundle["entries"]]
     unamended = footprint_recompute(
         entries=[entry for entry in entries if entry[1] != "lot.amended"],
         code="W-0001",
@@ -213,7 +221,7 @@ def test_the_command_line_verifier_needs_no_django(loop, client_for, tmp_path):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.startswith("OK W-0001:")
-    _entry(bundle, "parts.produced")["payload"]["parts"][0]["mass_kg"] = "21.000"
+    _entry(bundle, "parts.produced")["disclosures"][0][1]["mass_kg"] = "21.000"
     path.write_text(json.dumps(bundle))
     run = subprocess.run(
         [sys.executable, "-m", "remelt_verify", str(path), "--key", str(key)],

@@ -8,8 +8,10 @@ import threading
 import pytest
 from django.db import connection
 from remelt_verify.chain import ChainVerifier, export_line, verify_export_lines
+from remelt_verify.disclosure import hidden, reveal
 from rest_framework.test import APIClient
 
+from ledger.disclosure import PER_ITEM
 from ledger.models import Entry, LedgerHead
 from tests.api.support import assert_problem, post, scrap
 from tests.factories import notes
@@ -30,7 +32,10 @@ def _pages(client, limit):
 
 
 def _lines(entries) -> list[bytes]:
-    return [export_line(header=e["header"], hash=e["hash"], payload=e["payload"]) for e in entries]
+    return [
+        export_line(header=e["header"], hash=e["hash"], payload=e["payload"], disclosures=e["disclosures"])
+        for e in entries
+    ]
 
 
 @pytest.mark.parametrize(
@@ -58,8 +63,21 @@ def test_payloads_show_only_to_those_who_may_see_their_lots(loop, client_for, sl
             entry.payload_sha256,
         )
         assert e["header"]["seq"] == e["seq"] and e["header"]["payload_sha256"] == entry.payload_sha256
-        if e["payload"] is not None:
-            assert e["payload"] == entry.data
+        if e["payload"] is None:
+            assert e["disclosures"] is None
+            continue
+        # Items committed one by one show where the reader may see their lot (test_disclosure.py
+        # says which); every other member is the entry's own.
+        revealed = reveal(e["payload"], e["disclosures"] or [])
+        revealed.pop("disclosure", None)
+        assert revealed.keys() == entry.data.keys()
+        for member, value in revealed.items():
+            if member not in PER_ITEM.get(entry.type, ()):
+                assert value == entry.data[member]
+            elif isinstance(value, list):
+                assert [item for item in value if hidden(item) is None] == [
+                    item for item in entry.data[member] if item in value
+                ]
 
 
 def test_amendments_and_voids_show_to_those_who_see_what_they_touch(loop, client_for):

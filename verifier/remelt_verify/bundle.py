@@ -25,7 +25,7 @@ the standard library, `rfc8785` and, for the signature, `cryptography`: no Djang
 import json
 from decimal import Decimal, InvalidOperation
 
-from remelt_verify import carbon
+from remelt_verify import carbon, disclosure
 from remelt_verify.chain import (
     GENESIS_HASH,
     HEADER_FIELDS,
@@ -60,6 +60,24 @@ def _grams(value: object, where: str) -> int:
     return int(grams)
 
 
+def _items(seq: int, data: dict, member: str, key: str, kind: str, where: str) -> list[tuple[str, int, str]]:
+    """(code, grams, kind) of the disclosed items of `member`, and one stand-in output for the
+    items hidden from this reader, with their mass: the payload's total less what is disclosed."""
+    value = data[member]
+    items = value if isinstance(value, list) else [value]
+    outputs = []
+    for index, item in enumerate(items):
+        if disclosure.hidden(item) is None:
+            at = member if not isinstance(value, list) else f"{member}[{index}]"
+            outputs.append((item[key], _grams(item["mass_kg"], f"{where}: {at}.mass_kg"), kind))
+    if len(outputs) < len(items):
+        total = _grams(data[disclosure.MARKER]["mass_kg"][member], f"{where}: disclosure.mass_kg.{member}")
+        hidden_g = total - sum(grams for _code, grams, _kind in outputs)
+        # A name no lot can have (codes have no spaces): nothing in the bundle refers to it.
+        outputs.append((f"{member} of entry {seq} you may not see", hidden_g, kind))
+    return outputs
+
+
 class _Replay:
     """The part of the material record that carbon depends on, rebuilt from entry payloads."""
 
@@ -75,7 +93,8 @@ class _Replay:
             if entry_type in MAKING_TYPES:
                 self._making(seq, entry_type, data, where)
             elif entry_type == "custody.transferred":
-                self.transfers[seq] = (list(data["lots"]), data["transport"])
+                lots = [code for code in data["lots"] if disclosure.hidden(code) is None]
+                self.transfers[seq] = (lots, data["transport"])
             elif entry_type == "lot.amended":
                 self._amended(data, where)
             elif entry_type == "entry.voided":
@@ -84,6 +103,9 @@ class _Replay:
             raise BundleProblem(f"{where}: payload lacks {exc}") from None
 
     def _making(self, seq: int, entry_type: str, data: dict, where: str) -> None:
+        """A making entry's process. Items the reader may not see (placeholders of a payload that
+        commits to its items one by one) count by their total mass, which the payload gives: a
+        step's burden is shared over all its outputs by mass, whoever holds them."""
         inputs = [
             (item["lot"], _grams(item["mass_kg"], f"{where}: inputs[{index}].mass_kg"))
             for index, item in enumerate(data.get("inputs", []))
@@ -98,21 +120,12 @@ class _Replay:
             outputs = [(data["code"], _grams(data["output_mass_kg"], f"{where}: output_mass_kg"), "melt")]
             facts = {"additions": data["additions"], "energy": data["energy"]}
         elif entry_type == "ingots.cast":
-            outputs = [
-                (item["code"], _grams(item["mass_kg"], f"{where}: outputs[{index}].mass_kg"), "ingot")
-                for index, item in enumerate(data["outputs"])
-            ]
+            outputs = _items(seq, data, "outputs", "code", "ingot", where)
             facts = {"energy": data["energy"]}
         else:
-            outputs = [
-                (item["serial"], _grams(item["mass_kg"], f"{where}: parts[{index}].mass_kg"), "part")
-                for index, item in enumerate(data["parts"])
-            ]
+            outputs = _items(seq, data, "parts", "serial", "part", where)
             if "internal_scrap" in data:
-                internal = data["internal_scrap"]
-                outputs.append(
-                    (internal["code"], _grams(internal["mass_kg"], f"{where}: internal_scrap"), "scrap")
-                )
+                outputs += _items(seq, data, "internal_scrap", "code", "scrap", where)
             facts = {"energy": data["energy"]}
         self.processes[seq] = {
             "type": entry_type,
@@ -224,8 +237,11 @@ def _entries(bundle: dict) -> dict[int, dict]:
     found: dict[int, dict] = {}
     for index, record in enumerate(bundle["entries"]):
         where = f"entries[{index}]"
-        if not isinstance(record, dict) or record.keys() != {"hash", "header", "payload"}:
-            raise BundleProblem(f"{where}: an entry has exactly hash, header and payload")
+        if not isinstance(record, dict) or not (
+            record.keys() == {"hash", "header", "payload"}
+            or record.keys() == {"hash", "header", "payload", "disclosures"}
+        ):
+            raise BundleProblem(f"{where}: an entry has exactly hash, header and payload (and disclosures)")
         header = record["header"]
         if not isinstance(header, dict) or header.keys() != HEADER_FIELDS:
             raise BundleProblem(f"{where}: the header does not have the fields of a ledger header")
@@ -248,7 +264,14 @@ def _entries(bundle: dict) -> dict[int, dict]:
                 f"(payload hashes to {sha256_hex(payload_bytes)}, header says {header['payload_sha256']}): "
                 "it was changed"
             )
-        found[seq] = record
+        data = record["payload"]
+        if data is not None and (disclosure.is_committed(data) or "disclosures" in record):
+            try:
+                data = disclosure.reveal(data, record.get("disclosures") or [])
+            except disclosure.DisclosureError as exc:
+                raise BundleProblem(f"entry {seq} ({header['type']}): {exc}") from None
+        # `data`: the payload with the items disclosed to this reader in place (what is replayed).
+        found[seq] = {**record, "data": data}
     return found
 
 
@@ -338,7 +361,7 @@ def bundle_verify(bundle: object, *, key: str | None = None) -> str:
         )
     recomputed = footprint_recompute(
         entries=[
-            (seq, record["header"]["type"], record["payload"])
+            (seq, record["header"]["type"], record["data"])
             for seq, record in sorted(entries.items())
             if record["payload"] is not None
         ],

@@ -12,57 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
+from remelt_verify import disclosure
+from remelt_verify.canonical import NotCanonicalisable, canonical, sha256_hex
 
 GENESIS_HASH = "0" * 64
 HEADER_FIELDS = frozenset(
     {"seq", "prev_hash", "type", "org", "actor", "occurred_at", "recorded_at", "payload_sha256"}
 )
-# JCS writes numbers as IEEE doubles; integers beyond this would silently lose digits.
-MAX_SAFE_INTEGER = 2**53 - 1
-
-
-class NotCanonicalisable(ValueError):
-    """A value that cannot be hashed exactly: a float, a huge integer, a non-string key."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-
-
-def _check_exact(value: Any, path: str) -> None:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return
-    if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise NotCanonicalisable(path, "integer too large to hash exactly; send it as a string")
-        return
-    if isinstance(value, float):
-        raise NotCanonicalisable(path, "floats are not allowed in the ledger; send a decimal string")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise NotCanonicalisable(path, "object keys must be strings")
-            _check_exact(item, f"{path}.{key}" if path else key)
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_exact(item, f"{path}[{index}]")
-        return
-    raise NotCanonicalisable(path, f"{type(value).__name__} is not a JSON value")
-
-
-def canonical(value: Any) -> bytes:
-    """RFC 8785 (JCS) bytes of a JSON value made of strings, safe integers, booleans and null."""
-    _check_exact(value, "")
-    try:
-        return rfc8785.dumps(value)
-    except rfc8785.CanonicalizationError as exc:  # e.g. a lone surrogate in a string
-        raise NotCanonicalisable("", str(exc)) from None
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def entry_hash(header_bytes: bytes) -> str:
@@ -176,7 +132,15 @@ class ChainVerifier:
         hash: str,
         payload_bytes: bytes | None,
         columns: dict | None = None,
+        disclosures: list | None = None,
+        complete: bool = False,
     ) -> Problem | None:
+        """The first problem of entry `seq`, or None.
+
+        `disclosures` are the ones given beside a payload that commits to its items one by one
+        (`remelt_verify.disclosure`); each must match one of its items. With `complete` they are
+        all the entry has (the operator's copy), so every item must be disclosed.
+        """
         expected = self.last_seq + 1
         if seq != expected:
             if seq > expected:
@@ -211,6 +175,10 @@ class ChainVerifier:
                     "payload digest",
                     f"payload hashes to {digest}, header says {header['payload_sha256']}",
                 )
+        if payload_bytes is not None and (disclosures is not None or complete):
+            problem = _disclosure_problem(seq, payload_bytes, disclosures or [], complete)
+            if problem:
+                return problem
         computed = entry_hash(header_bytes)
         if computed != hash:
             return Problem(seq, "header hash", f"header hashes to {computed}, stored hash is {hash}")
@@ -239,9 +207,31 @@ class ChainVerifier:
         return None
 
 
-def export_line(*, header: dict, hash: str, payload: Any | None) -> bytes:
-    """One line of a JSON Lines export: the canonical encoding of {hash, header, payload}."""
-    return canonical({"hash": hash, "header": header, "payload": payload}) + b"\n"
+def _disclosure_problem(seq: int, payload_bytes: bytes, disclosures: list, complete: bool) -> Problem | None:
+    # Only a payload with the member can commit to items; most entries skip the parse.
+    if not disclosures and b'"disclosure":{' not in payload_bytes:
+        return None
+    try:
+        payload = json.loads(payload_bytes.decode("utf-8"))
+    except ValueError as exc:
+        return Problem(seq, "malformed", f"payload is not JSON: {exc}")
+    try:
+        disclosure.reveal(payload, disclosures, complete=complete)
+    except disclosure.DisclosureError as exc:
+        return Problem(seq, "disclosure", str(exc))
+    return None
+
+
+def export_line(*, header: dict, hash: str, payload: Any | None, disclosures: list | None = None) -> bytes:
+    """One line of a JSON Lines export: the canonical encoding of {hash, header, payload}.
+
+    An entry whose payload commits to its items one by one also carries `disclosures`: those
+    of its items the reader may see (all of them in the operator's export).
+    """
+    record = {"hash": hash, "header": header, "payload": payload}
+    if disclosures is not None:
+        record["disclosures"] = disclosures
+    return canonical(record) + b"\n"
 
 
 def verify_export_lines(lines: Iterator[bytes], verifier: ChainVerifier) -> Problem | None:
@@ -252,11 +242,18 @@ def verify_export_lines(lines: Iterator[bytes], verifier: ChainVerifier) -> Prob
             record = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             return Problem(expected, "malformed", f"line is not JSON: {exc}")
-        if not isinstance(record, dict) or record.keys() != {"hash", "header", "payload"}:
-            return Problem(expected, "malformed", "a line must have exactly hash, header and payload")
-        header, payload = record["header"], record["payload"]
+        if not isinstance(record, dict) or not (
+            record.keys() == {"hash", "header", "payload"}
+            or record.keys() == {"hash", "header", "payload", "disclosures"}
+        ):
+            return Problem(
+                expected, "malformed", "a line must have exactly hash, header, payload (and disclosures)"
+            )
+        header, payload, disclosures = record["header"], record["payload"], record.get("disclosures")
+        if disclosures is not None and not isinstance(disclosures, list):
+            return Problem(expected, "malformed", "disclosures must be a list")
         try:
-            line = export_line(header=header, hash=record["hash"], payload=payload)
+            line = export_line(header=header, hash=record["hash"], payload=payload, disclosures=disclosures)
             header_bytes = canonical(header)
             payload_bytes = None if payload is None else canonical(payload)
         except NotCanonicalisable as exc:
@@ -267,7 +264,11 @@ def verify_export_lines(lines: Iterator[bytes], verifier: ChainVerifier) -> Prob
         if not isinstance(seq, int) or isinstance(seq, bool):
             return Problem(expected, "malformed", "header has no integer seq")
         problem = verifier.check(
-            seq=seq, header_bytes=header_bytes, hash=record["hash"], payload_bytes=payload_bytes
+            seq=seq,
+            header_bytes=header_bytes,
+            hash=record["hash"],
+            payload_bytes=payload_bytes,
+            disclosures=disclosures,
         )
         if problem:
             return problem

@@ -1,0 +1,42 @@
+"""Per-item commitments of entries that name lots of several holders (SPEC §9).
+
+A part run's wheels, a cast's ingot lots and the lots of a transfer may end with different
+holders. Their entries commit to those items one by one (`remelt_verify.disclosure`): the
+hashed payload holds a salted digest per item, the items themselves are kept beside it in
+`Entry.disclosures`, and each reader is given the disclosures of the lots it may see
+(`ledger.visibility.disclosures_for`), never those of the others.
+"""
+
+from remelt_verify import disclosure
+from remelt_verify.chain import canonical
+
+from ledger.events import CUSTODY_TRANSFERRED, INGOTS_CAST, PARTS_PRODUCED
+
+# The members of a payload whose items are committed one by one, by event type.
+PER_ITEM = {
+    PARTS_PRODUCED: ("parts", "internal_scrap"),
+    INGOTS_CAST: ("outputs",),
+    CUSTODY_TRANSFERRED: ("lots",),
+}
+
+
+def payload_commit(entry_type: str, data: dict) -> tuple[bytes, bytes | None]:
+    """The payload's bytes to hash and store, and its disclosures' bytes (None if it has none).
+
+    Raises NotCanonicalisable for a value that cannot be hashed exactly.
+    """
+    members = PER_ITEM.get(entry_type)
+    if members is None:
+        return canonical(data), None
+    committed = disclosure.commit(data, members)
+    return canonical(committed.payload), committed.disclosures_bytes
+
+
+def item_lot(item: object) -> str | None:
+    """The code of the lot a disclosed item is about: a part's serial, a lot's code, a code itself."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        code = item.get("serial", item.get("code"))
+        return code if isinstance(code, str) else None
+    return None
