@@ -6,7 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     REMELT_VAR_DIR=/srv/remelt/var
 
 WORKDIR /srv/remelt/app
-RUN useradd --system --home /srv/remelt remelt && mkdir -p /srv/remelt/var && chown remelt /srv/remelt/var
+# var/ and the checkpoint signer's state directory (a volume of its own in docker-compose.yml,
+# which takes this directory's owner when it is first created).
+RUN useradd --system --home /srv/remelt remelt \
+    && mkdir -p /srv/remelt/var /srv/remelt/signer && chown remelt /srv/remelt/var /srv/remelt/signer
 
 COPY pyproject.toml manage.py ./
 COPY config ./config

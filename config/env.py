@@ -1,4 +1,4 @@
-"""Three small readers of the environment that fail loudly, naming the variable."""
+"""Small readers of the environment that fail loudly, naming the variable."""
 
 import os
 
@@ -39,3 +39,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_secret(name: str) -> str | None:
+    """NAME, or the content of the file NAME_FILE names (a Docker or Kubernetes secret)."""
+    value = os.environ.get(name)
+    path = os.environ.get(f"{name}_FILE")
+    if value or not path:
+        return value or None
+    try:
+        with open(path) as secret_file:
+            return secret_file.read().strip() or None
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None

@@ -11,14 +11,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("REMELT_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", True)
 
-SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
@@ -198,7 +198,7 @@ SPECTACULAR_SETTINGS = {
 LEDGER_ORIGIN = env_str("LEDGER_ORIGIN") or "remelt.example/ledger"
 if "\n" in LEDGER_ORIGIN:
     raise ImproperlyConfigured("LEDGER_ORIGIN must be a single line")
-LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY") or None
+LEDGER_SIGNING_KEY = env_secret("LEDGER_SIGNING_KEY")  # or LEDGER_SIGNING_KEY_FILE
 if LEDGER_SIGNING_KEY:
     from remelt_verify.notes import NoteError, parse_signer_key
 
@@ -206,6 +206,10 @@ if LEDGER_SIGNING_KEY:
         parse_signer_key(LEDGER_SIGNING_KEY)
     except NoteError as exc:
         raise ImproperlyConfigured(f"LEDGER_SIGNING_KEY cannot be read: {exc.reason}") from None
+# The signer's memory of what it signed last (size, root, note, and a refusal): a file outside
+# the database it checks, written atomically before each checkpoint is stored. Every process
+# that signs (workers, and web processes signing for an evidence bundle) must share it.
+LEDGER_SIGNER_STATE = env_str("LEDGER_SIGNER_STATE") or str(VAR_DIR / "ledger-signer-state.json")
 # Beat signs a new checkpoint this often when the ledger has grown; a run not started within
 # the interval is dropped rather than queued behind the next one.
 LEDGER_CHECKPOINT_SECONDS = env_int("LEDGER_CHECKPOINT_SECONDS", 5)

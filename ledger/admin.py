@@ -5,6 +5,7 @@ record events (corrections included, as lot.amended and entry.voided) through th
 `ledger.forms`, which call `events_record` like the API does.
 """
 
+import base64
 import json
 from collections import defaultdict
 from urllib.parse import urlencode
@@ -21,8 +22,9 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.models import Organisation, Role
 from ledger import events
+from ledger.checkpoints import signer_health
 from ledger.forms import MAX_ROWS, RECORD_FORMS, EventForm, LotAmendForm
-from ledger.models import Consumption, Entry, Lot, Process, Transfer, TransferItem
+from ledger.models import Consumption, Entry, Lot, Process, SignedCheckpoint, Transfer, TransferItem
 from ledger.projection import projection_drift
 from ledger.quantities import format_kg
 from ledger.selectors import chain_verify
@@ -408,3 +410,25 @@ def _lot_links(lots_and_masses) -> str:
         )
         or "—"
     )
+
+
+@admin.register(SignedCheckpoint)
+class SignedCheckpointAdmin(RecordedAdmin):
+    """The checkpoints signed so far, read only, under what the signer says of itself: its last
+    refusal, if it refuses to sign (its state file, outside the database, is the authority)."""
+
+    list_display = ["size", "created_at", "root_base64"]
+    fields = ["size", "created_at", "root_base64", "note"]
+    readonly_fields = fields
+    ordering = ["-size"]
+    show_full_result_count = False
+
+    @admin.display(description="root")
+    def root_base64(self, checkpoint: SignedCheckpoint) -> str:
+        return base64.b64encode(bytes(checkpoint.root)).decode("ascii")
+
+    def changelist_view(self, request, extra_context=None):
+        health = signer_health()
+        level = messages.INFO if health.ok else messages.ERROR
+        messages.add_message(request, level, f"Checkpoint signer: {health.detail}")
+        return super().changelist_view(request, extra_context)

@@ -6,3 +6,9 @@ class LedgerConfig(AppConfig):
 
     name = "ledger"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from config.health import health_check_register
+        from ledger.checkpoints import signer_health
+
+        health_check_register("checkpoints", signer_health)

@@ -58,6 +58,13 @@ def eager_celery():
     celery_app.conf.task_always_eager = True
 
 
+@pytest.fixture(autouse=True)
+def signer_state(settings, tmp_path):
+    """Each test's checkpoint signer remembers only what it signed itself (its state file)."""
+    settings.LEDGER_SIGNER_STATE = str(tmp_path / "ledger-signer-state.json")
+    return tmp_path / "ledger-signer-state.json"
+
+
 @pytest.fixture
 def ledger_signing_key(settings):
     """Tests run with DEBUG off, where checkpoints need LEDGER_SIGNING_KEY as in production."""

@@ -23,10 +23,13 @@ def test_compose_has_the_whole_stack_with_healthchecks_and_volumes():
     assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
     for name in ("db", "redis", "web", "worker"):
         assert services[name]["healthcheck"]["test"], name
-    assert {"pgdata", "redisdata", "remelt-var"} <= set(COMPOSE["volumes"])
+    assert {"pgdata", "redisdata", "remelt-var", "signer-state"} <= set(COMPOSE["volumes"])
     for name in ("migrate", "web", "worker", "beat"):
         assert services[name]["env_file"] == ".env"
         assert "remelt-var:/srv/remelt/var" in services[name]["volumes"]
+        # Every process that may sign a checkpoint shares the signer's memory.
+        assert "signer-state:/srv/remelt/signer" in services[name]["volumes"]
+        assert services[name]["environment"]["LEDGER_SIGNER_STATE"] == "/srv/remelt/signer/state.json"
     # Migrations run once, before anything that uses the database starts.
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}

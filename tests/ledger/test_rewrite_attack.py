@@ -115,12 +115,29 @@ def test_a_rewritten_history_passes_internal_checks_but_not_a_kept_checkpoint(ke
         checkpoint_sign()
 
 
-def test_deleting_our_checkpoints_does_not_help_the_attacker(kept, client, tmp_path):
+def test_deleting_our_checkpoints_does_not_make_the_signer_sign_the_rewrite(kept, client, signer_state):
     with append_only_suspended() as cursor:
         rewrite_history(cursor, seq=2, payload={"n": 1, "mass_kg": "9999.250"})
         cursor.execute("DELETE FROM ledger_checkpoint")
     notes(1)
-    checkpoint_sign()  # with our history gone, the signer signs the rewritten ledger
+    # The signer remembers checkpoint 12 in its state file, outside the database.
+    with pytest.raises(CheckpointRefused, match="does not extend checkpoint 12"):
+        checkpoint_sign()
+    assert client.get("/api/v1/ledger/checkpoint/").status_code == 404  # nothing signed
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert "refused since" in body["checkpoints"] and "does not extend checkpoint 12" in body["checkpoints"]
+
+
+def test_an_attacker_who_also_erases_the_signers_state_is_still_caught_by_a_partner(
+    kept, client, tmp_path, signer_state
+):
+    with append_only_suspended() as cursor:
+        rewrite_history(cursor, seq=2, payload={"n": 1, "mass_kg": "9999.250"})
+        cursor.execute("DELETE FROM ledger_checkpoint")
+    signer_state.unlink()  # outside the database: takes more than a database superuser
+    notes(1)
+    checkpoint_sign()  # with all its memory gone, the signer signs the rewritten ledger
 
     # The partner fetches the new checkpoint and a proof that it extends the one they kept.
     new = tmp_path / "checkpoint-13.note"
