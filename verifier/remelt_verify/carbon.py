@@ -95,6 +95,8 @@ class ProcessFacts:
     """One making process: its type, facts, inputs (lot, grams) and outputs (lot, grams, kind).
 
     Lots are named by any hashable key: database ids in the roll-up, codes in the verifier.
+    `parts_g` is the mass of further parts the process made that `outputs` does not list: a
+    part is never consumed, so the roll-up passes a part run's wheels as one total.
     """
 
     seq: int
@@ -103,6 +105,25 @@ class ProcessFacts:
     inputs: list[tuple[LotKey, int]]
     outputs: list[tuple[LotKey, int, str]]
     category: str = ""  # received scrap only
+    parts_g: int = 0
+
+
+@dataclass(frozen=True)
+class State:
+    """The carbon at making of everything one process made.
+
+    Every output shares `main`, except a part run's internal scrap, which takes none of the
+    run's process energy (CARBON.md rule 3) and so has its own intensity.
+    """
+
+    main: Carbon
+    internal_scrap: Carbon | None = None
+
+    def of(self, kind: str) -> Carbon:
+        """The carbon of an output of this kind (`scrap` out of a part run is internal scrap)."""
+        if kind == "scrap" and self.internal_scrap is not None:
+            return self.internal_scrap
+        return self.main
 
 
 @dataclass
@@ -138,61 +159,78 @@ def compute(
     transfers: TransferLog,
     factors: Factors,
 ) -> dict[LotKey, Carbon]:
-    """Carbon of every output of `processes` (in seq order); inputs come from `known` or earlier outputs."""
-    carbon: dict[LotKey, Carbon] = {}
+    """Carbon of every listed output of `processes` (in seq order), lot by lot."""
+    processes = list(processes)
+    states = compute_states(processes, known, transfers, factors)
+    return {lot_id: states[p.seq].of(kind) for p in processes for lot_id, _grams, kind in p.outputs}
+
+
+def compute_states(
+    processes: Iterable[ProcessFacts],
+    known: Mapping[LotKey, Carbon],
+    transfers: TransferLog,
+    factors: Factors,
+) -> dict[int, State]:
+    """The state of every process (in seq order), by seq; inputs come from `known` or earlier outputs.
+
+    One pass, whatever the number of parts: a process's outputs share one or two values.
+    """
+    made: dict[LotKey, Carbon] = {}
+    states: dict[int, State] = {}
 
     def of(lot_id: LotKey) -> Carbon:
-        return carbon[lot_id] if lot_id in carbon else known[lot_id]
+        return made[lot_id] if lot_id in made else known[lot_id]
 
     for process in processes:
-        if process.type == "scrap.received":
-            ((lot_id, _grams, _kind),) = process.outputs
-            per_kg = factors.transport_per_kg(process.facts["transport"])
-            carbon[lot_id] = settle(
+        state = states[process.seq] = _state(process, of, transfers, factors)
+        for lot_id, _grams, kind in process.outputs:
+            made[lot_id] = state.of(kind)
+    return states
+
+
+def _state(process: ProcessFacts, of, transfers: TransferLog, factors: Factors) -> State:
+    if process.type == "scrap.received":
+        per_kg = factors.transport_per_kg(process.facts["transport"])
+        return State(
+            settle(
                 Carbon(
                     vector(scrap_transport=per_kg),
                     ONE if process.category == "post_consumer" else ZERO,
                     ONE if process.category == "pre_consumer" else ZERO,
                 )
             )
-            continue
-        metal = vector()
-        post = pre = ZERO
-        in_kg = ZERO
-        for lot_id, grams in process.inputs:
-            kg = div(Decimal(grams), KG)
-            source = of(lot_id)
-            metal = add(metal, intensity_at(source, lot_id, transfers, process.seq), kg)
-            post = CONTEXT.add(post, CONTEXT.multiply(kg, source.post))
-            pre = CONTEXT.add(pre, CONTEXT.multiply(kg, source.pre))
-            in_kg = CONTEXT.add(in_kg, kg)
-        out_kg = div(Decimal(sum(grams for _id, grams, _kind in process.outputs)), KG)
-        if process.type == "melt.recorded":
-            alloying, added_kg = ZERO, ZERO
-            for addition in process.facts["additions"]:
-                kg = Decimal(addition["mass_kg"])
-                alloying = CONTEXT.add(alloying, CONTEXT.multiply(kg, factors.values[addition["material"]]))
-                added_kg = CONTEXT.add(added_kg, kg)
-            burden = add(metal, vector(alloying=alloying, melting=factors.energy(process.facts["energy"])))
-            ((lot_id, _grams, _kind),) = process.outputs
-            charged = CONTEXT.add(in_kg, added_kg)
-            carbon[lot_id] = settle(
-                Carbon(scaled(burden, div(ONE, out_kg)), div(post, charged), div(pre, charged))
-            )
-            continue
-        # Casting and part runs (rule 3): the metal's burden goes to all outputs by mass,
-        # the process energy to the main products only (not to internal scrap).
-        stage = "casting" if process.type == "ingots.cast" else "part_production"
-        main_kg = div(Decimal(sum(g for _id, g, kind in process.outputs if kind != "scrap")), KG)
-        metal_per_kg = scaled(metal, div(ONE, out_kg))
-        energy_per_kg = div(factors.energy(process.facts["energy"]), main_kg)
-        shares = (div(post, in_kg), div(pre, in_kg))
-        for lot_id, _grams, kind in process.outputs:
-            intensity = (
-                metal_per_kg if kind == "scrap" else add(metal_per_kg, vector(**{stage: energy_per_kg}))
-            )
-            carbon[lot_id] = settle(Carbon(intensity, *shares))
-    return carbon
+        )
+    metal = vector()
+    post = pre = ZERO
+    in_kg = ZERO
+    for lot_id, grams in process.inputs:
+        kg = div(Decimal(grams), KG)
+        source = of(lot_id)
+        metal = add(metal, intensity_at(source, lot_id, transfers, process.seq), kg)
+        post = CONTEXT.add(post, CONTEXT.multiply(kg, source.post))
+        pre = CONTEXT.add(pre, CONTEXT.multiply(kg, source.pre))
+        in_kg = CONTEXT.add(in_kg, kg)
+    scrap_g = sum(grams for _id, grams, kind in process.outputs if kind == "scrap")
+    main_g = sum(grams for _id, grams, kind in process.outputs if kind != "scrap") + process.parts_g
+    out_kg = div(Decimal(main_g + scrap_g), KG)
+    if process.type == "melt.recorded":
+        alloying, added_kg = ZERO, ZERO
+        for addition in process.facts["additions"]:
+            kg = Decimal(addition["mass_kg"])
+            alloying = CONTEXT.add(alloying, CONTEXT.multiply(kg, factors.values[addition["material"]]))
+            added_kg = CONTEXT.add(added_kg, kg)
+        burden = add(metal, vector(alloying=alloying, melting=factors.energy(process.facts["energy"])))
+        charged = CONTEXT.add(in_kg, added_kg)
+        return State(settle(Carbon(scaled(burden, div(ONE, out_kg)), div(post, charged), div(pre, charged))))
+    # Casting and part runs (rule 3): the metal's burden goes to all outputs by mass,
+    # the process energy to the main products only (not to internal scrap).
+    stage = "casting" if process.type == "ingots.cast" else "part_production"
+    main_kg = div(Decimal(main_g), KG)
+    metal_per_kg = scaled(metal, div(ONE, out_kg))
+    energy_per_kg = div(factors.energy(process.facts["energy"]), main_kg)
+    shares = (div(post, in_kg), div(pre, in_kg))
+    main = settle(Carbon(add(metal_per_kg, vector(**{stage: energy_per_kg})), *shares))
+    return State(main, settle(Carbon(metal_per_kg, *shares)) if scrap_g else None)
 
 
 def _q(value: Decimal, step: Decimal = MICRO) -> str:
