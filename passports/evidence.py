@@ -16,7 +16,7 @@ from ledger.quantities import format_kg
 from ledger.tree import tree_inclusion_proofs
 from ledger.visibility import Viewer, disclosures_for, visible_payloads
 from passports.models import Footprint
-from passports.selectors import upstream_lot_ids
+from passports.selectors import footprint_proof, upstream_lot_ids
 
 
 def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
@@ -29,7 +29,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
     """
     footprint = (
         Footprint.objects.filter(lot=lot, superseded_at__isnull=True)
-        .select_related("run", "factor_set")
+        .select_related("run__factor_set", "state", "lot")
         .first()
     )
     if footprint is None or footprint.run.entry_id is None:
@@ -83,6 +83,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
         "verifier_key": verifier_key(),
         "proofs": {str(seq): [node.hex() for node in paths[seq - 1]] for seq in sorted(present)},
         "links": {str(seq): [node.hex() for node in paths[seq - 2]] for seq in unlinked},
+        **_footprint_proof_member(footprint),
     }
 
 
@@ -97,3 +98,11 @@ def _record(entry: Entry, shown: set[int], disclosed: dict[int, list]) -> dict:
     if entry.seq in disclosed:
         record["disclosures"] = disclosed[entry.seq]
     return record
+
+
+def _footprint_proof_member(footprint: Footprint) -> dict:
+    """The bundle's `footprint_proof` (anchor format 2), or nothing for a version of format 1."""
+    if footprint.leaf_index is None:
+        return {}
+    proof = footprint_proof(footprint)
+    return {"footprint_proof": {"leaf_index": proof.leaf_index, "path": [node.hex() for node in proof.path]}}

@@ -1,8 +1,11 @@
 """Emission-factor sets: versioned, sourced, and immutable once used."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils import timezone
-from remelt_verify.carbon import METHOD_VERSION, STAGES  # noqa: F401 - re-exported for the roll-up
+from remelt_verify import carbon
+from remelt_verify.carbon import METHOD_VERSION, STAGES
 
 
 class FactorKind(models.TextChoices):
@@ -55,6 +58,12 @@ class EmissionFactorSet(models.Model):
             else:
                 modes.add(transport_mode(key))
         return materials, modes
+
+    def carbon_factors(self) -> carbon.Factors:
+        """The set's values for the carbon method (read once per instance)."""
+        if not hasattr(self, "_carbon_factors"):
+            self._carbon_factors = carbon.Factors(self.version, {f.key: f.value for f in self.factors.all()})
+        return self._carbon_factors
 
     def keys(self, kind: str) -> set[str]:
         return {factor.key for factor in self.factors.all() if factor.kind == kind}
@@ -110,14 +119,24 @@ class PendingRollup(models.Model):
 
 
 class RollupRun(models.Model):
-    """One roll-up: what it covered, and the footprint.computed entry that anchors its results."""
+    """One roll-up: what it covered, and the footprint.computed entry that anchors its results.
+
+    A run of anchor format 2 commits to the footprint versions and carbon states it made by
+    the roots of two RFC 6962 trees (`passports.anchor`); format 1 (earlier runs) listed them.
+    """
 
     ledger_seq = models.BigIntegerField(help_text="the last ledger seq the run saw")
     factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="runs")
+    method = models.CharField(max_length=20, default=METHOD_VERSION)
     full = models.BooleanField(default=False)
-    lots_computed = models.PositiveIntegerField(default=0)
+    processes_computed = models.PositiveIntegerField(default=0, help_text="making entries computed")
     versions_created = models.PositiveIntegerField(default=0)
     entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, null=True, related_name="+")
+    anchor_format = models.PositiveSmallIntegerField(default=1)
+    footprints_count = models.PositiveIntegerField(default=0)
+    footprints_root = models.BinaryField(max_length=32, null=True)
+    states_count = models.PositiveIntegerField(default=0)
+    states_root = models.BinaryField(max_length=32, null=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True)
 
@@ -128,40 +147,98 @@ class RollupRun(models.Model):
         return f"roll-up {self.pk} at seq {self.ledger_seq}"
 
 
-class LotCarbon(models.Model):
-    """A lot's carbon at its making: intensity by stage (kg CO2e/kg) and recycled shares.
+def _vector(values: dict) -> dict[str, Decimal]:
+    return {stage: Decimal(values[stage]) for stage in STAGES}
 
+
+class CarbonState(models.Model):
+    """The carbon at making of what one making entry made, as a roll-up computed it; versioned.
+
+    Intensity by stage (kg CO2e/kg) and recycled shares of the entry's main products, and for a
+    part run with internal scrap that scrap's intensity (it takes none of the run's energy).
     Custody transfers later raise the intensity of what remains (CARBON.md rule 4); that is
-    added on reading, from the transfers, so this row only changes when the lot is recomputed.
-    Values are decimal strings with 30 significant digits.
+    added on reading, from the transfers. Values are decimal strings of 30 significant digits.
+    A new version is written only when the numbers (or the factor set) change; each is a leaf
+    of its run's `states` tree.
     """
 
-    lot = models.OneToOneField(
-        "ledger.Lot", on_delete=models.CASCADE, primary_key=True, related_name="carbon"
-    )
-    intensity = models.JSONField(help_text="kg CO2e per kg by stage, at the lot's making")
+    process = models.ForeignKey("ledger.Process", on_delete=models.PROTECT, related_name="+", db_index=False)
+    version = models.PositiveIntegerField()
+    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="states", db_index=False)
+    leaf_index = models.PositiveIntegerField()
+    factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="+")
+    intensity = models.JSONField(help_text="kg CO2e per kg by stage of the main products, at making")
+    internal_scrap = models.JSONField(null=True, help_text="the same for a part run's internal scrap")
     post_share = models.CharField(max_length=40)
     pre_share = models.CharField(max_length=40)
-    factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="+")
-    ledger_seq = models.BigIntegerField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["process", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "version"], name="one_state_per_version"),
+            models.UniqueConstraint(
+                fields=["process"], condition=models.Q(superseded_at__isnull=True), name="one_current_state"
+            ),
+            models.UniqueConstraint(fields=["run", "leaf_index"], name="one_state_per_leaf"),
+        ]
 
     def __str__(self) -> str:
-        return f"carbon of lot {self.lot_id}"
+        return f"carbon state v{self.version} of #{self.process_id}"
+
+    @property
+    def value(self) -> carbon.State:
+        post, pre = Decimal(self.post_share), Decimal(self.pre_share)
+        scrap = self.internal_scrap
+        return carbon.State(
+            carbon.Carbon(_vector(self.intensity), post, pre),
+            None if scrap is None else carbon.Carbon(_vector(scrap), post, pre),
+        )
+
+
+class AnchorNode(models.Model):
+    """A perfect subtree of 2**level leaves of one of a run's anchor trees (levels >= 8 only).
+
+    Lower levels are rebuilt from the run's rows (at most 256 leaves), so a proof reads a few
+    dozen rows and the nodes cost about one row per 256 leaves.
+    """
+
+    class Tree(models.IntegerChoices):
+        FOOTPRINTS = 0, "footprints"
+        STATES = 1, "states"
+
+    pk = models.CompositePrimaryKey("run", "tree", "level", "index")
+    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="+")
+    tree = models.PositiveSmallIntegerField(choices=Tree.choices)
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.get_tree_display()} node {self.level}/{self.index}"
 
 
 class Footprint(models.Model):
-    """One version of a part's (or ingot lot's) footprint; corrections add versions."""
+    """One version of a part's (or ingot lot's) footprint; corrections add versions.
 
-    lot = models.ForeignKey("ledger.Lot", on_delete=models.PROTECT, related_name="footprints")
+    Only what differs per lot is stored: the carbon state it was computed from (shared by every
+    lot its making entry made), the intensity its custody transports added
+    (`transport_per_kg`), its digest and its leaf in the run's anchor tree. The document itself
+    is derived from them and the lot's mass (`document`); versions made before anchor format 2
+    kept their document (`stored_document`) and have no state or leaf.
+    """
+
+    lot = models.ForeignKey("ledger.Lot", on_delete=models.PROTECT, related_name="footprints", db_index=False)
     version = models.PositiveIntegerField()
-    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="footprints")
-    method = models.CharField(max_length=20, default=METHOD_VERSION)
-    factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="footprints")
-    ledger_seq = models.BigIntegerField()
-    document = models.JSONField(help_text="the footprint as hashed: decimal strings, RFC 8785")
+    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="footprints", db_index=False)
+    state = models.ForeignKey(
+        CarbonState, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
+    transport_per_kg = models.CharField(max_length=60, blank=True, help_text="kg CO2e per kg, decimal")
+    leaf_index = models.PositiveIntegerField(null=True)
     digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
     superseded_at = models.DateTimeField(null=True, blank=True)
+    stored_document = models.JSONField(null=True, help_text="the document of a version of anchor format 1")
 
     class Meta:
         ordering = ["lot", "-version"]
@@ -170,6 +247,7 @@ class Footprint(models.Model):
             models.UniqueConstraint(
                 fields=["lot"], condition=models.Q(superseded_at__isnull=True), name="one_current_footprint"
             ),
+            models.UniqueConstraint(fields=["run", "leaf_index"], name="one_footprint_per_leaf"),
         ]
 
     def __str__(self) -> str:
@@ -178,3 +256,50 @@ class Footprint(models.Model):
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None
+
+    @property
+    def ledger_seq(self) -> int:
+        return self.run.ledger_seq
+
+    @property
+    def factor_set(self) -> EmissionFactorSet:
+        return self.run.factor_set
+
+    @property
+    def document(self) -> dict:
+        """The footprint as hashed (decimal strings, RFC 8785 gives its digest)."""
+        if self.stored_document is not None:
+            return self.stored_document
+        if not hasattr(self, "_document"):
+            lot = self.lot
+            self._document = footprint_document(
+                code=lot.code,
+                kind=lot.kind,
+                mass_g=lot.mass_g,
+                base=self.state.value.of(lot.kind),
+                transport_per_kg=Decimal(self.transport_per_kg),
+                factors=self.run.factor_set.carbon_factors(),
+                version=self.version,
+                ledger_seq=self.run.ledger_seq,
+            )
+        return self._document
+
+
+def footprint_document(
+    *,
+    code: str,
+    kind: str,
+    mass_g: int,
+    base: carbon.Carbon,
+    transport_per_kg: Decimal,
+    factors: carbon.Factors,
+    version: int,
+    ledger_seq: int,
+) -> dict:
+    """The document of a footprint version: a lot's carbon at making, raised by its transports."""
+    intensity = dict(base.intensity)
+    intensity["transport"] = carbon.CONTEXT.add(intensity["transport"], transport_per_kg)
+    document = carbon.footprint_document(
+        code=code, kind=kind, mass_g=mass_g, intensity=intensity, base=base, factors=factors
+    )
+    return {**document, "version": version, "ledger_seq": ledger_seq}

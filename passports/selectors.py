@@ -1,14 +1,17 @@
-"""Reads for passports: a lot's footprint versions, status and the entries behind them."""
+"""Reads for passports: a lot's footprint versions, status, the entries behind them, and the
+Merkle proofs that tie footprint versions and carbon states to their anchors."""
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
-from remelt_verify import chain
+from remelt_verify import carbon, chain
 
-from ledger.models import Entry, Lot
-from passports.models import Footprint, PendingRollup
-from passports.services import rollup_scope
+from ledger.models import Entry, Lot, Process
+from passports import anchor
+from passports.models import AnchorNode, CarbonState, Footprint, PendingRollup, RollupRun
+from passports.services import _member, rollup_scope
 
 UPSTREAM_SQL = """
 WITH RECURSIVE upstream(lot_id) AS (
@@ -45,7 +48,9 @@ def rollup_pending_for(lot: Lot) -> bool:
 def passport(lot: Lot) -> dict:
     """A part's (or ingot lot's) passport: current footprint, its history, status and anchors."""
     versions = list(
-        Footprint.objects.filter(lot=lot).select_related("run__entry", "factor_set").order_by("-version")
+        Footprint.objects.filter(lot=lot)
+        .select_related("lot", "state", "run__entry", "run__factor_set")
+        .order_by("-version")
     )
     current = next((f for f in versions if f.superseded_at is None), None)
     pending = rollup_pending_for(lot)
@@ -68,6 +73,7 @@ def passport(lot: Lot) -> dict:
                 "ledger_seq": f.ledger_seq,
                 "factor_set": f.factor_set.version,
                 "anchored_in": f.run.entry_id,
+                "leaf_index": f.leaf_index,
                 "superseded_at": f.superseded_at,
             }
             for f in versions
@@ -131,11 +137,12 @@ def _check_entry(seq: int, stored: tuple | None) -> tuple[EntryCheck, dict | Non
 
 
 def passport_proof(document: dict | None, summary: dict) -> PassportProof:
-    """Check a passport (as `passport()` returns it) against the ledger, in one query.
+    """Check a passport (as `passport()` returns it) against the ledger.
 
     Each backing entry is re-hashed from its stored header bytes (SHA-256(0x00 || header)) and
     its payload checked against the header's digest; the footprint document is re-hashed and
-    must be listed, with its version, in the footprint.computed entry that anchors it.
+    must be committed by the footprint.computed entry that anchors it: by its Merkle proof to
+    the root in the entry's payload (anchor format 2), or listed with its version (format 1).
     """
     current = next((v for v in summary["versions"] if v["superseded_at"] is None), None)
     anchor_seq = current["anchored_in"] if current else None
@@ -149,12 +156,182 @@ def passport_proof(document: dict | None, summary: dict) -> PassportProof:
     entries = [_check_entry(entry["seq"], stored.get(entry["seq"]))[0] for entry in summary["entries"]]
     if current is None or document is None or anchor_seq is None:
         return PassportProof(entries, None, None, "no current footprint to check")
-    anchor, payload = _check_entry(anchor_seq, stored.get(anchor_seq))
+    anchor_entry, payload = _check_entry(anchor_seq, stored.get(anchor_seq))
     problem = ""
     if chain.sha256_hex(chain.canonical(document)) != current["digest"]:
         problem = "the footprint does not hash to its version's digest"
-    elif payload is None or [summary["lot"], current["version"], current["digest"]] not in payload.get(
-        "footprints", []
+    elif payload is None:
+        problem = "the anchoring entry does not check out"
+    elif not anchor_commits(payload, summary["lot"], current["version"], current["digest"], current):
+        problem = "the footprint's digest is not committed by its anchoring entry"
+    return PassportProof(entries, current["digest"], anchor_entry, problem)
+
+
+def anchor_commits(payload: dict, code: str, version: int, digest: str, listed: dict) -> bool:
+    """Does an anchor's payload commit to version `version` of lot `code` with `digest`?
+
+    Format 2: the version's leaf proof (from the stored rows) reaches the payload's root;
+    format 1: the payload lists it. `listed` is the version as `passport()` lists it.
+    """
+    if payload.get("anchor") == anchor.ANCHOR_FORMAT:
+        if listed.get("leaf_index") is None:
+            return False
+        footprint = Footprint.objects.select_related("run__entry").get(
+            lot__code=code, version=version, run__entry_id=listed["anchored_in"]
+        )
+        proof = footprint_proof(footprint)
+        return proof.leaf == anchor.footprint_leaf(code, version, digest) and proof.verifies()
+    return [code, version, digest] in payload.get("footprints", [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Proofs of anchor format 2
+
+
+def _tree_root(run: RollupRun, tree: str) -> tuple[int, bytes]:
+    """(count, root) of one of a run's trees, as its anchor entry's payload commits to them."""
+    if run.entry_id is None:
+        raise ValueError(f"roll-up {run.pk} has no anchor entry")
+    committed = run.entry.data[tree]
+    return committed["count"], bytes.fromhex(committed["root"])
+
+
+def _stored_nodes(run: RollupRun, tree: int):
+    def read(keys: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        rows = AnchorNode.objects.filter(run=run, tree=tree, level__in={level for level, _ in keys})
+        rows = rows.filter(index__in={index for _, index in keys})
+        return {
+            (level, index): bytes(node)
+            for level, index, node in rows.values_list("level", "index", "hash")
+            if (level, index) in keys
+        }
+
+    return read
+
+
+def footprint_proof(footprint: Footprint) -> anchor.LeafProof:
+    """The leaf of a footprint version (anchor format 2) and its inclusion proof in the run's
+    `footprints` tree, whose size and root come from the anchor entry's payload.
+
+    A fixed number of queries: the needed stored nodes, and at most two chunks of 256 leaves.
+    Raises ValueError for a version of format 1, which its anchor lists instead.
+    """
+    if footprint.leaf_index is None:
+        raise ValueError(f"{footprint} was anchored in format 1: its anchor lists it")
+    run = footprint.run
+    count, root = _tree_root(run, "footprints")
+
+    def leaves(start: int, end: int) -> list[bytes]:
+        rows = Footprint.objects.filter(run=run, leaf_index__gte=start, leaf_index__lt=end)
+        return [
+            anchor.footprint_leaf(code, version, digest)
+            for code, version, digest in rows.order_by("leaf_index").values_list(
+                "lot__code", "version", "digest"
+            )
+        ]
+
+    path = anchor.inclusion_path(
+        footprint.leaf_index, count, leaves, _stored_nodes(run, AnchorNode.Tree.FOOTPRINTS)
+    )
+    leaf = anchor.footprint_leaf(footprint.lot.code, footprint.version, footprint.digest)
+    return anchor.LeafProof(run.entry_id, "footprints", leaf, footprint.leaf_index, count, root, path)
+
+
+def state_proof(state: CarbonState) -> anchor.LeafProof:
+    """The leaf of a carbon state and its inclusion proof in its run's `states` tree."""
+    run = state.run
+    count, root = _tree_root(run, "states")
+
+    def leaves(start: int, end: int) -> list[bytes]:
+        rows = CarbonState.objects.filter(run=run, leaf_index__gte=start, leaf_index__lt=end)
+        return [anchor.state_leaf(row.process_id, _member(row)) for row in rows.order_by("leaf_index")]
+
+    path = anchor.inclusion_path(state.leaf_index, count, leaves, _stored_nodes(run, AnchorNode.Tree.STATES))
+    leaf = anchor.state_leaf(state.process_id, _member(state))
+    return anchor.LeafProof(run.entry_id, "states", leaf, state.leaf_index, count, root, path)
+
+
+def lot_state(lot: Lot, *, at_seq: int | None = None) -> CarbonState | None:
+    """The carbon state of the entry that made `lot` as it stood at ledger seq `at_seq` (the
+    latest state of a roll-up that had seen no further; default: the current one)."""
+    states = CarbonState.objects.filter(process_id=lot.made_by_id).select_related("run__entry")
+    if at_seq is None:
+        return states.filter(superseded_at__isnull=True).first()
+    return states.filter(run__ledger_seq__lte=at_seq).order_by("-version").first()
+
+
+def lot_carbons(lots) -> dict[int, carbon.Carbon]:
+    """The carbon at making of each of these lots that has one (its making entry's current
+    state), by lot id, in two queries."""
+    lots = list(lots)
+    states = {
+        row.process_id: row.value
+        for row in CarbonState.objects.filter(
+            process_id__in={lot.made_by_id for lot in lots}, superseded_at__isnull=True
+        )
+    }
+    return {lot.pk: states[lot.made_by_id].of(lot.kind) for lot in lots if lot.made_by_id in states}
+
+
+def lot_state_proof(lot: Lot, *, at_seq: int | None = None) -> anchor.LeafProof:
+    """The proof of `lot_state(lot, at_seq=…)`; ValueError if the lot has none there."""
+    state = lot_state(lot, at_seq=at_seq)
+    if state is None:
+        raise ValueError(f"lot {lot.code} has no carbon state at seq {at_seq}")
+    return state_proof(state)
+
+
+@dataclass(frozen=True)
+class RunFootprint:
+    """One version of a production run's footprint at the maker's gate, per kg of its parts.
+
+    Every part of the run has these figures per kg until custody transports add to its own.
+    """
+
+    process_id: int  # the parts.produced entry
+    version: int
+    per_kg_by_stage: dict[str, Decimal]  # kg CO2e per kg
+    per_kg: Decimal
+    post_consumer: Decimal
+    pre_consumer: Decimal
+    factor_set: str
+    method: str
+    ledger_seq: int  # the roll-up computed it from the ledger up to here
+    anchor_seq: int | None  # the footprint.computed entry committing to it (tree `states`)
+    leaf_index: int
+    superseded_at: object
+    parts: int
+    parts_mass_g: int
+
+
+def production_run_footprints(process: Process | int) -> list[RunFootprint]:
+    """The footprint versions of a part run (its `parts.produced` entry or seq), newest first."""
+    process_id = process if isinstance(process, int) else process.pk
+    parts = Lot.objects.filter(made_by_id=process_id, kind="part")
+    count, mass_g = parts.count(), sum(parts.values_list("mass_g", flat=True))
+    versions = []
+    for state in (
+        CarbonState.objects.filter(process_id=process_id)
+        .select_related("run", "factor_set")
+        .order_by("-version")
     ):
-        problem = "the footprint's digest is not listed in its anchoring entry"
-    return PassportProof(entries, current["digest"], anchor, problem)
+        value = state.value.main
+        versions.append(
+            RunFootprint(
+                process_id=process_id,
+                version=state.version,
+                per_kg_by_stage=dict(value.intensity),
+                per_kg=carbon.total(value.intensity),
+                post_consumer=value.post,
+                pre_consumer=value.pre,
+                factor_set=state.factor_set.version,
+                method=state.run.method,
+                ledger_seq=state.run.ledger_seq,
+                anchor_seq=state.run.entry_id,
+                leaf_index=state.leaf_index,
+                superseded_at=state.superseded_at,
+                parts=count,
+                parts_mass_g=mass_g,
+            )
+        )
+    return versions

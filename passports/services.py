@@ -1,51 +1,52 @@
-"""Roll-ups: compute lot carbon and footprint versions, anchored in the ledger."""
+"""Roll-ups: compute the carbon of what each entry made, and footprint versions, anchored in the ledger.
 
+A roll-up works per making entry, not per part: every wheel of a part run has the carbon of
+its run at the maker's gate, so a run's state is computed once, whatever its size, and per
+part only what differs is kept (its custody transports; its mass is the lot's). Reads and
+writes are set-based: a fixed number of queries per chunk of lots.
+"""
+
+import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import FilteredRelation, Q, Sum
 from django.utils import timezone
 from remelt_verify import carbon
-from remelt_verify.chain import canonical, sha256_hex
+from remelt_verify.chain import canonical
 
 from ledger.errors import DomainError
-from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, TransferItem
+from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, Transfer, TransferItem
 from ledger.quantities import parse_amount
+from ledger.rows import rows_insert
 from ledger.services import SYSTEM_ACTOR, entry_append, head_lock
+from passports import anchor
 from passports.models import (
     METHOD_VERSION,
-    STAGES,
+    AnchorNode,
+    CarbonState,
     EmissionFactorSet,
     Footprint,
-    LotCarbon,
     PendingRollup,
     RollupRun,
+    footprint_document,
 )
 
 log = logging.getLogger(__name__)
 
 FOOTPRINT_KINDS = ("part", "ingot")
 FOOTPRINT_COMPUTED = "footprint.computed"
+LOT_CHUNK = 5000  # lots read, and footprint rows written, per query
+TRANSPORT_NONE = str(carbon.ZERO)
 
 
 def factors_of(factor_set: EmissionFactorSet) -> carbon.Factors:
-    return carbon.Factors(factor_set.version, {f.key: f.value for f in factor_set.factors.all()})
-
-
-def _stored(value: Decimal) -> str:
-    """A settled Decimal (30 significant digits) as stored in LotCarbon rows; exact both ways."""
-    return str(value)
-
-
-def lot_carbon_of(row: LotCarbon) -> carbon.Carbon:
-    return carbon.Carbon(
-        {stage: Decimal(row.intensity[stage]) for stage in STAGES},
-        Decimal(row.post_share),
-        Decimal(row.pre_share),
-    )
+    return factor_set.carbon_factors()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,6 +91,7 @@ def _downstream(dirty: set[int]) -> set[int]:
 
 
 def _load_processes(dirty: set[int]) -> list[carbon.ProcessFacts]:
+    """The live processes among `dirty` with their inputs and outputs; a run's parts as one total."""
     rows = (
         Process.objects.filter(pk__in=dirty, voided=False).order_by("pk").values_list("pk", "type", "facts")
     )
@@ -104,11 +106,18 @@ def _load_processes(dirty: set[int]) -> list[carbon.ProcessFacts]:
     categories: dict[int, str] = {}
     for lot_id, process_id, grams, kind, category in (
         Lot.objects.filter(made_by_id__in=dirty)
+        .exclude(kind="part")
         .order_by("pk")
         .values_list("pk", "made_by_id", "mass_g", "kind", "category")
     ):
         outputs.setdefault(process_id, []).append((lot_id, grams, kind))
         categories[process_id] = category
+    parts = dict(
+        Lot.objects.filter(made_by_id__in=dirty, kind="part")
+        .values("made_by_id")
+        .annotate(grams=Sum("mass_g"))
+        .values_list("made_by_id", "grams")
+    )
     return [
         carbon.ProcessFacts(
             seq=seq,
@@ -117,24 +126,44 @@ def _load_processes(dirty: set[int]) -> list[carbon.ProcessFacts]:
             inputs=inputs.get(seq, []),
             outputs=outputs.get(seq, []),
             category=categories.get(seq, ""),
+            parts_g=int(parts.get(seq) or 0),
         )
         for seq, entry_type, facts in rows
     ]
 
 
-def _transfer_log(lot_ids: Iterable[int] | None, factors: carbon.Factors) -> carbon.TransferLog:
+def _transfer_log(lot_ids: Iterable[int], factors: carbon.Factors) -> carbon.TransferLog:
     log_ = carbon.TransferLog()
-    items = TransferItem.objects.filter(transfer__voided=False)
-    if lot_ids is not None:
-        items = items.filter(lot_id__in=lot_ids)
-    per_kg: dict[int, Decimal] = {}
-    for lot_id, seq, transport in items.order_by("transfer_id").values_list(
-        "lot_id", "transfer_id", "transfer__transport"
-    ):
-        if seq not in per_kg:
-            per_kg[seq] = factors.transport_per_kg(transport)
+    per_kg = _PerKg(factors)
+    items = TransferItem.objects.filter(transfer__voided=False, lot_id__in=list(lot_ids))
+    rows = list(items.order_by("transfer_id").values_list("lot_id", "transfer_id"))
+    per_kg.load({seq for _lot, seq in rows})
+    for lot_id, seq in rows:
         log_.add(lot_id, seq, per_kg[seq])
     return log_
+
+
+class _PerKg(dict):
+    """Transfers' intensity increments (kg CO2e per kg moved), by seq, read as needed."""
+
+    def __init__(self, factors: carbon.Factors) -> None:
+        super().__init__()
+        self.factors = factors
+
+    def load(self, seqs: set[int]) -> None:
+        missing = seqs - self.keys()
+        for chunk in anchor.chunked(sorted(missing), LOT_CHUNK):
+            for seq, transport in Transfer.objects.filter(pk__in=chunk).values_list("pk", "transport"):
+                self[seq] = self.factors.transport_per_kg(transport)
+
+
+def _stored_states(process_ids: Iterable[int]) -> dict[int, CarbonState]:
+    """The current carbon state of each of these making processes that has one."""
+    found = {}
+    for chunk in anchor.chunked(sorted(set(process_ids)), LOT_CHUNK):
+        for row in CarbonState.objects.filter(process_id__in=chunk, superseded_at__isnull=True):
+            found[row.process_id] = row
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,15 +175,61 @@ ROLLUP_LOCK_KEY = 0x726F6C6C
 
 
 @dataclass
+class _NewVersions:
+    """The footprint versions a run makes, in leaf order, column by column (a plant's month of
+    wheels is close to a million of them: a few dozen bytes each, not Python objects)."""
+
+    lot_ids: array = field(default_factory=lambda: array("q"))
+    versions: array = field(default_factory=lambda: array("l"))
+    states: array = field(default_factory=lambda: array("q"))  # CarbonState pk, or -(1 + new index)
+    transports: array = field(default_factory=lambda: array("l"))  # index into `transport_values`
+    digests: bytearray = field(default_factory=bytearray)
+    transport_values: list[str] = field(default_factory=list)
+    _transport_index: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.lot_ids)
+
+    def add(self, lot_id: int, version: int, state: int, transport: str, digest: bytes) -> None:
+        index = self._transport_index.get(transport)
+        if index is None:
+            index = self._transport_index[transport] = len(self.transport_values)
+            self.transport_values.append(transport)
+        self.lot_ids.append(lot_id)
+        self.versions.append(version)
+        self.states.append(state)
+        self.transports.append(index)
+        self.digests += digest
+
+    def rows(self, run_id: int, state_pks: list[int]) -> Iterator[tuple]:
+        """(lot, version, run, state, transport_per_kg, leaf_index, digest) of every version."""
+        for leaf in range(len(self.lot_ids)):
+            state = self.states[leaf]
+            yield (
+                self.lot_ids[leaf],
+                self.versions[leaf],
+                run_id,
+                state if state > 0 else state_pks[-state - 1],
+                self.transport_values[self.transports[leaf]],
+                leaf,
+                self.digests[32 * leaf : 32 * leaf + 32].hex(),
+            )
+
+
+@dataclass
 class _Plan:
     """What a run computed from its snapshot of the ledger, ready to be written."""
 
     ledger_seq: int
     factor_set: EmissionFactorSet
     full: bool
-    computed: dict[int, carbon.Carbon]  # lot carbon to store, by lot id
-    superseded: list[int]  # footprints (pk) that new versions or voids replace
-    documents: list[tuple[int, dict]]  # (lot id, document) of every new version
+    processes: int = 0  # making entries computed
+    states: list[tuple[int, int, dict]] = field(default_factory=list)  # (process, version, member)
+    superseded_states: list[int] = field(default_factory=list)  # CarbonState pks
+    versions: _NewVersions = field(default_factory=_NewVersions)
+    superseded: list[int] = field(default_factory=list)  # Footprint pks
+    footprint_tree: anchor.TreeBuilder = field(default_factory=anchor.TreeBuilder)
+    state_tree: anchor.TreeBuilder = field(default_factory=anchor.TreeBuilder)
 
 
 def rollup_run(*, full: bool = False, progress: Callable[[str], None] | None = None) -> RollupRun | None:
@@ -162,7 +237,7 @@ def rollup_run(*, full: bool = False, progress: Callable[[str], None] | None = N
 
     Two steps. The run first computes from one snapshot of the ledger at its head seq S
     (a read-only REPEATABLE READ transaction on PostgreSQL) without the head lock, so events
-    are recorded meanwhile; then, in a short transaction, it stores the lot carbon and the new
+    are recorded meanwhile; then, in a short transaction, it stores the new carbon states and
     footprint versions, appends the anchor entry (the only moment it holds the head lock) and
     clears what was pending up to S. Entries committed after S stay pending for the next run.
     A session advisory lock keeps two runs from interleaving. Called inside a transaction (the
@@ -209,75 +284,42 @@ def _snapshot_read_only() -> None:
 
 
 def _plan(*, full: bool, progress: Callable[[str], None]) -> _Plan | None:
-    """Compute the lot carbon and the new footprint versions at the ledger's head; no writes."""
+    """Compute the carbon states and the new footprint versions at the ledger's head; no writes."""
     seq = LedgerHead.objects.values_list("seq", flat=True).get(pk=1)
     pending = list(PendingRollup.objects.values_list("entry_id", flat=True))
     if not pending and not full:
         return None
     factor_set = EmissionFactorSet.current()
-    factors = factors_of(factor_set)
+    factors = factor_set.carbon_factors()
+    plan = _Plan(seq, factor_set, full)
+    candidates: set[int] | None = None  # None: every part and ingot lot
     if full:
         dirty = set(Process.objects.filter(voided=False).values_list("pk", flat=True))
-        candidates = set(Lot.objects.filter(kind__in=FOOTPRINT_KINDS).values_list("pk", flat=True))
     else:
         dirty, candidates = rollup_scope(pending)
         dirty = _downstream(dirty)
+        # A lot whose making entry has no state yet (its roll-up is pending too) brings it in.
+        makers = set(Lot.objects.filter(pk__in=candidates, voided=False).values_list("made_by_id", flat=True))
+        dirty |= makers - set(_stored_states(makers - dirty))
     progress(f"loading {len(dirty):,} making entries up to seq {seq:,}")
     processes, known = _processes_with_inputs(dirty, full)
-    transfers = _transfer_log(None if full else _lots_of_interest(processes, known, candidates), factors)
-    progress(f"computing the carbon of their lots with {factor_set.version}")
-    computed = carbon.compute(processes, known, transfers, factors)
-    candidates |= {lot_id for p in processes for lot_id, _g, kind in p.outputs if kind in FOOTPRINT_KINDS}
-    progress(f"comparing the footprints of {len(candidates):,} parts and ingot lots")
-    superseded, documents = _versions(candidates, {**known, **computed}, transfers, factors, seq)
-    return _Plan(seq, factor_set, full, computed, superseded, documents)
-
-
-def _write(plan: _Plan, progress: Callable[[str], None]) -> RollupRun:
-    """Store a plan: lot carbon, the run, its footprint versions and their anchor entry."""
-    progress(f"storing the carbon of {len(plan.computed):,} lots and {len(plan.documents):,} footprints")
-    _save_lot_carbon(plan.computed, plan.factor_set, plan.ledger_seq)
-    run = RollupRun.objects.create(
-        ledger_seq=plan.ledger_seq,
-        factor_set=plan.factor_set,
-        full=plan.full,
-        lots_computed=len(plan.computed),
-    )
-    Footprint.objects.filter(pk__in=plan.superseded).update(superseded_at=timezone.now())
-    created = Footprint.objects.bulk_create(
-        [
-            Footprint(
-                lot_id=lot_id,
-                version=document["version"],
-                run=run,
-                factor_set=plan.factor_set,
-                ledger_seq=plan.ledger_seq,
-                document=document,
-                digest=sha256_hex(canonical(document)),
-            )
-            for lot_id, document in plan.documents
-        ],
-        batch_size=2000,
-    )
-    if created:
-        run.entry = entry_append(
-            type=FOOTPRINT_COMPUTED,
-            organisation=None,
-            actor=SYSTEM_ACTOR,
-            occurred_at=timezone.now(),
-            data={
-                "run": run.pk,
-                "method": METHOD_VERSION,
-                "factor_set": plan.factor_set.version,
-                "ledger_seq": plan.ledger_seq,
-                "footprints": [[f.document["lot"], f.version, f.digest] for f in created],
-            },
+    inputs = {lot_id for p in processes for lot_id, _g in p.inputs}
+    transfers = _transfer_log(inputs, factors)
+    progress(f"computing their carbon with {factor_set.version}")
+    computed = carbon.compute_states(processes, known, transfers, factors)
+    plan.processes = len(computed)
+    refs, values = _new_states(plan, computed, factor_set)
+    changed = [process_id for process_id, ref in refs.items() if ref < 0]
+    if candidates is not None:
+        candidates |= set(
+            Lot.objects.filter(made_by_id__in=changed, kind__in=FOOTPRINT_KINDS).values_list("pk", flat=True)
         )
-    run.versions_created = len(created)
-    run.finished_at = timezone.now()
-    run.save(update_fields=["entry", "versions_created", "finished_at"])
-    PendingRollup.objects.filter(entry_id__lte=plan.ledger_seq).delete()
-    return run
+    progress(
+        f"{len(plan.states):,} new carbon states; comparing the footprints of "
+        + ("every part and ingot lot" if candidates is None else f"{len(candidates):,} parts and ingot lots")
+    )
+    _versions(plan, candidates, refs, values, factor_set)
+    return plan
 
 
 def _processes_with_inputs(
@@ -292,73 +334,283 @@ def _processes_with_inputs(
         processes = _load_processes(dirty)
         made_here = {lot_id for p in processes for lot_id, _g, _k in p.outputs}
         outside = {lot_id for p in processes for lot_id, _g in p.inputs} - made_here
-        known = {row.lot_id: lot_carbon_of(row) for row in LotCarbon.objects.filter(lot_id__in=outside)}
+        makers = dict(Lot.objects.filter(pk__in=outside).values_list("pk", "made_by_id"))
+        kinds = dict(Lot.objects.filter(pk__in=outside).values_list("pk", "kind"))
+        states = _stored_states(makers.values())
+        known = {
+            lot_id: states[maker].value.of(kinds[lot_id])
+            for lot_id, maker in makers.items()
+            if maker in states
+        }
         missing = outside - known.keys()
         if not missing:
             return processes, known
-        dirty |= set(Lot.objects.filter(pk__in=missing).values_list("made_by_id", flat=True))
+        dirty |= {makers[lot_id] for lot_id in missing}
         if not full:
             dirty = _downstream(dirty)
 
 
-def _lots_of_interest(processes, known, candidates) -> set[int]:
-    inputs = {lot_id for p in processes for lot_id, _g in p.inputs}
-    outputs = {lot_id for p in processes for lot_id, _g, _k in p.outputs}
-    return inputs | outputs | set(known) | set(candidates)
+def _new_states(
+    plan: _Plan, computed: dict[int, carbon.State], factor_set: EmissionFactorSet
+) -> tuple[dict[int, int], dict[int, carbon.State]]:
+    """Which computed states are new (a leaf each) and which equal the stored one.
+
+    Returns each process's state reference (a CarbonState pk, or -(1 + index) of a new one) and
+    the values behind every reference. Voided entries lose their current state.
+    """
+    stored = _stored_states(computed)
+    refs: dict[int, int] = {}
+    values: dict[int, carbon.State] = {}
+    for process_id, state in computed.items():
+        member = anchor.state_member(state)
+        previous = stored.get(process_id)
+        if previous is not None and previous.factor_set_id == factor_set.pk and _member(previous) == member:
+            refs[process_id] = previous.pk
+            values[previous.pk] = state
+            continue
+        if previous is not None:
+            plan.superseded_states.append(previous.pk)
+        ref = -(1 + len(plan.states))
+        plan.states.append((process_id, previous.version + 1 if previous else 1, member))
+        plan.state_tree.add(anchor.state_leaf(process_id, member))
+        refs[process_id] = ref
+        values[ref] = state
+    plan.superseded_states += CarbonState.objects.filter(
+        superseded_at__isnull=True, process__voided=True
+    ).values_list("pk", flat=True)
+    return refs, values
 
 
-def _save_lot_carbon(computed: dict[int, carbon.Carbon], factor_set: EmissionFactorSet, seq: int) -> None:
-    LotCarbon.objects.filter(lot_id__in=computed).delete()
-    LotCarbon.objects.bulk_create(
-        (
-            LotCarbon(
-                lot_id=lot_id,
-                intensity={stage: _stored(value.intensity[stage]) for stage in STAGES},
-                post_share=_stored(value.post),
-                pre_share=_stored(value.pre),
-                factor_set=factor_set,
-                ledger_seq=seq,
+def _member(row: CarbonState) -> dict:
+    member = {"intensity": row.intensity, "post_consumer": row.post_share, "pre_consumer": row.pre_share}
+    if row.internal_scrap is not None:
+        member["internal_scrap"] = row.internal_scrap
+    return member
+
+
+_SENTINEL = "@@remelt-lot@@"
+
+
+class _Documents:
+    """Footprint numbers and digests, computed once per group of lots that share them.
+
+    The lots of a group (same state, kind, mass, transports, factor set and version) have
+    documents that differ only in their code, so a document's canonical bytes are made from
+    two halves around the code and only hashed per lot.
+    """
+
+    def __init__(self, values: dict[int, carbon.State], ledger_seq: int) -> None:
+        self.values = values
+        self.ledger_seq = ledger_seq
+        self._numbers: dict[tuple, dict] = {}
+        self._halves: dict[tuple, tuple[bytes, bytes]] = {}
+        self._factors: dict[int, carbon.Factors] = {}
+
+    def state(self, ref: int) -> carbon.State:
+        if ref not in self.values:
+            self.values[ref] = CarbonState.objects.get(pk=ref).value
+        return self.values[ref]
+
+    def factors(self, factor_set_id: int) -> carbon.Factors:
+        if factor_set_id not in self._factors:
+            self._factors[factor_set_id] = EmissionFactorSet.objects.get(pk=factor_set_id).carbon_factors()
+        return self._factors[factor_set_id]
+
+    def numbers(self, ref: int, kind: str, mass_g: int, transport: str, factor_set_id: int) -> dict:
+        """The document's numbers (everything but lot, version and ledger_seq)."""
+        key = (ref, kind, mass_g, transport, factor_set_id)
+        found = self._numbers.get(key)
+        if found is None:
+            document = footprint_document(
+                code=_SENTINEL,
+                kind=kind,
+                mass_g=mass_g,
+                base=self.state(ref).of(kind),
+                transport_per_kg=Decimal(transport),
+                factors=self.factors(factor_set_id),
+                version=0,
+                ledger_seq=0,
             )
-            for lot_id, value in computed.items()
-        ),
-        batch_size=2000,
+            found = self._numbers[key] = _numbers_of(document)
+        return found
+
+    def digest(
+        self, code: str, ref: int, kind: str, mass_g: int, transport: str, factor_set_id: int, version: int
+    ) -> bytes:
+        key = (ref, kind, mass_g, transport, factor_set_id, version)
+        halves = self._halves.get(key)
+        if halves is None:
+            document = {
+                **self.numbers(ref, kind, mass_g, transport, factor_set_id),
+                "lot": _SENTINEL,
+                "version": version,
+                "ledger_seq": self.ledger_seq,
+            }
+            before, after = canonical(document).split(anchor.json_string(_SENTINEL))
+            halves = self._halves[key] = (before, after)
+        return hashlib.sha256(halves[0] + anchor.json_string(code) + halves[1]).digest()
+
+
+def _numbers_of(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key not in ("lot", "version", "ledger_seq")}
+
+
+def _candidate_chunks(candidates: set[int] | None) -> Iterator[list[tuple]]:
+    """The candidate lots in id order, LOT_CHUNK at a time, each with its current footprint:
+    (id, code, kind, mass_g, made_by, voided, footprint id, version, state, transport, factor
+    set, document)."""
+    lots = Lot.objects.annotate(
+        current=FilteredRelation("footprints", condition=Q(footprints__superseded_at__isnull=True))
+    ).order_by("pk")
+    columns = ("pk", "code", "kind", "mass_g", "made_by_id", "voided")
+    columns += ("current__pk", "current__version", "current__state_id", "current__transport_per_kg")
+    columns += ("current__run__factor_set_id", "current__stored_document")
+    if candidates is None:
+        last = 0
+        while True:
+            rows = list(lots.filter(kind__in=FOOTPRINT_KINDS, pk__gt=last).values_list(*columns)[:LOT_CHUNK])
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+    for chunk in anchor.chunked(sorted(candidates), LOT_CHUNK):
+        yield list(lots.filter(kind__in=FOOTPRINT_KINDS, pk__in=chunk).values_list(*columns))
+
+
+def _transports(lot_ids: list[int], per_kg: _PerKg) -> dict[int, str]:
+    """What each lot's custody transports (live transfers) add to its intensity, kg CO2e per kg."""
+    rows = list(
+        TransferItem.objects.filter(lot_id__in=lot_ids, transfer__voided=False)
+        .order_by("lot_id", "transfer_id")
+        .values_list("lot_id", "transfer_id")
     )
+    per_kg.load({seq for _lot, seq in rows})
+    raised: dict[int, Decimal] = {}
+    for lot_id, seq in rows:  # in transfer order, as carbon.TransferLog adds them
+        raised[lot_id] = carbon.CONTEXT.add(raised.get(lot_id, carbon.ZERO), per_kg[seq])
+    return {lot_id: str(value) for lot_id, value in raised.items()}
 
 
 def _versions(
-    candidates, carbons, transfers, factors, ledger_seq
-) -> tuple[list[int], list[tuple[int, dict]]]:
-    """Which current footprints go, and the documents of the new versions: one for every
-    candidate whose numbers changed; voided lots lose theirs."""
-    lots = Lot.objects.filter(pk__in=candidates).values_list("pk", "code", "kind", "mass_g", "voided")
-    current = {
-        f.lot_id: f for f in Footprint.objects.filter(lot_id__in=candidates, superseded_at__isnull=True)
+    plan: _Plan,
+    candidates: set[int] | None,
+    refs: dict[int, int],
+    values: dict[int, carbon.State],
+    factor_set: EmissionFactorSet,
+) -> None:
+    """Add to the plan a new version for every candidate whose numbers changed; voided lots
+    lose their current one. A lot whose state and transports are those of its current version
+    is skipped without computing anything."""
+    documents = _Documents(values, plan.ledger_seq)
+    per_kg = _PerKg(factor_set.carbon_factors())
+    current = factor_set.pk
+    for rows in _candidate_chunks(candidates):
+        transports = _transports([row[0] for row in rows], per_kg)
+        makers = {row[4] for row in rows} - refs.keys()
+        if makers:
+            refs.update((process_id, row.pk) for process_id, row in _stored_states(makers).items())
+        for row in rows:
+            lot_id, code, kind, mass_g, maker, voided = row[:6]
+            fp_id, fp_version, fp_state, fp_transport, fp_factor_set, stored = row[6:]
+            if voided:
+                if fp_id is not None:
+                    plan.superseded.append(fp_id)
+                continue
+            ref = refs.get(maker)
+            if ref is None:  # never happens: every live maker was computed or has a state
+                raise RuntimeError(f"lot {code} has no carbon state")
+            transport = transports.get(lot_id, TRANSPORT_NONE)
+            if fp_id is not None and (fp_state, fp_transport, fp_factor_set) == (ref, transport, current):
+                continue
+            numbers = documents.numbers(ref, kind, mass_g, transport, current)
+            if fp_id is not None:
+                previous = (
+                    _numbers_of(stored)
+                    if stored is not None
+                    else documents.numbers(fp_state, kind, mass_g, fp_transport, fp_factor_set)
+                )
+                if previous == numbers:
+                    continue
+                plan.superseded.append(fp_id)
+            version = fp_version + 1 if fp_id is not None else 1
+            digest = documents.digest(code, ref, kind, mass_g, transport, current, version)
+            plan.versions.add(lot_id, version, ref, transport, digest)
+            plan.footprint_tree.add(anchor.footprint_leaf(code, version, digest.hex()))
+
+
+def _write(plan: _Plan, progress: Callable[[str], None]) -> RollupRun:
+    """Store a plan: the run, its carbon states, footprint versions, tree nodes and anchor entry."""
+    progress(f"storing {len(plan.states):,} carbon states and {len(plan.versions):,} footprint versions")
+    now = timezone.now()
+    trees = {
+        "footprints": (plan.footprint_tree.count, plan.footprint_tree.root()),
+        "states": (plan.state_tree.count, plan.state_tree.root()),
     }
-    missing = {lot_id for lot_id, *_ in lots} - carbons.keys()
-    stored = {row.lot_id: lot_carbon_of(row) for row in LotCarbon.objects.filter(lot_id__in=missing)}
-    superseded, documents = [], []
-    for lot_id, code, kind, mass_g, voided in lots:
-        previous = current.get(lot_id)
-        base = carbons.get(lot_id) or stored.get(lot_id)
-        if voided or base is None:
-            if previous is not None and voided:
-                superseded.append(previous.pk)
-            continue
-        intensity = carbon.intensity_at(base, lot_id, transfers, None)
-        document = carbon.footprint_document(
-            code=code, kind=kind, mass_g=mass_g, intensity=intensity, base=base, factors=factors
+    run = RollupRun.objects.create(
+        ledger_seq=plan.ledger_seq,
+        factor_set=plan.factor_set,
+        method=METHOD_VERSION,
+        full=plan.full,
+        processes_computed=plan.processes,
+        anchor_format=anchor.ANCHOR_FORMAT,
+        footprints_count=trees["footprints"][0],
+        footprints_root=trees["footprints"][1],
+        states_count=trees["states"][0],
+        states_root=trees["states"][1],
+    )
+    _supersede(CarbonState, plan.superseded_states, now)
+    state_pks = rows_insert(
+        CarbonState,
+        ("process", "version", "run", "leaf_index", "factor_set", "intensity", "internal_scrap")
+        + ("post_share", "pre_share"),
+        [
+            (
+                process_id,
+                version,
+                run.pk,
+                leaf,
+                plan.factor_set.pk,
+                member["intensity"],
+                member.get("internal_scrap"),
+                member["post_consumer"],
+                member["pre_consumer"],
+            )
+            for leaf, (process_id, version, member) in enumerate(plan.states)
+        ],
+        returning="id",
+    )
+    _supersede(Footprint, plan.superseded, now)
+    names = ("lot", "version", "run", "state", "transport_per_kg", "leaf_index", "digest")
+    rows = plan.versions.rows(run.pk, state_pks)
+    while chunk := [row for _, row in zip(range(LOT_CHUNK), rows, strict=False)]:
+        rows_insert(Footprint, names, chunk)
+    nodes = [(run.pk, AnchorNode.Tree.FOOTPRINTS, *node) for node in plan.footprint_tree.nodes]
+    nodes += [(run.pk, AnchorNode.Tree.STATES, *node) for node in plan.state_tree.nodes]
+    rows_insert(AnchorNode, ("run", "tree", "level", "index", "hash"), nodes)
+    if plan.versions or plan.states:
+        run.entry = entry_append(
+            type=FOOTPRINT_COMPUTED,
+            organisation=None,
+            actor=SYSTEM_ACTOR,
+            occurred_at=timezone.now(),
+            data=anchor.anchor_payload(
+                run=run.pk,
+                method=METHOD_VERSION,
+                factor_set=plan.factor_set.version,
+                ledger_seq=plan.ledger_seq,
+                trees=trees,
+            ),
         )
-        if previous is not None and _numbers(previous.document) == _numbers(document):
-            continue
-        if previous is not None:
-            superseded.append(previous.pk)
-        version = previous.version + 1 if previous else 1
-        documents.append((lot_id, {**document, "version": version, "ledger_seq": ledger_seq}))
-    return superseded, documents
+    run.versions_created = len(plan.versions)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["entry", "versions_created", "finished_at"])
+    PendingRollup.objects.filter(entry_id__lte=plan.ledger_seq).delete()
+    return run
 
 
-def _numbers(document: dict) -> dict:
-    return {key: value for key, value in document.items() if key not in ("version", "ledger_seq")}
+def _supersede(model, pks: list[int], now) -> None:
+    for chunk in anchor.chunked(pks, LOT_CHUNK):
+        model.objects.filter(pk__in=chunk).update(superseded_at=now)
 
 
 # ---------------------------------------------------------------------------------------------

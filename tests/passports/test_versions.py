@@ -90,8 +90,8 @@ def test_amending_scrap_transport_versions_every_part_downstream_and_nothing_els
             old.document["by_stage"]["scrap_transport"]
         )
         assert new.ledger_seq == run.ledger_seq > old.ledger_seq
-    anchored = {code for code, _version, _digest in run.entry.data["footprints"]}
-    assert anchored == versioned
+    anchored = {f.lot.code for f in Footprint.objects.filter(run=run).select_related("lot")}
+    assert anchored == versioned and run.entry.data["footprints"]["count"] == 4
     assert PendingRollup.objects.count() == 0
 
 

@@ -5,8 +5,10 @@ from decimal import Decimal
 import pytest
 
 from ledger.models import Entry, Lot
-from passports.models import Footprint, LotCarbon
-from passports.services import lot_carbon_of, rollup_run
+from passports.anchor import footprint_leaf
+from passports.models import Footprint
+from passports.selectors import footprint_proof, lot_carbons
+from passports.services import rollup_run
 from tests.ledger.test_events import record
 
 
@@ -69,7 +71,8 @@ def example(alurec):
 
 
 def carbon_of(code):
-    return lot_carbon_of(LotCarbon.objects.get(lot__code=code))
+    lot = Lot.objects.get(code=code)
+    return lot_carbons([lot])[lot.pk]
 
 
 def test_scrap_receipts(example):
@@ -125,10 +128,15 @@ def test_conservation(example):
 def test_the_run_is_anchored_in_the_ledger(example):
     anchor = Entry.objects.get(type="footprint.computed")
     assert example.entry == anchor
-    listed = {(code, version): digest for code, version, digest in anchor.data["footprints"]}
-    assert len(listed) == 90
-    for footprint in Footprint.objects.all():
-        assert listed[(footprint.lot.code, footprint.version)] == footprint.digest
+    assert anchor.data["anchor"] == 2 and anchor.data["footprints"]["count"] == 90
+    assert anchor.data["states"]["count"] == 4  # two receipts, the melt, the part run
+    leaves = set()
+    for footprint in Footprint.objects.select_related("lot", "run__entry"):
+        proof = footprint_proof(footprint)
+        assert proof.anchor_seq == anchor.seq and proof.verifies()
+        assert proof.leaf == footprint_leaf(footprint.lot.code, footprint.version, footprint.digest)
+        leaves.add(proof.leaf_index)
+    assert leaves == set(range(90))
     assert anchor.data["ledger_seq"] == anchor.seq - 1 == footprint.ledger_seq
 
 

@@ -5,7 +5,10 @@ A bundle (`GET /api/v1/parts/{serial}/evidence/`) is one JSON object:
 - `format`: "remelt-evidence-1";
 - `lot`: the part or ingot lot (code, kind, mass_kg);
 - `footprint`: the footprint version the passport shows, and `footprint_digest`, the SHA-256
-  of its RFC 8785 bytes, which the `footprint.computed` entry `anchor_seq` lists;
+  of its RFC 8785 bytes, which the `footprint.computed` entry `anchor_seq` commits to: by a
+  Merkle root (anchor format 2; `footprint_proof` then holds the version's `leaf_index` and
+  the inclusion `path` of its leaf, RFC 8785 `[code, version, digest]`, in the payload's
+  `footprints` tree) or by listing it (format 1);
 - `factor_set`: the factor set that footprint names, `{version, factors: {key: value}}`;
 - `entries`: the ledger entries behind it, in seq order, each `{hash, header, payload}` as
   in an export: the entries that made every lot upstream, the custody transfers of those
@@ -34,7 +37,7 @@ from remelt_verify.chain import (
     entry_hash,
     sha256_hex,
 )
-from remelt_verify.merkle import verify_inclusion
+from remelt_verify.merkle import leaf_hash, verify_inclusion
 from remelt_verify.notes import NoteError, parse_checkpoint, verify_note
 
 BUNDLE_FORMAT = "remelt-evidence-1"
@@ -385,9 +388,11 @@ def bundle_verify(bundle: object, *, key: str | None = None) -> str:
             f"anchor_seq: entry {bundle['anchor_seq']} is not a footprint.computed entry in the bundle"
         )
     anchored = "anchor payload withheld from this reader: digest checked against the bundle only"
+    if anchor["payload"] is not None and anchor["payload"].get("anchor") == 2:
+        _committed(bundle, anchor["payload"], code, footprint.get("version"), digest)
     if anchor["payload"] is not None:
         listed = [code, footprint.get("version"), digest]
-        if listed not in anchor["payload"].get("footprints", []):
+        if anchor["payload"].get("anchor") != 2 and listed not in anchor["payload"].get("footprints", []):
             raise BundleProblem(
                 f"entry {bundle['anchor_seq']} (footprint.computed) does not list version "
                 f"{footprint.get('version')} of {code} with digest {digest}"
@@ -404,6 +409,27 @@ def bundle_verify(bundle: object, *, key: str | None = None) -> str:
         f"(signature checked {signer}); footprint v{footprint.get('version')} "
         f"{footprint['total_kg_co2e']} kg CO2e recomputed with {factors.version} and equal; {anchored}"
     )
+
+
+def _committed(bundle: dict, payload: dict, code: str, version: object, digest: str) -> None:
+    """The footprint's leaf is in the anchor's `footprints` tree (anchor format 2)."""
+    proof = bundle.get("footprint_proof")
+    if not isinstance(proof, dict) or not isinstance(proof.get("leaf_index"), int):
+        raise BundleProblem(
+            "footprint_proof: the anchor commits by a Merkle root; the bundle has no leaf proof"
+        )
+    tree = payload.get("footprints")
+    try:
+        count, root = tree["count"], bytes.fromhex(tree["root"])
+    except (KeyError, TypeError, ValueError):
+        raise BundleProblem(f"entry {bundle['anchor_seq']}: the anchor has no footprints tree") from None
+    leaf = canonical([code, version, digest])
+    path = _hex_path(proof.get("path"), "footprint_proof.path")
+    if not verify_inclusion(leaf_hash(leaf), proof["leaf_index"], count, path, root):
+        raise BundleProblem(
+            f"footprint_proof: version {version} of {code} with digest {digest} is not leaf "
+            f"{proof['leaf_index']} of the footprints tree of entry {bundle['anchor_seq']}"
+        )
 
 
 def bundle_load(raw: bytes) -> object:

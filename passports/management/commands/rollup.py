@@ -30,6 +30,6 @@ class Command(BaseCommand):
             return
         anchor = f", anchored in entry #{run.entry_id}" if run.entry_id else ""
         self.stdout.write(
-            f"roll-up {run.pk} at seq {run.ledger_seq}: {run.lots_computed} lots computed, "
+            f"roll-up {run.pk} at seq {run.ledger_seq}: {run.processes_computed} making entries computed, "
             f"{run.versions_created} new footprint versions{anchor} ({seconds:.1f} s)"
         )
