@@ -17,6 +17,7 @@ COPY accounts ./accounts
 COPY ledger ./ledger
 COPY passports ./passports
 COPY verifier ./verifier
+COPY witness ./witness
 RUN pip install --no-cache-dir . \
     && DEBUG=false SECRET_KEY=collectstatic-only LEDGER_SIGNING_KEY= python manage.py collectstatic --no-input -v 0 \
     && chown -R remelt /srv/remelt/var

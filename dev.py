@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,14 +48,40 @@ def manage(*args: str) -> None:
 def demo() -> int:
     base = f"http://{HOST}:{PORT}"
     manage("migrate", "--no-input", "-v", "0")
-    manage("load_demo", "--base-url", base)
-    print(
-        f"\nremelt is running on {base}/ — open the passport and auditor URLs above.\n"
-        "Stop it with Ctrl-C; run `python3 dev.py demo` again to come back to the same data.\n",
-        flush=True,
-    )
-    manage("runserver", f"{HOST}:{PORT}", "--noreload")
+    witness = demo_witness()
+    try:
+        manage("load_demo", "--base-url", base)
+        print(
+            f"\nremelt is running on {base}/ — open the passport and auditor URLs above.\n"
+            "Stop it with Ctrl-C; run `python3 dev.py demo` again to come back to the same data.\n",
+            flush=True,
+        )
+        manage("runserver", f"{HOST}:{PORT}", "--noreload")
+    finally:
+        witness.terminate()
+        witness.wait(timeout=10)
     return 0
+
+
+def demo_witness() -> subprocess.Popen:
+    """Start the auditor's witness (its own process, key and state under var/) on PORT + 1 and
+    configure it for the demo's processes, so every checkpoint they sign gets its cosignature."""
+    listen = f"{HOST}:{int(PORT) + 1}"
+    command = [str(PYTHON), str(ROOT / "manage.py"), "run_witness"]
+    key = subprocess.run([*command, "--print-key"], check=True, cwd=ROOT, capture_output=True, text=True)
+    os.environ["LEDGER_WITNESSES"] = f"http://{listen}/ {key.stdout.strip()}"
+    process = subprocess.Popen([*command, "--listen", listen], cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while True:  # ready once it accepts connections
+        try:
+            socket.create_connection((HOST, int(PORT) + 1), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the demo's witness did not start on {listen}") from None
+            time.sleep(0.2)
+    print(f"witness (the auditor's): {key.stdout.strip()} on http://{listen}/", flush=True)
+    return process
 
 
 def stack() -> int:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ledger",
     "passports",
     "epcis",
+    "witness",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,38 @@ CELERY_BEAT_SCHEDULE["ledger-checkpoint"] = {
     "schedule": LEDGER_CHECKPOINT_SECONDS,
     "options": {"expires": LEDGER_CHECKPOINT_SECONDS},
 }
+
+
+def _witnesses(entries: list[str]) -> list[tuple[str, str]]:
+    from remelt_verify.cosignature import parse_witness_key
+    from remelt_verify.notes import NoteError
+
+    witnesses = []
+    for entry in entries:
+        url, _, key = entry.partition(" ")
+        if not url.startswith(("http://", "https://")) or not key.strip():
+            raise ImproperlyConfigured(f"LEDGER_WITNESSES entry {entry!r} is not '<http(s) URL> <key>'")
+        try:
+            parse_witness_key(key.strip())
+        except NoteError as exc:
+            raise ImproperlyConfigured(f"LEDGER_WITNESSES: the key of {url} cannot be read: {exc}") from None
+        witnesses.append((url.rstrip("/") + "/", key.strip()))
+    return witnesses
+
+
+# Witnesses (C2SP tlog-witness) that cosign our checkpoints: comma-separated entries
+# "<submission URL> <witness verifier key>", e.g. "https://w.veritas.example/ witness.veritas.example+…".
+# The witness app submits each new checkpoint to each of them (witness/services.py).
+LEDGER_WITNESSES = _witnesses(env_list("LEDGER_WITNESSES", []))
+# Each request to a witness gets this long to connect and this long to answer.
+LEDGER_WITNESS_TIMEOUT = env_int("LEDGER_WITNESS_TIMEOUT", 5)
+if LEDGER_WITNESSES:
+    # A backstop for checkpoints whose submission was lost (the signer asks on commit).
+    CELERY_BEAT_SCHEDULE["witness-submit"] = {
+        "task": "witness.tasks.witnesses_submit",
+        "schedule": LEDGER_CHECKPOINT_SECONDS,
+        "options": {"expires": LEDGER_CHECKPOINT_SECONDS},
+    }
 
 LOGGING = {
     "version": 1,

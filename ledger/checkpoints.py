@@ -26,6 +26,7 @@ from remelt_verify import merkle, notes
 from config.health import Health
 from ledger.errors import DomainError
 from ledger.models import SignedCheckpoint
+from ledger.signals import checkpoint_signed
 from ledger.tree import tree_root, tree_roots_and_consistency_proof, tree_size
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def checkpoint_sign() -> SignedCheckpoint | None:
         note = notes.sign_note(notes.format_checkpoint(checkpoint), name, private_key)
         memory.write(Remembered(size=size, root=root, note=note))
         signed = SignedCheckpoint.objects.create(size=size, root=root, note=note)
+        checkpoint_signed.send(sender=SignedCheckpoint, checkpoint=signed)
     log.info("signed checkpoint %s of the ledger", size)
     return signed
 

@@ -258,3 +258,27 @@ class SignedCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature of a checkpoint (C2SP tlog-cosignature): one more line of its note.
+
+    Verified against the witness's key before it is stored (`ledger.cosignatures`); anyone can
+    check it again, so the row needs no protection beyond that.
+    """
+
+    checkpoint = models.ForeignKey(SignedCheckpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.CharField(max_length=300)  # the witness's verifier key string
+    line = models.TextField()  # "— <witness name> <base64(key ID || timestamp || signature)>\n"
+    timestamp = models.BigIntegerField()  # when the witness signed, POSIX seconds
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ledger_cosignature"
+        ordering = ["checkpoint", "witness"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="one_cosignature_per_witness")
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature of checkpoint {self.checkpoint_id} by {self.witness.split('+', 1)[0]}"

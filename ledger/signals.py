@@ -7,8 +7,12 @@ write its own rows in that transaction, as an outbox that commits or rolls back 
 entries, and start work with `transaction.on_commit`. It must not do slow or fallible I/O
 there (a broker, a partner's server): an exception refuses the append, and time spent holds
 the ledger head lock.
+
+`checkpoint_signed` is sent inside the signing transaction with `checkpoint`, the new
+`SignedCheckpoint` (the witness app asks its witnesses to cosign it once that commits).
 """
 
 from django.dispatch import Signal
 
 entries_appended = Signal()
+checkpoint_signed = Signal()

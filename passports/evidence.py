@@ -9,6 +9,7 @@ import json
 from remelt_verify.bundle import BUNDLE_FORMAT
 
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
+from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
 from ledger.errors import DomainError
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED
 from ledger.models import Entry, Lot, TransferItem
@@ -23,9 +24,10 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
     """The offline evidence for a lot's current footprint (format: `remelt_verify.bundle`).
 
     The entries behind the footprint as of the ledger position it was computed at, with
-    payloads where the viewer may read them, a signed checkpoint that holds them all (one is
-    signed now if the latest is older than the anchor), and the Merkle proofs that tie every
-    entry and every link to it. Raises DomainError when the lot has no footprint yet.
+    payloads where the viewer may read them, a signed checkpoint that holds them all with its
+    witnesses' cosignatures (one is signed now if the latest is older than the anchor), and the
+    Merkle proofs that tie every entry and every link to it. Raises DomainError when the lot
+    has no footprint yet.
     """
     footprint = (
         Footprint.objects.filter(lot=lot, superseded_at__isnull=True)
@@ -59,7 +61,9 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
     shown = visible_payloads(viewer, entries)
     disclosed = disclosures_for(viewer, entries, shown)
 
-    checkpoint = checkpoint_latest()
+    # The checkpoint most witnesses cosigned among those that hold every entry, else the latest;
+    # one is signed now if none holds them (its cosignatures come once the witnesses answer).
+    checkpoint = checkpoint_cosigned(entries[-1].seq) or checkpoint_latest()
     if checkpoint is None or checkpoint.size < entries[-1].seq:
         checkpoint = checkpoint_sign() or checkpoint_latest()
     present = {entry.seq for entry in entries}
@@ -79,7 +83,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
             "factors": {factor.key: str(factor.value) for factor in factor_set.factors.all()},
         },
         "entries": [_record(entry, shown, disclosed) for entry in entries],
-        "checkpoint": checkpoint.note,
+        "checkpoint": checkpoint_note(checkpoint),
         "verifier_key": verifier_key(),
         "proofs": {str(seq): [node.hex() for node in paths[seq - 1]] for seq in sorted(present)},
         "links": {str(seq): [node.hex() for node in paths[seq - 2]] for seq in unlinked},

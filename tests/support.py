@@ -42,3 +42,28 @@ def append_only_suspended():
 # test writes a development key under var/. Its verifier key is TEST_VERIFIER_KEY.
 TEST_SIGNING_KEY = "PRIVATE+KEY+remelt.example/ledger+79831d08+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"
 TEST_VERIFIER_KEY = "remelt.example/ledger+79831d08+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+
+
+@contextlib.contextmanager
+def witness_running(state_path, settings):
+    """A witness (remelt_verify.witness) over HTTP on a free port, trusting the tests' log key,
+    configured as the only witness in `settings`; yields the Witness."""
+    import threading
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from remelt_verify.cosignature import witness_signer_key
+    from remelt_verify.witness import Witness, server
+
+    witness = Witness(
+        signer_key=witness_signer_key("witness.veritas.example", Ed25519PrivateKey.generate()),
+        log_keys=[TEST_VERIFIER_KEY],
+        state=state_path,
+    )
+    httpd = server(witness, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    settings.LEDGER_WITNESSES = [(f"http://127.0.0.1:{httpd.server_address[1]}/", witness.verifier_key)]
+    try:
+        yield witness
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -68,7 +68,7 @@ def test_the_image_starts_the_web_process():
     dockerfile = (REPO / "Dockerfile").read_text()
     cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
     assert json.loads(cmd.removeprefix("CMD ")) == stack.WEB
-    for app in ("config", "accounts", "ledger", "passports", "verifier"):
+    for app in ("config", "accounts", "ledger", "passports", "verifier", "witness"):
         assert f"COPY {app} ./{app}" in dockerfile
 
 

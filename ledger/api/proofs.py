@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ledger.checkpoints import checkpoint_latest, verifier_key
+from ledger.cosignatures import checkpoint_note
 from ledger.errors import DomainError
 from ledger.models import SignedCheckpoint
 from ledger.tree import tree_root_and_inclusion_proof, tree_roots_and_consistency_proof, tree_size
@@ -107,14 +108,15 @@ class CheckpointLatestApi(PublicLedgerApi):
         operation_id="ledger_checkpoint_latest",
         summary="The latest signed checkpoint",
         description="A C2SP tlog-checkpoint signed note: origin, tree size, base64 root, a blank "
-        "line and the Ed25519 signature line. 404 before the first is signed.",
+        "line and the Ed25519 signature line, followed by the witnesses' cosignature lines (C2SP "
+        "tlog-cosignature) received so far. 404 before the first is signed.",
         responses=_text_schema("The signed note."),
     )
     def get(self, request):
         latest = checkpoint_latest()
         if latest is None:
             raise NotFound("No checkpoint has been signed yet.")
-        return _text(latest.note)
+        return _text(checkpoint_note(latest))
 
 
 class CheckpointApi(PublicLedgerApi):
@@ -124,14 +126,16 @@ class CheckpointApi(PublicLedgerApi):
         operation_id="ledger_checkpoint_by_size",
         summary="The checkpoint signed at a tree size",
         parameters=[_number("size", "The tree size (number of entries) of the checkpoint.")],
-        responses=_text_schema("The signed note; 404 if none was signed at that size."),
+        responses=_text_schema(
+            "The signed note with the witnesses' cosignatures; 404 if none was signed at that size."
+        ),
     )
     def get(self, request):
         size = self.numbers("size")["size"]
         checkpoint = SignedCheckpoint.objects.filter(size=size).first()
         if checkpoint is None:
             raise NotFound(f"No checkpoint was signed at size {size}.")
-        return _text(checkpoint.note)
+        return _text(checkpoint_note(checkpoint))
 
 
 class VerifierKeyApi(PublicLedgerApi):

@@ -26,6 +26,7 @@ the standard library, `rfc8785` and, for the signature, `cryptography`: no Djang
 """
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from remelt_verify import carbon, disclosure
@@ -37,6 +38,7 @@ from remelt_verify.chain import (
     entry_hash,
     sha256_hex,
 )
+from remelt_verify.cosignature import cosignatures_require
 from remelt_verify.merkle import leaf_hash, verify_inclusion
 from remelt_verify.notes import NoteError, parse_checkpoint, verify_note
 
@@ -278,12 +280,22 @@ def _entries(bundle: dict) -> dict[int, dict]:
     return found
 
 
-def _checkpoint(bundle: dict, key: str | None):
-    """The bundle's checkpoint, its signature checked with `key` (or the bundle's own key)."""
+def _checkpoint(bundle: dict, key: str | None, witnesses: Sequence[str] = (), quorum: int = 0):
+    """The bundle's checkpoint, its signature checked with `key` (or the bundle's own key), and
+    the witnesses among `witnesses` that cosigned it (at least `quorum` of them, or it fails)."""
     try:
-        return parse_checkpoint(verify_note(bundle["checkpoint"], key or bundle["verifier_key"]))
+        checkpoint = parse_checkpoint(verify_note(bundle["checkpoint"], key or bundle["verifier_key"]))
+        cosigned = cosignatures_require(bundle["checkpoint"], witnesses, quorum) if witnesses else []
     except NoteError as exc:
         raise BundleProblem(f"checkpoint: {exc}") from None
+    return checkpoint, cosigned
+
+
+def cosigned_phrase(cosigned: Sequence, quorum: int) -> str:
+    """How a summary says which witnesses cosigned the checkpoint."""
+    if not cosigned:
+        return ""
+    return f", cosigned by {', '.join(c.name for c in cosigned)} ({len(cosigned)} of {quorum} required)"
 
 
 def _proofs(bundle: dict, entries: dict[int, dict], size: int, root: bytes) -> None:
@@ -330,11 +342,14 @@ def _factors(bundle: dict) -> carbon.Factors:
     return carbon.Factors(factor_set["version"], values)
 
 
-def bundle_verify(bundle: object, *, key: str | None = None) -> str:
+def bundle_verify(
+    bundle: object, *, key: str | None = None, witnesses: Sequence[str] = (), quorum: int | None = None
+) -> str:
     """Check a bundle; return a summary, or raise BundleProblem naming the first problem.
 
     `key` is the verifier key the auditor holds; without it the bundle's own key is used,
-    which proves integrity but not that the operator signed it.
+    which proves integrity but not that the operator signed it. With `witnesses` (their
+    verifier keys), at least `quorum` of them (default: all) must have cosigned the checkpoint.
     """
     if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
         raise BundleProblem(f"not an evidence bundle (format {BUNDLE_FORMAT!r} expected)")
@@ -343,7 +358,8 @@ def bundle_verify(bundle: object, *, key: str | None = None) -> str:
     if missing:
         raise BundleProblem(f"the bundle lacks {', '.join(missing)}")
     entries = _entries(bundle)
-    checkpoint = _checkpoint(bundle, key)
+    quorum = len(witnesses) if quorum is None else quorum
+    checkpoint, cosigned = _checkpoint(bundle, key, witnesses, quorum)
     _proofs(bundle, entries, checkpoint.size, checkpoint.root)
 
     footprint = bundle["footprint"]
@@ -406,7 +422,8 @@ def bundle_verify(bundle: object, *, key: str | None = None) -> str:
     signer = "with your key" if key else "with the key in the bundle (pass --key to pin the operator's)"
     return (
         f"{code}: {len(entries)} entries hashed, linked and included in checkpoint size {checkpoint.size} "
-        f"(signature checked {signer}); footprint v{footprint.get('version')} "
+        f"(signature checked {signer}{cosigned_phrase(cosigned, quorum)}); "
+        f"footprint v{footprint.get('version')} "
         f"{footprint['total_kg_co2e']} kg CO2e recomputed with {factors.version} and equal; {anchored}"
     )
 

@@ -6,6 +6,8 @@
     remelt-verify inclusion PROOF.json --checkpoint NOTE --key KEY [--hash HASH]
     remelt-verify consistency --old NOTE --new NOTE [--proof PROOF.json] --key KEY
     remelt-verify keygen NAME
+    remelt-verify witness-keygen NAME
+    remelt-verify witness --key KEY --state STATE.json --log-key LOG_KEY [--listen HOST:PORT]
 
 Also `python -m remelt_verify …`. Needs only Python, `rfc8785` and `cryptography`: no Django,
 no database. A bundle (GET /api/v1/parts/{serial}/evidence/) is checked entry by
@@ -16,6 +18,8 @@ exits 1.
 KEY is the verifier key string (GET /api/v1/ledger/key/) or a file holding it; NOTE is a
 signed checkpoint as served by /api/v1/ledger/checkpoint/; PROOF.json is the answer of
 /api/v1/ledger/proofs/inclusion/ or /proofs/consistency/, saved as it came.
+Checkpoints, proofs and bundles take --witness WITNESS_KEY (repeatable) and --quorum K: fail
+unless at least K of those witnesses cosigned the checkpoint (C2SP tlog-cosignature).
 """
 
 import argparse
@@ -31,7 +35,16 @@ from remelt_verify.merkle import HASH_SIZE, verify_consistency, verify_inclusion
 # `remelt_verify.notes` and `.bundle` (and with them `cryptography`) are imported only by the
 # commands that check signatures, so verifying an export needs nothing but `rfc8785` (SPEC §3).
 
-COMMANDS = ("chain", "bundle", "checkpoint", "inclusion", "consistency", "keygen")
+COMMANDS = (
+    "chain",
+    "bundle",
+    "checkpoint",
+    "inclusion",
+    "consistency",
+    "keygen",
+    "witness-keygen",
+    "witness",
+)
 
 
 class Failed(Exception):
@@ -51,17 +64,39 @@ def _key(value: str) -> str:
     return value
 
 
-def _checkpoint(path: Path, key: str, origin: str | None, what: str = "checkpoint"):
-    """Verify the signed note in `path` with `key` and parse its checkpoint."""
+def _witnesses(args) -> tuple[list[str], int]:
+    """The witness keys given (--witness, each a key or a file) and how many must have cosigned."""
+    witnesses = [_key(value) for value in args.witness or []]
+    quorum = len(witnesses) if args.quorum is None else args.quorum
+    if not 0 <= quorum <= len(witnesses):
+        raise Failed(f"--quorum {quorum}: give at least that many --witness keys")
+    return witnesses, quorum
+
+
+def _cosigned(note: bytes | str, args) -> str:
+    """Check the quorum of witness cosignatures on a note; a phrase saying which witnesses signed."""
+    from remelt_verify.bundle import cosigned_phrase
+    from remelt_verify.cosignature import cosignatures_require
+
+    witnesses, quorum = _witnesses(args)
+    if not witnesses:
+        return ""
+    return cosigned_phrase(cosignatures_require(note, witnesses, quorum), quorum)
+
+
+def _checkpoint(path: Path, key: str, origin: str | None, what: str = "checkpoint", args=None):
+    """Verify the signed note in `path` with `key` (and the witnesses of `args`) and parse it."""
     from remelt_verify.notes import NoteError, parse_checkpoint, verify_note
 
     try:
-        checkpoint = parse_checkpoint(verify_note(path.read_bytes(), _key(key)))
+        note = path.read_bytes()
+        checkpoint = parse_checkpoint(verify_note(note, _key(key)))
+        cosigned = _cosigned(note, args) if args is not None else ""
     except NoteError as exc:
         raise Failed(f"{what} {path}: {exc}") from None
     if origin is not None and checkpoint.origin != origin:
         raise Failed(f"{what} {path}: origin {checkpoint.origin!r}, expected {origin!r}")
-    return checkpoint
+    return checkpoint, cosigned
 
 
 def _hash(value: object, name: str) -> bytes:
@@ -103,19 +138,27 @@ def chain(args) -> str:
 def bundle(args) -> str:
     from remelt_verify.bundle import BundleProblem, bundle_load, bundle_verify
 
+    witnesses, quorum = _witnesses(args)
     try:
-        return bundle_verify(bundle_load(args.bundle.read_bytes()), key=_key(args.key) if args.key else None)
+        return bundle_verify(
+            bundle_load(args.bundle.read_bytes()),
+            key=_key(args.key) if args.key else None,
+            witnesses=witnesses,
+            quorum=quorum,
+        )
     except BundleProblem as exc:
         raise Failed(f"{args.bundle}: {exc}") from None
 
 
 def checkpoint(args) -> str:
-    found = _checkpoint(args.note, args.key, args.origin)
-    return f"checkpoint {found.origin} size {found.size} root {base64.b64encode(found.root).decode()}"
+    found, cosigned = _checkpoint(args.note, args.key, args.origin, args=args)
+    return (
+        f"checkpoint {found.origin} size {found.size} root {base64.b64encode(found.root).decode()}{cosigned}"
+    )
 
 
 def inclusion(args) -> str:
-    found = _checkpoint(args.checkpoint, args.key, args.origin)
+    found, cosigned = _checkpoint(args.checkpoint, args.key, args.origin, args=args)
     document = _proof_document(args.proof, {"seq": int, "size": int, "leaf_hash": str, "proof": list})
     seq, size = document["seq"], document["size"]
     if size != found.size:
@@ -125,12 +168,12 @@ def inclusion(args) -> str:
         raise Failed(f"inclusion: the proof is for leaf {leaf.hex()}, not the entry hash {args.hash}")
     if not verify_inclusion(leaf, seq - 1, size, _path_hashes(document), found.root):
         raise Failed(f"inclusion: the proof does not show entry {seq} ({leaf.hex()}) in checkpoint {size}")
-    return f"entry seq {seq} (hash {leaf.hex()}) is in checkpoint {found.origin} size {size}"
+    return f"entry seq {seq} (hash {leaf.hex()}) is in checkpoint {found.origin} size {size}{cosigned}"
 
 
 def consistency(args) -> str:
-    old = _checkpoint(args.old, args.key, args.origin, "old checkpoint")
-    new = _checkpoint(args.new, args.key, args.origin, "new checkpoint")
+    old, _ = _checkpoint(args.old, args.key, args.origin, "old checkpoint")
+    new, cosigned = _checkpoint(args.new, args.key, args.origin, "new checkpoint", args=args)
     if old.origin != new.origin:
         raise Failed(f"consistency: the checkpoints are of different logs ({old.origin!r}, {new.origin!r})")
     if old.size > new.size:
@@ -152,7 +195,7 @@ def consistency(args) -> str:
             f"consistency: checkpoint {new.size} does not extend checkpoint {old.size}: "
             "the log was rewritten, or the proof is wrong"
         )
-    return f"checkpoint {new.origin} size {new.size} extends checkpoint size {old.size}"
+    return f"checkpoint {new.origin} size {new.size} extends checkpoint size {old.size}{cosigned}"
 
 
 def keygen(args) -> str:
@@ -170,6 +213,45 @@ def keygen(args) -> str:
     return f"verifier key {verifier}\nLEDGER_SIGNING_KEY={signer}"
 
 
+def witness_keygen(args) -> str:
+    """Print a new witness key (keep it secret, pass it to `witness --key`) and its verifier key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from remelt_verify.cosignature import witness_signer_key, witness_verifier_key
+    from remelt_verify.notes import NoteError
+
+    try:
+        private_key = Ed25519PrivateKey.generate()
+        signer = witness_signer_key(args.name, private_key)
+        verifier = witness_verifier_key(args.name, private_key)
+    except NoteError as exc:
+        raise Failed(str(exc)) from None
+    return f"witness key {verifier}\n{signer}"
+
+
+def witness(args) -> str:
+    """Run a witness until interrupted (Ctrl-C)."""
+    from remelt_verify.notes import NoteError
+    from remelt_verify.witness import Witness, server
+
+    host, _, port = args.listen.rpartition(":")
+    try:
+        running = Witness(
+            signer_key=_key(args.key), log_keys=[_key(key) for key in args.log_key], state=args.state
+        )
+    except NoteError as exc:
+        raise Failed(f"witness: {exc}") from None
+    httpd = server(running, host or "127.0.0.1", int(port))
+    print(f"witness {running.verifier_key} on http://{args.listen}/", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return "witness stopped"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="remelt-verify",
@@ -184,14 +266,24 @@ def _parser() -> argparse.ArgumentParser:
     found.add_argument("--head", help="a head hash you hold: fail if the export does not reach it")
     found.set_defaults(run=chain)
 
+    def with_witnesses(command):
+        command.add_argument(
+            "--witness", action="append", help="a witness key whose cosignature counts (repeat for several)"
+        )
+        command.add_argument(
+            "--quorum", type=int, help="how many of the --witness keys must have cosigned (default: all)"
+        )
+
     found = commands.add_parser("bundle", help="verify an evidence bundle and recompute its footprint")
     found.add_argument("bundle", type=Path, help="a bundle from /api/v1/parts/{serial}/evidence/")
     found.add_argument("--key", help="the verifier key you hold (or a file holding it)")
+    with_witnesses(found)
     found.set_defaults(run=bundle)
 
     def with_key(command):
         command.add_argument("--key", required=True, help="the verifier key, or a file holding it")
         command.add_argument("--origin", help="fail unless the checkpoints have this origin")
+        with_witnesses(command)
 
     found = commands.add_parser("checkpoint", help="check a signed checkpoint's signature")
     found.add_argument("note", type=Path, help="the signed checkpoint")
@@ -215,6 +307,21 @@ def _parser() -> argparse.ArgumentParser:
     found = commands.add_parser("keygen", help="make a new checkpoint signing key")
     found.add_argument("name", help="the key's name, usually the ledger's origin")
     found.set_defaults(run=keygen)
+
+    found = commands.add_parser("witness-keygen", help="make a new witness key")
+    found.add_argument("name", help="the witness's name, e.g. witness.veritas.example")
+    found.set_defaults(run=witness_keygen)
+
+    found = commands.add_parser("witness", help="run a witness that cosigns checkpoints (C2SP tlog-witness)")
+    found.add_argument("--key", required=True, help="the witness's secret key (witness-keygen), or a file")
+    found.add_argument(
+        "--state", type=Path, required=True, help="the file where the witness keeps what it saw"
+    )
+    found.add_argument(
+        "--log-key", action="append", required=True, help="the verifier key of a log to witness (repeatable)"
+    )
+    found.add_argument("--listen", default="127.0.0.1:8140", help="host:port to listen on")
+    found.set_defaults(run=witness)
     return parser
 
 

@@ -125,27 +125,32 @@ def _public_bytes(public_key: Ed25519PublicKey | bytes) -> bytes:
     raise NoteError("bad key", "an Ed25519 public key is 32 bytes")
 
 
-def key_id(name: str, public_key: Ed25519PublicKey | bytes) -> int:
-    """The Ed25519 key ID: the first 4 bytes, big-endian, of SHA-256(name || 0x0A || 0x01 || key)."""
-    material = name.encode("utf-8") + b"\n" + bytes([ED25519]) + _public_bytes(public_key)
+def key_id(name: str, public_key: Ed25519PublicKey | bytes, algorithm: int = ED25519) -> int:
+    """The key ID: the first 4 bytes, big-endian, of SHA-256(name || 0x0A || algorithm || key).
+
+    The algorithm byte is 0x01 for a log's Ed25519 note signatures and 0x04 for a witness's
+    Ed25519 cosignatures (c2sp.org/tlog-cosignature, `remelt_verify.cosignature`).
+    """
+    material = name.encode("utf-8") + b"\n" + bytes([algorithm]) + _public_bytes(public_key)
     digest = hashlib.sha256(material).digest()
     return int.from_bytes(digest[:4], "big")
 
 
-def verifier_key_string(name: str, public_key: Ed25519PublicKey | bytes) -> str:
-    """The published key: "<name>+<key ID, 8 hex digits>+<base64(0x01 || public key)>"."""
+def verifier_key_string(name: str, public_key: Ed25519PublicKey | bytes, algorithm: int = ED25519) -> str:
+    """The published key: "<name>+<key ID, 8 hex digits>+<base64(algorithm || public key)>"."""
     if not is_valid_key_name(name):
         raise NoteError("bad key", f"invalid key name {name!r}")
     raw = _public_bytes(public_key)
-    return f"{name}+{key_id(name, raw):08x}+{_b64(bytes([ED25519]) + raw)}"
+    return f"{name}+{key_id(name, raw, algorithm):08x}+{_b64(bytes([algorithm]) + raw)}"
 
 
-def signer_key_string(name: str, private_key: Ed25519PrivateKey) -> str:
-    """The secret key: "PRIVATE+KEY+<name>+<key ID>+<base64(0x01 || 32-byte seed)>"."""
+def signer_key_string(name: str, private_key: Ed25519PrivateKey, algorithm: int = ED25519) -> str:
+    """The secret key: "PRIVATE+KEY+<name>+<key ID>+<base64(algorithm || 32-byte seed)>"."""
     if not is_valid_key_name(name):
         raise NoteError("bad key", f"invalid key name {name!r}")
     seed = private_key.private_bytes_raw()
-    return f"PRIVATE+KEY+{name}+{key_id(name, private_key.public_key()):08x}+{_b64(bytes([ED25519]) + seed)}"
+    identifier = key_id(name, private_key.public_key(), algorithm)
+    return f"PRIVATE+KEY+{name}+{identifier:08x}+{_b64(bytes([algorithm]) + seed)}"
 
 
 def _split_key(text: str, fields: int) -> list[str]:
@@ -155,35 +160,35 @@ def _split_key(text: str, fields: int) -> list[str]:
     return parts
 
 
-def _parse_id_and_key(name: str, id_text: str, key_text: str) -> tuple[int, bytes]:
+def _parse_id_and_key(name: str, id_text: str, key_text: str, algorithm: int = ED25519) -> tuple[int, bytes]:
     if not is_valid_key_name(name):
         raise NoteError("bad key", f"invalid key name {name!r}")
     if not re.fullmatch(r"[0-9a-fA-F]{8}", id_text):
         raise NoteError("bad key", f"key ID {id_text!r} is not 8 hex digits")
     key = _unb64(key_text)
-    if key is None or len(key) != 33 or key[0] != ED25519:
-        raise NoteError("bad key", "the key is not base64(0x01 || 32-byte Ed25519 key)")
+    if key is None or len(key) != 33 or key[0] != algorithm:
+        raise NoteError("bad key", f"the key is not base64(0x{algorithm:02x} || 32-byte Ed25519 key)")
     return int(id_text, 16), key[1:]
 
 
-def parse_verifier_key(text: str) -> tuple[str, int, Ed25519PublicKey]:
+def parse_verifier_key(text: str, algorithm: int = ED25519) -> tuple[str, int, Ed25519PublicKey]:
     """(name, key ID, public key) of a verifier key string, after checking the key ID."""
     name, id_text, key_text = _split_key(text, 3)
-    expected, raw = _parse_id_and_key(name, id_text, key_text)
-    if key_id(name, raw) != expected:
+    expected, raw = _parse_id_and_key(name, id_text, key_text, algorithm)
+    if key_id(name, raw, algorithm) != expected:
         raise NoteError("bad key", f"key ID {id_text} does not match the name and public key")
     return name, expected, Ed25519PublicKey.from_public_bytes(raw)
 
 
-def parse_signer_key(text: str) -> tuple[str, Ed25519PrivateKey]:
+def parse_signer_key(text: str, algorithm: int = ED25519) -> tuple[str, Ed25519PrivateKey]:
     """(name, private key) of a signer key string, after checking the key ID."""
     private, key, name, id_text, key_text = _split_key(text, 5)
     if (private, key) != ("PRIVATE", "KEY"):
         raise NoteError("bad key", "a signer key starts with PRIVATE+KEY+")
-    expected, seed = _parse_id_and_key(name, id_text, key_text)
+    expected, seed = _parse_id_and_key(name, id_text, key_text, algorithm)
     private_key = Ed25519PrivateKey.from_private_bytes(seed)
     # The ID names the public key, so it can only be checked once the seed has been expanded.
-    if key_id(name, private_key.public_key()) != expected:
+    if key_id(name, private_key.public_key(), algorithm) != expected:
         raise NoteError("bad key", f"key ID {id_text} does not match the name and key")
     return name, private_key
 
@@ -200,14 +205,9 @@ def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
     return f"{body}\n{SIGNATURE_PREFIX}{name} {_b64(key_and_signature)}\n"
 
 
-def verify_note(note: str | bytes, verifier_key: str) -> str:
-    """Check the note's signature by the key `verifier_key` and return the signed text.
-
-    Signatures by other keys are ignored, as the spec requires (even one sharing our name or
-    our key ID, but not both). Raises NoteError: "malformed" for bad syntax, "unknown key"
-    when no signature is by our key, "bad signature" when one by our key does not verify.
-    """
-    name, expected_id, public_key = parse_verifier_key(verifier_key)
+def split_note(note: str | bytes) -> tuple[str, list[tuple[str, int, bytes]]]:
+    """A signed note's text (ending in a newline) and its signature lines as (key name, key ID,
+    signature bytes after the ID), checked for syntax only."""
     if isinstance(note, bytes):
         try:
             note = note.decode("utf-8")
@@ -226,9 +226,7 @@ def verify_note(note: str | bytes, verifier_key: str) -> str:
     lines = signature_block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise NoteError("malformed", f"more than {MAX_SIGNATURES} signatures")
-    message = text.encode("utf-8")
-    verified = False
-    seen: list[str] = []
+    signatures = []
     for line in lines:
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError("malformed", f"signature line {line!r} does not start with '— ' (em dash, space)")
@@ -236,18 +234,32 @@ def verify_note(note: str | bytes, verifier_key: str) -> str:
         raw = _unb64(encoded)
         if not is_valid_key_name(signer) or raw is None or len(raw) < 5:
             raise NoteError("malformed", f"signature line {line!r} is not '— <key name> <base64 signature>'")
-        signer_id = int.from_bytes(raw[:4], "big")
-        seen.append(f"{signer}+{signer_id:08x}")
+        signatures.append((signer, int.from_bytes(raw[:4], "big"), raw[4:]))
+    return text, signatures
+
+
+def verify_note(note: str | bytes, verifier_key: str) -> str:
+    """Check the note's signature by the key `verifier_key` and return the signed text.
+
+    Signatures by other keys are ignored, as the spec requires (even one sharing our name or
+    our key ID, but not both). Raises NoteError: "malformed" for bad syntax, "unknown key"
+    when no signature is by our key, "bad signature" when one by our key does not verify.
+    """
+    name, expected_id, public_key = parse_verifier_key(verifier_key)
+    text, signatures = split_note(note)
+    message = text.encode("utf-8")
+    verified = False
+    for signer, signer_id, signature in signatures:
         if signer != name or signer_id != expected_id:
             continue
         try:
-            public_key.verify(raw[4:], message)
+            public_key.verify(signature, message)
         except InvalidSignature:
             raise NoteError("bad signature", f"the signature by {name}+{expected_id:08x} is wrong") from None
         verified = True
     if not verified:
+        seen = ", ".join(f"{signer}+{signer_id:08x}" for signer, signer_id, _ in signatures)
         raise NoteError(
-            "unknown key",
-            f"no signature by {name}+{expected_id:08x}; the note is signed by {', '.join(seen)}",
+            "unknown key", f"no signature by {name}+{expected_id:08x}; the note is signed by {seen}"
         )
     return text

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiKey
+from ledger.checkpoints import checkpoint_latest, checkpoint_sign
 from ledger.models import Entry, Lot
 from passports.demo import PASSWORD, SMALL, demo_load, ensure_cast, issue_keys
 from passports.services import rollup_run
@@ -50,6 +51,8 @@ class Command(BaseCommand):
             ("demo month loaded" if loaded else "demo data already there") + ", rolling up the carbon …"
         )
         run = rollup_run()
+        # Sign the month's checkpoint now (the witnesses configured cosign it once it commits).
+        checkpoint = checkpoint_sign() or checkpoint_latest()
         seconds = time.perf_counter() - started
         rolled = f"{run.versions_created} new footprint versions" if run else "footprints up to date"
         self.stdout.write(
@@ -64,6 +67,8 @@ class Command(BaseCommand):
             f"auditor view:         {base}{reverse('audit')}   (sign in as veritas)",
             f"API docs:             {base}{reverse('api-docs')}",
             f"health:               {base}{reverse('healthz')}",
+            f"signed checkpoint:    {base}{reverse('ledger-checkpoint-latest')}   "
+            f"(size {checkpoint.size}, with the witnesses' cosignatures)",
         ]
         if wheel is not None:
             lines += [
