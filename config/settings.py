@@ -161,12 +161,28 @@ API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "6000/minute") or None  # per k
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 # Beat deletes the records past that age once an hour, so the table holds about a day of keys.
 CELERY_BEAT_SCHEDULE["idempotency-purge"] = {"task": "accounts.tasks.idempotency_purge", "schedule": 3600}
-# Throttle counters are shared between web processes only in a shared cache (redis://…).
+# Throttle counters are shared between web processes only in a shared cache (redis://…); each
+# connect and answer is bounded, so a slow cache cannot hold a request.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("CACHE_URL"),
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+    }
     if env_str("CACHE_URL")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Failed authentication (accounts/throttle.py): failures allowed per window (django-ratelimit
+# rates, e.g. 30/m, 5/10m; empty: no limit), counted in the cache above; a cache outage fails open.
+AUTH_FAILURES_PER_ADDRESS = env_str("AUTH_FAILURES_PER_ADDRESS", "30/m")  # wrong API keys
+AUTH_FAILURES_PER_KEY = env_str("AUTH_FAILURES_PER_KEY", "10/m")  # wrong secrets for one key prefix
+LOGIN_FAILURES_PER_ADDRESS = env_str("LOGIN_FAILURES_PER_ADDRESS", "20/10m")
+LOGIN_FAILURES_PER_USERNAME = env_str("LOGIN_FAILURES_PER_USERNAME", "5/10m")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_CACHE_PREFIX = "remelt:auth:"
+# Proxies in front of the web processes that append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.ApiKeyAuthentication",

@@ -4,12 +4,20 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm, login_throttled
 from config.health import healthz
 
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
 urlpatterns = [
+    path("admin/login/", login_throttled(admin.site.login)),  # before admin.site.urls, which has it too
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        login_throttled(auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm)),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("passports/", include("passports.urls")),
     path("audit/", include("ledger.urls")),

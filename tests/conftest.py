@@ -15,6 +15,7 @@ import os
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.db import connection
 from django.test import TransactionTestCase
 
@@ -56,6 +57,14 @@ def pytest_collection_modifyitems(config, items):
 def eager_celery():
     """Tasks run in the test process; tests/integration starts real workers instead."""
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache (local memory here), which outlives a test's database."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

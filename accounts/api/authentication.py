@@ -8,8 +8,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
+from accounts import throttle
+from accounts.models import ApiKey
 from accounts.principal import Principal
-from accounts.services import api_key_authenticate
+from accounts.services import KEY_SCHEME, api_key_authenticate
 
 REALM = "remelt"
 
@@ -34,7 +36,13 @@ class PartnerSystem:
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """`Authorization: Bearer rmk_<prefix>_<secret>`; an unknown or revoked key is a 401."""
+    """`Authorization: Bearer rmk_<prefix>_<secret>`; an unknown or revoked key is a 401.
+
+    Failures are counted per source address and per key prefix (`accounts.throttle`). An
+    address at its limit gets a 429 before its key is even looked up. A prefix at its limit
+    gets a 429 for wrong secrets only: prefixes are public (every entry's header names
+    `apikey:<prefix>`), so anyone could otherwise lock a partner out of its own key.
+    """
 
     keyword = b"bearer"
 
@@ -42,14 +50,22 @@ class ApiKeyAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Give the key as `Authorization: Bearer <key>`.")
-        try:
-            token = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
-        api_key = api_key_authenticate(token)
+        token = parts[1].decode("ascii", "replace") if len(parts) == 2 else ""
+        counters = throttle.api_key_counters(request, _prefix(token))
+        over = throttle.throttled(request, counters)
+        if "auth-address" in over:
+            raise exceptions.Throttled(
+                over["auth-address"], "Too many failed authentications from your address."
+            )
+        api_key = api_key_authenticate(token) if token.isascii() else None
         if api_key is None:
+            throttle.failure_record(request, counters)
+            if over:
+                raise exceptions.Throttled(
+                    max(over.values()), "Too many failed authentications with this key."
+                )
+            if len(parts) != 2:
+                raise exceptions.AuthenticationFailed("Give the key as `Authorization: Bearer <key>`.")
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         principal = Principal.of_api_key(api_key)
         return PartnerSystem(principal), principal
@@ -57,6 +73,15 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) to requests without credentials.
         return f'Bearer realm="{REALM}"'
+
+
+def _prefix(token: str) -> str | None:
+    """The key prefix a token names, if it has the shape of one (counted even if unknown)."""
+    scheme, _, rest = token.partition("_")
+    prefix = rest.partition("_")[0]
+    if scheme == KEY_SCHEME and len(prefix) == ApiKey.PREFIX_LENGTH and prefix.isalnum():
+        return prefix.lower()
+    return None
 
 
 class StaffSessionAuthentication(SessionAuthentication):

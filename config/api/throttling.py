@@ -1,7 +1,11 @@
 """Requests are throttled per caller (rate API_THROTTLE_RATE)."""
 
+import logging
+
 from django.conf import settings
 from rest_framework import throttling
+
+log = logging.getLogger(__name__)
 
 
 class PerKeyThrottle(throttling.SimpleRateThrottle):
@@ -18,3 +22,10 @@ class PerKeyThrottle(throttling.SimpleRateThrottle):
         principal = request.auth
         ident = principal.actor if principal is not None else f"addr:{self.get_ident(request)}"
         return f"throttle:{self.scope}:{ident}"
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - the cache is down: serve rather than fail every request
+            log.warning("cannot reach the throttle cache; request not counted", exc_info=True)
+            return True

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -22,14 +21,6 @@ from ledger.services import EventInput, events_record
 from tests.api.support import TRUCK, scrap
 
 PARTS = ["W-0001", "W-0002", "W-0003", "W-0004"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    # Throttle counters live in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
