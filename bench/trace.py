@@ -285,7 +285,7 @@ def run(plan: Plan, quick: bool) -> None:
     from accounts.models import Role
     from accounts.services import organisation_create
     from ledger.models import Lot
-    from ledger.trace import DOWN, MAX_DEPTH, MAX_NODES, ROWS_PER_NODE, UP, lot_trace, walk_params, walk_sql
+    from ledger.trace import DOWN, MAX_DEPTH, MAX_NODES, UP, lot_trace, walk_params, walk_sql
     from ledger.visibility import Viewer
 
     load_before = os.getloadavg()
@@ -311,9 +311,7 @@ def run(plan: Plan, quick: bool) -> None:
     as_auditor = Viewer(organisation_id=auditor.pk, sees_everything=True)
     as_wheel_maker = Viewer(organisation_id=wheel_maker.pk, sees_everything=False)
     sql = walk_sql(UP, as_auditor)
-    params = walk_params(
-        lot_id=root.pk, depth=MAX_DEPTH, row_limit=ROWS_PER_NODE * MAX_NODES + 1, viewer=as_auditor
-    )
+    params = walk_params(lot_id=root.pk, depth=MAX_DEPTH, row_limit=MAX_NODES + 1, viewer=as_auditor)
 
     def raw() -> list:
         with connection.cursor() as cursor:
@@ -324,7 +322,7 @@ def run(plan: Plan, quick: bool) -> None:
         return lot_trace(lot=lot, direction=direction, depth=MAX_DEPTH, viewer=viewer)
 
     up = trace()
-    if sum(lot.category == "post_consumer" for lot, _d in up.nodes) == 0 or up.truncated:
+    if sum(lot.category == "post_consumer" for lot, _d in up.nodes) == 0:
         raise RuntimeError("the trace did not reach the scrap")
     leaves = sum(up.shares[lot.code] for lot, _d in up.nodes if lot.category == "post_consumer") + sum(
         addition.share for addition in up.additions

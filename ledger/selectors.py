@@ -1,4 +1,4 @@
-"""Reads of the ledger: streaming verification and export, lot search, amendments and recall lists."""
+"""Reads of the ledger: streaming verification and export, lot search, holders and amendments."""
 
 import json
 import math
@@ -12,7 +12,6 @@ from remelt_verify.chain import ChainVerifier, Problem, export_line
 from accounts.models import Organisation
 from ledger import events
 from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, ScrapCategory, TransferItem
-from ledger.trace import DOWN, MAX_DEPTH, lot_trace
 from ledger.visibility import Viewer, visible_lots
 
 # 2,000 rows of entries (~2 MB as text) stay inside the default work_mem of 4 MB, so PostgreSQL
@@ -283,50 +282,3 @@ def lot_amendments(lot: Lot) -> list[Amendment]:
 def grams_of(share: Fraction, mass_g: int) -> int:
     """`share` of `mass_g` grams, to the gram (halves up: exact shares, one rounding at the end)."""
     return math.floor(share * mass_g + Fraction(1, 2))
-
-
-@dataclass(frozen=True)
-class RecalledPart:
-    """A part that contains metal of the recalled lot: how much, and who has or had it."""
-
-    part: Lot
-    share: Fraction  # of the part's metal that came from the recalled lot
-    metal_g: int  # share × the part's mass, to the gram (half up)
-    holders: list[Organisation]
-
-
-@dataclass(frozen=True)
-class Recall:
-    """The parts affected by a lot, sorted by serial, as far as the viewer may see them."""
-
-    lot: Lot
-    parts: list[RecalledPart]
-    truncated: bool  # the trace hit its size limit: there may be more affected parts
-
-    @property
-    def metal_g(self) -> int:
-        return sum(part.metal_g for part in self.parts)
-
-
-def recall_list(*, lot: Lot, viewer: Viewer) -> Recall:
-    """Every part the viewer may see that contains metal of `lot`, with shares and holders.
-
-    A fixed number of queries whatever the number of parts: the trace, the parts with their
-    owners, and the holders and transfers of all of them at once.
-    """
-    trace = lot_trace(lot=lot, direction=DOWN, depth=MAX_DEPTH, viewer=viewer)
-    part_ids = [node.pk for node, distance in trace.nodes if distance > 0 and node.kind == LotKind.PART]
-    # Sorted here, not by the database, so that the order is the same on every collation.
-    parts = sorted(
-        Lot.objects.filter(pk__in=part_ids).select_related("owner", "made_by"), key=lambda part: part.code
-    )
-    holders = lot_holders(lots=parts)
-    recalled = []
-    for part in parts:
-        share = trace.shares[part.code]
-        recalled.append(
-            RecalledPart(
-                part=part, share=share, metal_g=grams_of(share, part.mass_g), holders=holders[part.pk]
-            )
-        )
-    return Recall(lot=lot, parts=recalled, truncated=trace.truncated)

@@ -17,9 +17,8 @@ each wheel and the internal scrap of a run) has the same composition. Up, a shar
 fraction of the root's metal that came through a lot or an edge (the received scrap and the
 additions at the leaves add up to exactly 1 when nothing is hidden or cut off); down, it is the
 fraction of a lot's metal that came from the root. Shares count the paths the viewer may see
-within `depth`: a lot's share is the sum of the shares of its edges on the root's side. The
-node limit drops lots and their edges from the answer without changing the shares of the lots
-kept.
+within `depth`: a lot's share is the sum of the shares of its edges on the root's side. A trace
+is never cut short: one that would reach more than MAX_NODES lots is refused (TraceTooLarge).
 """
 
 from collections import defaultdict
@@ -33,6 +32,7 @@ from django.db import connection
 from django.db.models import Model
 
 from accounts.models import Organisation
+from ledger.errors import DomainError
 from ledger.models import Consumption, Lot, LotKind, Process, ScrapCategory
 from ledger.quantities import parse_mass
 from ledger.visibility import Viewer, visible_lot_ids_sql
@@ -41,11 +41,13 @@ UP = "up"
 DOWN = "down"
 DEFAULT_DEPTH = 10
 MAX_DEPTH = 50
-MAX_NODES = 5000
-# The CTE stops after this many (lot, distance) rows per MAX_NODES: a down trace from a scrap lot
-# can reach a whole plant's later output through internal scrap, and the database should not
-# walk all of it to show MAX_NODES lots. Rows also count lots the viewer may not see.
-ROWS_PER_NODE = 10
+# A trace is complete within its depth, or refused: never cut short. A down trace from a scrap
+# lot can reach a whole plant's later output through internal scrap, so the walk stops once it
+# has read more than MAX_NODES (lot, distance) rows (lots the viewer may not see count too), and
+# the answer is a TraceTooLarge naming the depth; the recall (ledger.recall) lists every part of
+# any size.
+MAX_NODES = 100_000
+MAX_TRACE_PAGE = 1000  # nodes and edges per page of the API
 
 ONE = Fraction(1)
 ZERO = Fraction(0)
@@ -137,9 +139,59 @@ class Trace:
     depth: int
     nodes: list[tuple[TraceLot, int]] = field(default_factory=list)  # (lot, distance from the root)
     edges: list[TraceEdge] = field(default_factory=list)
-    truncated: bool = False
     shares: dict[str, Fraction] = field(default_factory=dict)
     additions: list[TraceAddition] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TracePage:
+    """Page `page` (from 1) of a trace: `page_size` of its nodes and of its edges, and the counts."""
+
+    trace: Trace
+    page: int
+    page_size: int
+
+    @property
+    def node_count(self) -> int:
+        return len(self.trace.nodes)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.trace.edges)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-max(self.node_count, self.edge_count) // self.page_size))
+
+    def _window(self, items: list) -> list:
+        start = (self.page - 1) * self.page_size
+        return items[start : start + self.page_size]
+
+    @property
+    def nodes(self) -> list[tuple[TraceLot, int]]:
+        return self._window(self.trace.nodes)
+
+    @property
+    def edges(self) -> list[TraceEdge]:
+        return self._window(self.trace.edges)
+
+    @property
+    def additions(self) -> list[TraceAddition]:
+        return self.trace.additions
+
+
+class TraceTooLarge(DomainError):
+    """The walk would reach more than MAX_NODES lots within the depth asked: nothing is cut, the
+    trace is refused (400, about `depth`)."""
+
+    def __init__(self, lot: Lot, direction: str, depth: int) -> None:
+        super().__init__(
+            "trace_too_large",
+            f"the trace {direction} from {lot.code} reaches more than {MAX_NODES:,} lots within "
+            f"{depth} steps: ask for fewer steps"
+            + (", or list every part that holds its metal with the recall" if direction == DOWN else ""),
+            field="depth",
+        )
 
 
 class _Link(NamedTuple):
@@ -289,10 +341,11 @@ def walk_params(*, lot_id: int, depth: int, row_limit: int, viewer: Viewer) -> l
 
 
 def lot_trace(*, lot: Lot, direction: str, depth: int, viewer: Viewer) -> Trace:
-    """Walk `depth` steps from `lot` (which the viewer may see) up or down the graph."""
+    """Walk `depth` steps from `lot` (which the viewer may see) up or down the graph: every lot
+    within them, or TraceTooLarge."""
     if direction not in (UP, DOWN):
         raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
-    row_limit = ROWS_PER_NODE * MAX_NODES
+    row_limit = MAX_NODES
     with connection.cursor() as cursor:
         cursor.execute(
             walk_sql(direction, viewer),
@@ -300,7 +353,9 @@ def lot_trace(*, lot: Lot, direction: str, depth: int, viewer: Viewer) -> Trace:
         )
         rows = cursor.fetchall()
     links, charges, lots, additions, read = _read(rows)
-    trace = Trace(root=lot, direction=direction, depth=depth, truncated=read > row_limit)
+    if read > row_limit:
+        raise TraceTooLarge(lot, direction, depth)
+    trace = Trace(root=lot, direction=direction, depth=depth)
     # A step's charge: what it consumed from all its inputs plus, for a melt, its additions.
     for seq, added in additions.items():
         if seq in charges:
@@ -316,17 +371,12 @@ def lot_trace(*, lot: Lot, direction: str, depth: int, viewer: Viewer) -> Trace:
         melt_additions = []
 
     reached = sorted(distances, key=lambda pk: (distances[pk], lots[pk].code))
-    if len(reached) > MAX_NODES:
-        reached = reached[:MAX_NODES]
-        trace.truncated = True
-    kept = set(reached)
     trace.nodes = [(lots[pk], distances[pk]) for pk in reached]
     trace.shares = {lots[pk].code: shares[pk] for pk in reached}
     edges = []
     for link, share in zip(shown, edge_shares, strict=True):
-        if link.near in kept and link.far in kept:
-            source, target = (link.far, link.near) if direction == UP else (link.near, link.far)
-            edges.append(TraceEdge(lots[source].code, lots[target].code, link.seq, link.mass_g, share))
+        source, target = (link.far, link.near) if direction == UP else (link.near, link.far)
+        edges.append(TraceEdge(lots[source].code, lots[target].code, link.seq, link.mass_g, share))
     trace.edges = sorted(edges, key=lambda edge: (edge.seq, edge.source, edge.target))
     # By seq, and within a melt in the order its entry lists them (the sort is stable).
     trace.additions = sorted(

@@ -7,7 +7,7 @@ everything, a partner sees its own lots and the upstream of its parts, and any o
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,25 +15,34 @@ from fractions import Fraction
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 
 from accounts.models import Organisation
 from ledger.models import Lot, LotKind
 from ledger.quantities import format_kg
+from ledger.recall import Recall, lot_recall
 from ledger.selectors import (
     SEARCH_LIMIT,
     Amendment,
-    Recall,
     grams_of,
     lot_amendments,
     lot_holders,
     lot_search,
-    recall_list,
     search_examples,
 )
-from ledger.trace import DOWN, MAX_DEPTH, UP, Trace, TraceAddition, TraceEdge, TraceLot, lot_trace
+from ledger.trace import (
+    DOWN,
+    MAX_DEPTH,
+    UP,
+    Trace,
+    TraceAddition,
+    TraceEdge,
+    TraceLot,
+    TraceTooLarge,
+    lot_trace,
+)
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
 
 # A trace down from a big scrap lot reaches thousands of parts; the lot page shows its lots and
@@ -99,7 +108,7 @@ class TraceTables:
     rows: list[TraceRow]
     steps: list[TraceStep]
     additions: list[TraceAddition]
-    truncated: bool
+    refused: str  # why there is no trace (too large), or ""
     rows_page: Page
     steps_page: Page
     rows_links: dict
@@ -137,6 +146,19 @@ def _page(request, items: list, parameter: str, anchor: str) -> tuple[Page, dict
     return page, links
 
 
+def _traced(request, lot: Lot, direction: str, viewer: Viewer) -> TraceTables:
+    """The trace tables of `lot` in one direction, or, for a trace too large, the reason."""
+    try:
+        trace = lot_trace(lot=lot, direction=direction, depth=MAX_DEPTH, viewer=viewer)
+    except TraceTooLarge as refusal:
+        rows_page, rows_links = _page(request, [], f"{direction}_lots", f"{direction}-lots")
+        steps_page, steps_links = _page(request, [], f"{direction}_steps", f"{direction}-steps")
+        return TraceTables(
+            direction, [], [], [], refusal.message, rows_page, steps_page, rows_links, steps_links
+        )
+    return _trace_tables(request, trace, lot)
+
+
 def _trace_tables(request, trace: Trace, root: Lot) -> TraceTables:
     rows = []
     lots = {lot.code: lot for lot, _distance in trace.nodes}
@@ -156,7 +178,7 @@ def _trace_tables(request, trace: Trace, root: Lot) -> TraceTables:
         rows=rows,
         steps=steps,
         additions=trace.additions,
-        truncated=trace.truncated,
+        refused="",
         rows_page=rows_page,
         steps_page=steps_page,
         rows_links=rows_links,
@@ -274,8 +296,6 @@ def audit_lot(request, code: str):
     """One lot: identity, holders, facts, and its trace up to the scrap and down to the parts."""
     viewer = viewer_of_user(request.user)
     lot = _visible_lot_or_404(viewer, code)
-    up = lot_trace(lot=lot, direction=UP, depth=MAX_DEPTH, viewer=viewer)
-    down = lot_trace(lot=lot, direction=DOWN, depth=MAX_DEPTH, viewer=viewer)
     amendments = lot_amendments(lot)
     context = {
         "lot": lot,
@@ -286,8 +306,8 @@ def audit_lot(request, code: str):
         "lot_notes": _lot_fact_notes(amendments),
         "process_facts": _fact_lines(lot.made_by.facts, amendments),
         "amendments": [_amendment_lines(amendment) for amendment in amendments],
-        "up": _trace_tables(request, up, lot),
-        "down": _trace_tables(request, down, lot),
+        "up": _traced(request, lot, UP, viewer),
+        "down": _traced(request, lot, DOWN, viewer),
         "has_passport": lot.kind in PASSPORT_KINDS,
         "can_recall": lot.kind in RECALL_KINDS,
     }
@@ -299,37 +319,39 @@ def _recall_of(request, code: str) -> Recall:
     lot = _visible_lot_or_404(viewer, code)
     if lot.kind not in RECALL_KINDS:
         raise Http404("a recall starts from a scrap, melt or ingot lot")
-    return recall_list(lot=lot, viewer=viewer)
+    return lot_recall(lot=lot, viewer=viewer)
 
 
-@dataclass(frozen=True)
-class HolderSummary:
-    """How many of the recalled parts one organisation holds now, and how much of the metal."""
+class _RecalledParts:
+    """The recall's parts as the paginator reads them: a count, and one page per query."""
 
-    organisation: Organisation
-    parts: int
-    metal_g: int
+    def __init__(self, recall: Recall) -> None:
+        self.recall = recall
 
+    def count(self) -> int:
+        return self.recall.count
 
-def _by_current_holder(recall: Recall) -> list[HolderSummary]:
-    by_holder: dict[int, list] = {}
-    for item in recall.parts:
-        by_holder.setdefault(item.part.owner_id, []).append(item)
-    summaries = [
-        HolderSummary(items[0].part.owner, len(items), sum(item.metal_g for item in items))
-        for items in by_holder.values()
-    ]
-    return sorted(summaries, key=lambda summary: summary.organisation.slug)
+    def __len__(self) -> int:
+        return self.recall.count
+
+    def __getitem__(self, window: slice) -> list:
+        return self.recall.page(offset=window.start, limit=window.stop - window.start)
 
 
 @login_required
 def audit_recall(request, code: str):
-    """The parts that contain metal of a lot, with their holders: whom a recall must reach."""
+    """The parts that contain metal of a lot, with their holders: whom a recall must reach.
+
+    Every part, a page at a time; the figures above the table count all of them.
+    """
     recall = _recall_of(request, code)
+    page, links = _page(request, _RecalledParts(recall), "page", "parts")
     context = {
         "lot": recall.lot,
         "recall": recall,
-        "holders": _by_current_holder(recall),
+        "holders": recall.by_holder(),
+        "page": page,
+        "links": links,
     }
     return render(request, "ledger/audit_recall.html", context)
 
@@ -348,10 +370,10 @@ def _percent_text(share: Fraction) -> str:
     return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
-def recall_csv_rows(recall: Recall) -> Iterable[list]:
-    """The recall as CSV rows: the header, then one row per part, sorted by serial."""
+def recall_csv_rows(recall: Recall) -> Iterator[list]:
+    """The recall as CSV rows: the header, then one row per part, by serial, read a chunk at a time."""
     yield RECALL_CSV_HEADER
-    for item in recall.parts:
+    for item in recall.parts():
         part = item.part
         yield [
             _cell(part.code),
@@ -366,14 +388,35 @@ def recall_csv_rows(recall: Recall) -> Iterable[list]:
         ]
 
 
+class _Line:
+    """A file-like object whose `write` returns what it was given, for csv.writer to format one row."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+# Lines of CSV sent at a time: fewer, larger writes than one per line.
+CSV_ROWS_PER_CHUNK = 500
+
+
+def recall_csv_stream(recall: Recall) -> Iterator[str]:
+    """The CSV text of the recall, CSV_ROWS_PER_CHUNK lines at a time, as it is read."""
+    writer = csv.writer(_Line())
+    lines: list[str] = []
+    for row in recall_csv_rows(recall):
+        lines.append(writer.writerow(row))
+        if len(lines) == CSV_ROWS_PER_CHUNK:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+
+
 @login_required
 def audit_recall_csv(request, code: str):
-    """The recall list as a CSV download (header row, one line per part, by serial)."""
+    """The recall list as a CSV download (header row, one line per part, by serial), streamed:
+    every part, however many, in constant memory."""
     recall = _recall_of(request, code)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(recall_csv_stream(recall), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"recall-{recall.lot.code}.csv")
-    if recall.truncated:
-        # The file itself stays plain CSV; the page says the same in words.
-        response["X-Remelt-Truncated"] = "true"
-    csv.writer(response).writerows(recall_csv_rows(recall))
     return response

@@ -21,7 +21,7 @@ from qrcode.image.svg import SvgPathImage
 
 from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
-from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, lot_trace
+from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, TraceTooLarge, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
 from passports.evidence import evidence_bundle
 from passports.models import STAGES
@@ -102,8 +102,10 @@ def passport_page(request, code: str):
     if context["footprint"]:
         context["stage_chart"] = _stage_chart(lot, context["footprint"])
     if context["full"]:
-        trace = lot_trace(lot=lot, direction=UP, depth=MAX_DEPTH, viewer=viewer)
-        context["flow"] = _flow(trace)
+        try:
+            context["flow"] = _flow(lot_trace(lot=lot, direction=UP, depth=MAX_DEPTH, viewer=viewer))
+        except TraceTooLarge as refusal:
+            context["flow_refused"] = refusal.message
         context["proof"] = passport_proof(document, summary)
         context["versions"] = summary["versions"]
     return render(request, "passports/passport.html", context)
@@ -287,7 +289,6 @@ def _flow(trace: Trace) -> dict:
         "chart": {"nodes": nodes, "links": links, "columns": last_column + 1, "unit": "kg"},
         "lots": lots,
         "additions": additions,
-        "truncated": trace.truncated,
     }
 
 

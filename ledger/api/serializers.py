@@ -15,7 +15,7 @@ from ledger import events
 from ledger.models import LotKind
 from ledger.quantities import format_kg
 from ledger.selectors import lot_amendments
-from ledger.trace import DEFAULT_DEPTH, DOWN, MAX_DEPTH, UP
+from ledger.trace import DEFAULT_DEPTH, DOWN, MAX_DEPTH, MAX_TRACE_PAGE, UP
 
 MAX_BATCH = 1000  # events in one POST
 
@@ -347,12 +347,18 @@ class TraceAdditionSerializer(serializers.Serializer):
 
 
 class TraceSerializer(serializers.Serializer):
-    root = serializers.CharField(source="root.code")
-    direction = serializers.ChoiceField(choices=[UP, DOWN])
-    depth = serializers.IntegerField()
-    truncated = serializers.BooleanField(help_text="True if the node limit cut the walk short.")
-    nodes = serializers.SerializerMethodField()
-    edges = TraceEdgeSerializer(many=True)
+    """One page of a trace: every lot and edge within the depth is on some page, none is cut."""
+
+    root = serializers.CharField(source="trace.root.code")
+    direction = serializers.ChoiceField(choices=[UP, DOWN], source="trace.direction")
+    depth = serializers.IntegerField(source="trace.depth")
+    node_count = serializers.IntegerField(help_text="How many lots the trace has on all pages, the root too.")
+    edge_count = serializers.IntegerField(help_text="How many edges it has, on all pages.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    pages = serializers.IntegerField(help_text="How many pages of `page_size` nodes and edges there are.")
+    nodes = serializers.SerializerMethodField(help_text="This page's lots, by distance, then code.")
+    edges = TraceEdgeSerializer(many=True, help_text="This page's edges, by entry, then source and target.")
     additions = TraceAdditionSerializer(
         many=True,
         help_text=(
@@ -362,14 +368,39 @@ class TraceSerializer(serializers.Serializer):
     )
 
     @extend_schema_field(TraceNodeSerializer(many=True))
-    def get_nodes(self, trace) -> list:
+    def get_nodes(self, page) -> list:
         nodes = []
-        for lot, distance in trace.nodes:
+        for lot, distance in page.nodes:
             node = dict(LotSerializer(lot).data)
             node["distance"] = distance
-            node["share"] = format_share(trace.shares[lot.code])
+            node["share"] = format_share(page.trace.shares[lot.code])
             nodes.append(node)
         return nodes
+
+
+class RecalledPartSerializer(serializers.Serializer):
+    """A part that holds metal of the recalled lot."""
+
+    serial = serializers.CharField(source="part.code")
+    part_number = serializers.CharField(source="part.part_number")
+    holder = serializers.CharField(source="part.owner.slug", help_text="The organisation that holds it now.")
+    held_by = serializers.SerializerMethodField(help_text="Every holder, in custody order.")
+    metal_kg = KgField(source="metal_g", help_text="kg of the recalled lot's metal in the part.")
+    share = ShareField(help_text="The fraction of the part's metal that came from the recalled lot.")
+    part_mass_kg = KgField(source="part.mass_g")
+    made_at = serializers.DateTimeField(source="part.occurred_at")
+
+    def get_held_by(self, item) -> list[str]:
+        return [holder.slug for holder in item.holders]
+
+
+class RecallSerializer(serializers.Serializer):
+    """Every part that holds metal of a lot (streamed: `parts` is read as it is sent)."""
+
+    lot = serializers.CharField(source="lot.code")
+    count = serializers.IntegerField(help_text="How many parts `parts` lists: all of them.")
+    metal_kg = KgField(source="metal_g", help_text="kg of the lot's metal in all of them.")
+    parts = RecalledPartSerializer(many=True, help_text="By serial.")
 
 
 class HeaderSerializer(serializers.Serializer):
@@ -446,3 +477,7 @@ class TraceQuerySerializer(serializers.Serializer):
         choices=[UP, DOWN], default=UP, help_text="up: back to the scrap; down: forward to the parts."
     )
     depth = serializers.IntegerField(min_value=1, max_value=MAX_DEPTH, default=DEFAULT_DEPTH)
+    page = serializers.IntegerField(min_value=1, default=1, help_text="Which page of nodes and edges.")
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=MAX_TRACE_PAGE, default=MAX_TRACE_PAGE, help_text="Nodes and edges per page."
+    )

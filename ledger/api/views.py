@@ -1,8 +1,11 @@
 """The ledger's partner API: post events, read lots and their traces, follow the entry feed."""
 
+import json
+from collections.abc import Iterator
 from datetime import UTC
 
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
@@ -16,9 +19,12 @@ from config.api.idempotency import check_key, request_digest, respond_once
 from config.api.viewsets import PageNumberPagination, RemeltViewSet
 from ledger.api import serializers
 from ledger.api.examples import RECORDED_EXAMPLE, request_examples
+from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
+from ledger.quantities import format_kg
+from ledger.recall import lot_recall
 from ledger.services import EventInput, events_record
-from ledger.trace import lot_trace
+from ledger.trace import MAX_NODES, TracePage, lot_trace
 from ledger.visibility import entries_feed, visible_lots
 
 EVENT_SCHEMA = PolymorphicProxySerializer(
@@ -161,19 +167,65 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
             "from a lot or along an edge, and `additions` lists the melts' alloying additions; the "
             "received scrap lots and the additions add up to 1 when nothing is hidden or cut off. "
             "Down, it is the fraction of a lot's metal that came from the root. The walk passes "
-            "only through lots you may see."
+            "only through lots you may see. Nothing is cut: every lot and edge within `depth` is on "
+            "some page, `node_count` and `edge_count` say how many there are, `page` and `page_size` "
+            "choose which (nodes by distance then code, edges by entry). A trace that would reach "
+            f"more than {MAX_NODES:,} lots is refused (400 `trace_too_large`, about `depth`); "
+            "the recall lists every part that holds a lot's metal, however many."
         ),
         parameters=[serializers.TraceQuerySerializer],
         responses=serializers.TraceSerializer,
         filters=False,
     )
+    @extend_schema(
+        summary="Every part that holds metal of a scrap lot, melt or ingot lot (a recall)",
+        description=(
+            "All of them, never cut short, by serial, each with the kg of the lot's metal in it, "
+            "its share, its holder now and every holder before. The answer is streamed: `lot`, "
+            "`count` and `metal_kg` come first, then `parts` as they are read, a few thousand at a "
+            "time, in constant memory on both sides if you parse it as a stream. Only the parts "
+            "you may see, reached through lots you may see. A part is not a recall's start: 400."
+        ),
+        responses=serializers.RecallSerializer,
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def recall(self, request, code=None):
+        lot = self.get_object()
+        if lot.kind == LotKind.PART:
+            message = f"{lot.code} is a part: a recall starts from a scrap, melt or ingot lot"
+            raise DomainError("invalid", message, field="code")
+        recall = lot_recall(lot=lot, viewer=self.caller.viewer)
+        return StreamingHttpResponse(_recall_json(recall), content_type="application/json")
+
     @action(detail=True, methods=["get"], filter_backends=[])
     def trace(self, request, code=None):
         lot = self.get_object()
         query = serializers.TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        trace = lot_trace(lot=lot, viewer=self.caller.viewer, **query.validated_data)
-        return Response(serializers.TraceSerializer(trace).data)
+        options = dict(query.validated_data)
+        page, page_size = options.pop("page"), options.pop("page_size")
+        trace = lot_trace(lot=lot, viewer=self.caller.viewer, **options)
+        return Response(serializers.TraceSerializer(TracePage(trace, page, page_size)).data)
+
+
+def _recall_json(recall) -> Iterator[bytes]:
+    """The recall as one JSON object, written as its parts are read (see `RecallSerializer`)."""
+    yield (
+        json.dumps(
+            {"lot": recall.lot.code, "count": recall.count, "metal_kg": format_kg(recall.metal_g)}
+        ).encode()[:-1]
+        + b', "parts": ['
+    )
+    part = serializers.RecalledPartSerializer()
+    chunk: list[str] = []
+    separator = ""
+    for item in recall.parts():
+        chunk.append(json.dumps(part.to_representation(item)))
+        if len(chunk) == 500:
+            yield (separator + ",".join(chunk)).encode()
+            chunk, separator = [], ","
+    yield (separator + ",".join(chunk)).encode() + b"]}"
 
 
 class LedgerEntryViewSet(RemeltViewSet):

@@ -18,12 +18,9 @@ def _edges(trace) -> set[tuple[str, str, str]]:
 
 def test_up_from_a_part_walks_back_to_the_scrap_with_masses(loop, client_for):
     trace = _trace(client_for("autofab"), "W-0001", "?direction=up")
-    assert (trace["root"], trace["direction"], trace["depth"], trace["truncated"]) == (
-        "W-0001",
-        "up",
-        10,
-        False,
-    )
+    assert (trace["root"], trace["direction"], trace["depth"]) == ("W-0001", "up", 10)
+    assert (trace["node_count"], trace["page"], trace["pages"]) == (len(trace["nodes"]), 1, 1)
+    assert trace["edge_count"] == len(trace["edges"])
     assert [(node["code"], node["distance"]) for node in trace["nodes"]] == [
         ("W-0001", 0),
         ("ING-1", 1),
@@ -113,14 +110,36 @@ def test_depth_limits_the_walk(loop, client_for):
     assert _edges(trace) == {("ING-1", "W-0001", "600.000")}
 
 
-def test_truncation_is_reported(loop, client_for, monkeypatch):
+def test_pages_hold_every_node_and_edge_once(loop, client_for):
+    client = client_for("certa")
+    whole = _trace(client, "SCR-A", "?direction=down")
+    assert whole["node_count"] == len(whole["nodes"]) > 3 and whole["pages"] == 1
+    pages = [_trace(client, "SCR-A", "?direction=down&page_size=2")]
+    while pages[-1]["page"] < pages[-1]["pages"]:
+        pages.append(_trace(client, "SCR-A", f"?direction=down&page_size=2&page={pages[-1]['page'] + 1}"))
+    assert len(pages) == -(-max(whole["node_count"], whole["edge_count"]) // 2)
+    assert [node for page in pages for node in page["nodes"]] == whole["nodes"]
+    assert [edge for page in pages for edge in page["edges"]] == whole["edges"]
+    assert {(page["node_count"], page["edge_count"]) for page in pages} == {
+        (whole["node_count"], whole["edge_count"])
+    }
+
+
+def test_a_trace_too_large_is_refused_naming_the_depth_never_cut(loop, client_for, monkeypatch):
     monkeypatch.setattr("ledger.trace.MAX_NODES", 3)
-    trace = _trace(client_for("certa"), "SCR-A", "?direction=down")
-    assert trace["truncated"] is True and len(trace["nodes"]) == 3
+    response = client_for("certa").get("/api/v1/lots/SCR-A/trace/?direction=down")
+    assert "depth" in assert_problem(response, 400, "trace_too_large")["errors"]
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [("?direction=sideways", "direction"), ("?depth=0", "depth"), ("?depth=51", "depth")]
+    ("query", "field"),
+    [
+        ("?direction=sideways", "direction"),
+        ("?depth=0", "depth"),
+        ("?depth=51", "depth"),
+        ("?page=0", "page"),
+        ("?page_size=1001", "page_size"),
+    ],
 )
 def test_bad_parameters_are_400(loop, client_for, query, field):
     body = assert_problem(client_for("certa").get(f"/api/v1/lots/W-0001/trace/{query}"), 400, "invalid")

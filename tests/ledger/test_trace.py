@@ -28,7 +28,7 @@ from django.utils import timezone
 from ledger import trace as trace_module
 from ledger.models import Lot
 from ledger.services import EventInput, events_record
-from ledger.trace import DOWN, MAX_DEPTH, UP, lot_trace, walk_params, walk_sql
+from ledger.trace import DOWN, MAX_DEPTH, UP, TraceTooLarge, lot_trace, walk_params, walk_sql
 from ledger.visibility import Viewer, visible_lots
 
 TRUCK = {"distance_km": "120", "mode": "truck"}
@@ -176,7 +176,6 @@ def test_up_finds_every_path_with_exact_masses(branching):
         ("S2", 3),
         ("S3", 3),
     ]
-    assert trace.truncated is False
 
 
 def test_up_shares_follow_the_mix_rule(branching):
@@ -405,19 +404,13 @@ def test_a_diamond_ladder_is_walked_once_per_lot_not_once_per_path(cast):
     assert len(trace.nodes) == 17 and len(trace.edges) == 30
 
 
-def test_the_node_limit_truncates(branching, monkeypatch):
+def test_a_trace_past_the_limit_is_refused_never_cut(branching, monkeypatch):
+    whole = trace_of("S1", DOWN)
+    assert len(whole.nodes) > 4
     monkeypatch.setattr(trace_module, "MAX_NODES", 4)
-    trace = trace_of("S1", DOWN)
-    assert trace.truncated is True
-    assert [lot.code for lot, _d in trace.nodes] == ["S1", "M1", "M2", "ING-1"]
-    assert all({e.source, e.target} <= set(trace.shares) for e in trace.edges)
-    # Shares are those of the whole walk, not of what was kept.
-    assert trace.shares["ING-1"] == F(60, 91) * F(8, 10) + F(3, 5) * F(2, 10)
-
-
-def test_the_walk_stops_reading_a_huge_graph(branching, monkeypatch):
-    monkeypatch.setattr(trace_module, "MAX_NODES", 1)
-    monkeypatch.setattr(trace_module, "ROWS_PER_NODE", 3)
-    trace = trace_of("S1", DOWN)
-    assert trace.truncated is True
-    assert len(trace.nodes) == 1
+    with pytest.raises(TraceTooLarge) as refused:
+        trace_of("S1", DOWN)
+    assert refused.value.code == "trace_too_large" and "depth" in refused.value.errors
+    assert "recall" in refused.value.message
+    monkeypatch.setattr(trace_module, "MAX_NODES", len(whole.nodes) * 4)
+    assert trace_of("S1", DOWN).shares == whole.shares  # within the limit: all of it
