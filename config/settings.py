@@ -154,6 +154,10 @@ ROLLUP_LAG_DEGRADED_SECONDS = env_int("ROLLUP_LAG_DEGRADED_SECONDS", 600)
 
 # Ledger: business time may run ahead of our clock by at most this many seconds.
 LEDGER_CLOCK_SKEW_SECONDS = env_int("LEDGER_CLOCK_SKEW_SECONDS", 300)
+# The most items (events, and the entries of their lists) one request may record: its work
+# under the ledger head lock grows with them (ledger/services.py batch_cost_check), so this
+# bounds how long one request holds every other writer (bench/headlock.py; README "Limits").
+LEDGER_MAX_BATCH_ITEMS = env_int("LEDGER_MAX_BATCH_ITEMS", 6_000)
 
 # REST API (/api/v1/, see config/api/): bearer keys or a staff session, problem+json errors.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 2**20)  # larger bodies get a 413

@@ -28,9 +28,10 @@ from ledger.models import (
     TransferItem,
     payload_data,
 )
-from ledger.rows import rows_insert
+from ledger.rows import rows_insert, rows_update
 from ledger.vocabulary import current_keys, historic_keys
 
+CODES_CHECKED_AHEAD = 256  # generated codes looked up per query, in case a client chose one
 LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
 
 
@@ -120,6 +121,7 @@ class DbState(MaterialState):
         self._new_codes: set[str] = set()
         self._checked_codes: set[str] = set()  # looked up by check_codes
         self._existing_codes: set[str] = set()  # of those, the ones a lot already has
+        self._sequences: dict[str, CodeSequence] = {}  # locked by next_code, saved by flush
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -143,6 +145,8 @@ class DbState(MaterialState):
             .values_list("lot_id", "transfer_id")
         ):
             transferred.setdefault(lot_id, []).append(seq)
+        self.load_processes({row.made_by_id for row in rows})
+        self.load_transfers({seq for seqs in transferred.values() for seq in seqs})
         for row in rows:
             self._rows[row.code] = row
             self._ids[row.code] = row.pk
@@ -165,45 +169,60 @@ class DbState(MaterialState):
             self.load_lots([code])
         return self._lots.get(code)
 
-    def process(self, seq):
-        if seq not in self._processes:
-            row = Process.objects.filter(pk=seq).first()
-            if row is None:
-                return None
-            inputs = dict(
-                Consumption.objects.filter(process_id=seq).order_by("pk").values_list("lot__code", "mass_g")
-            )
-            outputs = list(Lot.objects.filter(made_by_id=seq).order_by("pk").values_list("code", flat=True))
-            self._processes[seq] = ProcessState(
-                seq=seq,
+    def load_processes(self, seqs: Iterable[int]) -> None:
+        """Load the processes (not loaded yet) with their inputs and outputs, in three queries."""
+        wanted = set(seqs) - self._processes.keys()
+        if not wanted:
+            return
+        inputs: dict[int, dict[str, int]] = {seq: {} for seq in wanted}
+        consumed = Consumption.objects.filter(process_id__in=wanted).order_by("pk")
+        for seq, code, grams in consumed.values_list("process_id", "lot__code", "mass_g"):
+            inputs[seq][code] = grams
+        outputs: dict[int, list[str]] = {seq: [] for seq in wanted}
+        made = Lot.objects.filter(made_by_id__in=wanted).order_by("pk")
+        for seq, code in made.values_list("made_by_id", "code"):
+            outputs[seq].append(code)
+        for row in Process.objects.filter(pk__in=wanted):
+            self._processes[row.pk] = ProcessState(
+                seq=row.pk,
                 type=row.type,
                 org=self.orgs.by_id[row.organisation_id].slug,
                 occurred_at=row.occurred_at,
                 facts=row.facts,
-                inputs=inputs,
-                outputs=outputs,
+                inputs=inputs[row.pk],
+                outputs=outputs[row.pk],
                 voided=row.voided,
             )
-        return self._processes[seq]
 
-    def transfer(self, seq):
-        if seq not in self._transfers:
-            row = Transfer.objects.filter(pk=seq).first()
-            if row is None:
-                return None
-            items = dict(
-                TransferItem.objects.filter(transfer_id=seq).order_by("pk").values_list("lot__code", "mass_g")
-            )
-            self._transfers[seq] = TransferState(
-                seq=seq,
+    def process(self, seq):
+        if seq not in self._processes:
+            self.load_processes([seq])
+        return self._processes.get(seq)
+
+    def load_transfers(self, seqs: Iterable[int]) -> None:
+        """Load the transfers (not loaded yet) with their items, in two queries."""
+        wanted = set(seqs) - self._transfers.keys()
+        if not wanted:
+            return
+        items: dict[int, dict[str, int]] = {seq: {} for seq in wanted}
+        moved = TransferItem.objects.filter(transfer_id__in=wanted).order_by("pk")
+        for seq, code, grams in moved.values_list("transfer_id", "lot__code", "mass_g"):
+            items[seq][code] = grams
+        for row in Transfer.objects.filter(pk__in=wanted):
+            self._transfers[row.pk] = TransferState(
+                seq=row.pk,
                 from_org=self.orgs.by_id[row.from_organisation_id].slug,
                 to_org=self.orgs.by_id[row.to_organisation_id].slug,
                 occurred_at=row.occurred_at,
                 transport=row.transport,
-                items=items,
+                items=items[row.pk],
                 voided=row.voided,
             )
-        return self._transfers[seq]
+
+    def transfer(self, seq):
+        if seq not in self._transfers:
+            self.load_transfers([seq])
+        return self._transfers.get(seq)
 
     def entry_type(self, seq):
         return Entry.objects.filter(pk=seq).values_list("type", flat=True).first()
@@ -223,14 +242,20 @@ class DbState(MaterialState):
         return Lot.objects.filter(code=code).exists()
 
     def next_code(self, prefix):
-        sequence, _ = CodeSequence.objects.select_for_update().get_or_create(prefix=prefix)
+        sequence = self._sequences.get(prefix)
+        if sequence is None:
+            # Locked once per transaction and prefix and saved by flush, not a statement per code.
+            sequence, _ = CodeSequence.objects.select_for_update().get_or_create(prefix=prefix)
+            self._sequences[prefix] = sequence
         while True:
             sequence.last += 1
             code = f"{prefix}-{sequence.last:06d}"
+            if code not in self._checked_codes:
+                # A client may have chosen such a code: look this one and the next ones up at once.
+                upcoming = range(sequence.last, sequence.last + CODES_CHECKED_AHEAD)
+                self.check_codes(f"{prefix}-{number:06d}" for number in upcoming)
             if not self.code_taken(code):
-                break
-        sequence.save(update_fields=["last"])
-        return code
+                return code
 
     def organisation(self, slug):
         return self.orgs.info(slug)
@@ -326,12 +351,24 @@ class DbState(MaterialState):
                 changed_processes.append(Process(entry_id=thing.seq, facts=thing.facts, voided=thing.voided))
             else:
                 changed_transfers.append(Transfer(entry_id=thing.seq, voided=thing.voided))
-        if changed_lots:
-            Lot.objects.bulk_update(changed_lots, ["owner", "remaining_g", "voided", *LOT_FACTS])
-        if changed_processes:
-            Process.objects.bulk_update(changed_processes, ["facts", "voided"])
-        if changed_transfers:
-            Transfer.objects.bulk_update(changed_transfers, ["voided"])
+        # Set-based updates (one statement per table), not a CASE per row and column.
+        lot_columns = ("owner", "remaining_g", "voided", *LOT_FACTS)
+        rows_update(
+            Lot,
+            "id",
+            lot_columns,
+            [(row.pk, *(getattr(row, name) for name in _attnames(Lot, lot_columns))) for row in changed_lots],
+        )
+        rows_update(
+            Process,
+            "entry",
+            ("facts", "voided"),
+            [(p.entry_id, p.facts, p.voided) for p in changed_processes],
+        )
+        rows_update(Transfer, "entry", ("voided",), [(t.entry_id, t.voided) for t in changed_transfers])
+        rows_update(
+            CodeSequence, "prefix", ("last",), [(prefix, row.last) for prefix, row in self._sequences.items()]
+        )
         self._write_holders(org_id)
         return [lot.code for lot in self.new_lots]
 
@@ -360,9 +397,21 @@ class DbState(MaterialState):
             else set()
         )
         stale = existing - wanted
-        for lot_id, organisation_id in stale:
-            LotHolder.objects.filter(lot_id=lot_id, organisation_id=organisation_id).delete()
+        if stale:
+            rows = LotHolder.objects.filter(lot_id__in={lot_id for lot_id, _org in stale})
+            LotHolder.objects.filter(
+                pk__in=[
+                    pk
+                    for pk, *holder in rows.values_list("pk", "lot_id", "organisation_id")
+                    if tuple(holder) in stale
+                ]
+            ).delete()
         rows_insert(LotHolder, ("lot", "organisation"), sorted(wanted - existing))
+
+
+def _attnames(model, names) -> list[str]:
+    """The attribute names of fields (`owner_id` for the foreign key `owner`)."""
+    return [model._meta.get_field(name).attname for name in names]
 
 
 def holders_of(state: MaterialState, lot: LotState) -> set[str]:

@@ -95,3 +95,35 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
         return partial(connection.ops.adapt_json_value, encoder=field.encoder)
     return None
+
+
+def rows_update(model: type[models.Model], key: str, names: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Set the fields `names` of the rows of `model` whose field `key` is each row's first value
+    (rows are `(key value, *values in the order of names)`): one statement on PostgreSQL
+    (`UPDATE … FROM unnest(…)`), one executed per row on SQLite."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in (key, *names)]
+    quote = connection.ops.quote_name
+    adapters = [_adapter(field) for field in fields]
+    values = [
+        [value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True)]
+        for row in rows
+    ]
+    table, columns = quote(meta.db_table), [quote(field.column) for field in fields]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+            assignments = ", ".join(f"{column} = given.{column}" for column in columns[1:])
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS given({', '.join(columns)})"
+                f" WHERE {table}.{columns[0]} = given.{columns[0]}",
+                [list(column) for column in zip(*values, strict=True)],
+            )
+        else:
+            assignments = ", ".join(f"{column} = %s" for column in columns[1:])
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {columns[0]} = %s",
+                [[*row[1:], row[0]] for row in values],
+            )

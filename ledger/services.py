@@ -186,6 +186,28 @@ class Recorded:
     lots: list[str]
 
 
+def batch_cost(events: Sequence["EventInput"]) -> int:
+    """A batch's items: one per event and one per entry of each list in its data."""
+    total = 0
+    for event in events:
+        total += 1
+        data = event.data if isinstance(event.data, dict) else {}
+        total += sum(len(value) for value in data.values() if isinstance(value, list))
+    return total
+
+
+def batch_cost_check(events: Sequence["EventInput"]) -> None:
+    """Refuse (413) a batch whose items exceed LEDGER_MAX_BATCH_ITEMS, before any lock is taken."""
+    limit = settings.LEDGER_MAX_BATCH_ITEMS
+    cost = batch_cost(events)
+    if cost > limit:
+        raise DomainError(
+            "batch_too_large",
+            f"the batch has {cost} items (events and the entries of their lists); at most {limit}: split it",
+            status=413,
+        )
+
+
 def events_record(*, organisation: Organisation, actor: str, events: Sequence[EventInput]) -> list[Recorded]:
     """Record material-flow events, all or none, each as a ledger entry with its projections.
 
@@ -194,13 +216,19 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
     raises DomainError (field paths prefixed `[i].` in a batch of several) and writes nothing.
     """
     batch = len(events) > 1
+    batch_cost_check(events)
     org = OrgInfo(organisation.slug, organisation.sees_everything)
     # What does not depend on the material record is read before the head lock is taken.
     state = DbState()
     state.factor_keys()
+    claimed = [code for event in events for code in claimed_codes(event.type, event.data)]
+    referenced = {code for event in events for code in referenced_lots(event.type, event.data)}
     with transaction.atomic():
         head_seq, head_hash = head_lock()
-        state.check_codes(code for event in events for code in claimed_codes(event.type, event.data))
+        # Under the lock, in set form: every lot the batch names (locked, with what made and
+        # moved them) and every code it claims, whatever the number of events.
+        state.check_codes(claimed)
+        state.load_lots(referenced)
         now = timezone.now()
         drafts, made = [], []
         for index, event in enumerate(events):
