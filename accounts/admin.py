@@ -7,8 +7,8 @@ from accounts.services import api_key_issue, api_key_revoke
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "roles", "created_at"]
-    search_fields = ["slug", "name"]
+    list_display = ["slug", "name", "roles", "gs1_company_prefix", "created_at"]
+    search_fields = ["slug", "name", "gs1_company_prefix"]
 
 
 @admin.register(User)

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -23,10 +24,25 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     roles = models.JSONField(default=list, help_text="Roles among " + ", ".join(Role.values))
+    gs1_company_prefix = models.CharField(
+        "GS1 company prefix",
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6,12}$", "A GS1 company prefix is 6 to 12 digits.")],
+        help_text="6 to 12 digits, as GS1 allocated them; EPCIS capture accepts LGTINs and SGTINs of "
+        "this prefix for the lots and serials the organisation makes.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gs1_company_prefix"],
+                condition=~models.Q(gs1_company_prefix=""),
+                name="one_organisation_per_gs1_company_prefix",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -20,7 +20,9 @@ class IssuedKey:
     token: str
 
 
-def organisation_create(*, slug: str, name: str, roles: list[str]) -> Organisation:
+def organisation_create(
+    *, slug: str, name: str, roles: list[str], gs1_company_prefix: str = ""
+) -> Organisation:
     """Register a party of the closed loop."""
     unknown = sorted(set(roles) - set(Role.values))
     if unknown:
@@ -29,7 +31,37 @@ def organisation_create(*, slug: str, name: str, roles: list[str]) -> Organisati
         raise DomainError("invalid", "an organisation needs at least one role", field="roles", status=400)
     if Organisation.objects.filter(slug=slug).exists():
         raise DomainError("duplicate", f"organisation {slug!r} exists already", field="slug", status=409)
-    return Organisation.objects.create(slug=slug, name=name, roles=sorted(set(roles)))
+    _check_gs1_company_prefix(gs1_company_prefix, organisation=None)
+    return Organisation.objects.create(
+        slug=slug, name=name, roles=sorted(set(roles)), gs1_company_prefix=gs1_company_prefix
+    )
+
+
+def organisation_gs1_prefix_set(*, organisation: Organisation, prefix: str) -> Organisation:
+    """Register (or with "" clear) the GS1 company prefix the organisation's own identifiers use.
+
+    Lots and serials captured before keep the identifiers they were made with."""
+    _check_gs1_company_prefix(prefix, organisation=organisation)
+    organisation.gs1_company_prefix = prefix
+    organisation.save(update_fields=["gs1_company_prefix"])
+    return organisation
+
+
+def _check_gs1_company_prefix(prefix: str, *, organisation: Organisation | None) -> None:
+    if not prefix:
+        return
+    if not (prefix.isascii() and prefix.isdigit() and 6 <= len(prefix) <= 12):
+        raise DomainError("invalid", "a GS1 company prefix is 6 to 12 digits", field="gs1_company_prefix")
+    holders = Organisation.objects.filter(gs1_company_prefix=prefix)
+    if organisation is not None:
+        holders = holders.exclude(pk=organisation.pk)
+    if holders.exists():
+        raise DomainError(
+            "duplicate",
+            f"GS1 company prefix {prefix} belongs to another organisation",
+            field="gs1_company_prefix",
+            status=409,
+        )
 
 
 def user_create(
