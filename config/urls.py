@@ -24,5 +24,6 @@ urlpatterns = [
     path("api/v1/ledger/", include("ledger.api.proof_urls")),
     path("api/v1/", include("passports.api.urls")),
     path("api/v1/", include("ledger.api.urls")),
+    path("api/v1/", include("epcis.api.urls")),
     path("api/", include("config.api.urls")),
 ]
