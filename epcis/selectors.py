@@ -369,10 +369,10 @@ def _seqs_naming(uris: list[str], *, parts: bool) -> set[int]:
     return seqs
 
 
-def trace_events(*, lot: Lot, viewer: Viewer, direction: str, depth: int) -> tuple[list[dict], bool]:
+def trace_events(*, lot: Lot, viewer: Viewer, direction: str, depth: int) -> list[dict]:
     """The events behind a lot's trace: the making entries of every lot reached, their
-    corrections and the custody transfers of those lots, in ledger order; and whether the trace
-    was cut off."""
+    corrections and the custody transfers of those lots, in ledger order. A trace too large is
+    refused (ledger.trace.TraceTooLarge), never cut."""
     index_catch_up()
     trace = lot_trace(lot=lot, viewer=viewer, direction=direction, depth=depth)
     lot_ids = [node.pk for node, _distance in trace.nodes]
@@ -390,7 +390,7 @@ def trace_events(*, lot: Lot, viewer: Viewer, direction: str, depth: int) -> tup
     resolver = Resolver(viewer)
     resolver.load_items(entries, shown)
     resolver.prepare(mapped)
-    return [event for entry in mapped for event in resolver.events(entry)], trace.truncated
+    return [event for entry in mapped for event in resolver.events(entry)]
 
 
 def current_version(target: int) -> tuple[str, dict] | None:

@@ -18,6 +18,7 @@ from ledger.events import (
     SCRAP_RECEIVED,
 )
 
+MEDIA_TYPE = "application/ld+json"
 _WHEN = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
 _TRUCK = {"distance_km": "180.000", "mode": "truck"}
 _ENERGY = {"electricity_kwh": "1200.000", "natural_gas_m3": "850.000"}
@@ -103,7 +104,9 @@ _KINDS = [
 _NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 QUERY_EXAMPLES = [
-    OpenApiExample(name, summary=summary, value=query_document(_events(entry), now=_NOW))
+    OpenApiExample(
+        name, summary=summary, value=query_document(_events(entry), now=_NOW), media_type=MEDIA_TYPE
+    )
     for name, summary, entry in _KINDS
 ]
 TRACE_EXAMPLES = [
@@ -111,12 +114,16 @@ TRACE_EXAMPLES = [
         "trace",
         summary="Up from an ingot lot",
         value=epcis_document(_events(_RECEIPT) + _events(_MELT) + _events(_CAST), now=_NOW),
+        media_type=MEDIA_TYPE,
     )
 ]
 CAPTURE_EXAMPLES = [
     OpenApiExample(
-        f"capture_{name}", summary=summary, value=epcis_document(_events(entry), now=_NOW), request_only=True
+        f"capture_{name}",
+        summary=summary,
+        value=epcis_document(_events(entry), now=_NOW),
+        request_only=True,
+        media_type=MEDIA_TYPE,
     )
     for name, summary, entry in _KINDS
-    if entry.type not in (LOT_AMENDED, ENTRY_VOIDED)
 ]

@@ -3,6 +3,7 @@
 import json
 from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -59,7 +60,11 @@ class EpcisEventViewSet(RemeltViewSet):
             "`eventID` is the CBV 2.0 event hash; `remelt:ledger` names each event's entry (`seq`, `hash`)."
         ),
         parameters=[EventQuerySerializer],
-        responses={200: OpenApiResponse(description="EPCISQueryDocument", examples=examples.QUERY_EXAMPLES)},
+        responses={
+            (200, examples.MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="an EPCISQueryDocument", examples=examples.QUERY_EXAMPLES
+            )
+        },
         filters=False,
     )
     def query(self, request):
@@ -92,10 +97,15 @@ class EpcisEventViewSet(RemeltViewSet):
         description=(
             "The events behind the lot's trace (`GET /api/v1/lots/{code}/trace/`): how every lot reached "
             "was made, its corrections, and the custody transfers of those lots, as an `EPCISDocument` "
-            "in ledger order. `up` goes back to the scrap, `down` forward to the parts."
+            "in ledger order. `up` goes back to the scrap, `down` forward to the parts. A trace that "
+            "reaches too many lots is refused (400 `trace_too_large`), never cut."
         ),
         parameters=[LotEpcisQuerySerializer],
-        responses={200: OpenApiResponse(description="EPCISDocument", examples=examples.TRACE_EXAMPLES)},
+        responses={
+            (200, examples.MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="an EPCISDocument", examples=examples.TRACE_EXAMPLES
+            )
+        },
         filters=False,
     )
     def trace(self, request, code=None):
@@ -104,11 +114,8 @@ class EpcisEventViewSet(RemeltViewSet):
             raise exceptions.NotFound(f"No lot {code!r}.")
         given = LotEpcisQuerySerializer(data=request.query_params)
         given.is_valid(raise_exception=True)
-        events, truncated = trace_events(lot=lot, viewer=self.caller.viewer, **given.validated_data)
-        response = Response(epcis_document(events), content_type="application/ld+json")
-        if truncated:
-            response["remelt-Trace-Truncated"] = "true"
-        return _versioned(response)
+        events = trace_events(lot=lot, viewer=self.caller.viewer, **given.validated_data)
+        return _versioned(Response(epcis_document(events), content_type="application/ld+json"))
 
 
 class CaptureViewSet(RemeltViewSet):
@@ -130,7 +137,7 @@ class CaptureViewSet(RemeltViewSet):
             f"event broke (overdrawn, unknown lot, …), and nothing written. `{IDEMPOTENCY_HEADER}` works as "
             "on `/api/v1/events/`."
         ),
-        request={"application/ld+json": dict},
+        request={examples.MEDIA_TYPE: OpenApiTypes.OBJECT},
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, description="A unique key per document."
