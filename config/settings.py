@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
+from pact.geography import COUNTRY as COUNTRY_CODE
+from pact.geography import REGIONS as UN_REGIONS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("REMELT_VAR_DIR") or BASE_DIR / "var")
@@ -37,6 +39,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain HTTP inside the network
+# PACT refuses plain HTTP itself (pact.api.middleware): a redirect would be followed by clients
+# that had already sent their credentials in clear.
+SECURE_REDIRECT_EXEMPT.append(r"^pact/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,10 +59,12 @@ INSTALLED_APPS = [
     "passports",
     "epcis",
     "witness",
+    "pact",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pact.api.middleware.PactMiddleware",
     # Serves the pages' own assets (CSS, plotly.js) from the app itself, never from a CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api.problems.ApiProblemMiddleware",
@@ -281,3 +288,28 @@ LOGGING = {
     # Eager tasks (the embedded default) would log every roll-up; a worker logs them itself.
     "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
+
+# PACT v3 (pact/, README "PACT v3"): remelt's host at /pact and its recipient side.
+# PACT_PUBLIC_BASE_URL is where partners reach this server (https://…, no trailing slash): the
+# documents' extension schema, passport and evidence URLs and the events' source use it.
+PACT_PUBLIC_BASE_URL = (env_str("PACT_PUBLIC_BASE_URL") or "https://remelt.example").rstrip("/")
+# The issuer domain in remelt's product and company URNs (urn:pact:<domain>:…): keep it stable.
+PACT_URN_DOMAIN = env_str("PACT_URN_DOMAIN") or "remelt.example"
+# Where the plant is: ISO 3166-1 alpha-2 country, and the UN (sub)region it is in.
+PACT_COUNTRY = env_str("PACT_COUNTRY") or "CN"
+PACT_REGION = env_str("PACT_REGION") or "Eastern Asia"
+if not COUNTRY_CODE.fullmatch(PACT_COUNTRY):
+    raise ImproperlyConfigured(f"PACT_COUNTRY={PACT_COUNTRY!r} is not an ISO 3166-1 alpha-2 code")
+if PACT_REGION not in UN_REGIONS:
+    raise ImproperlyConfigured(f"PACT_REGION={PACT_REGION!r} is not a UN region or sub-region")
+PACT_TOKEN_SECONDS = env_int("PACT_TOKEN_SECONDS", 3600)
+PACT_LIST_LIMIT = env_int("PACT_LIST_LIMIT", 100)  # footprints per page without `limit`
+PACT_LIST_MAX = 1000  # the most per page, and in one RequestFulfilledEvent
+PACT_EVENT_RETRY_HOURS = env_int("PACT_EVENT_RETRY_HOURS", 72)  # PACT: give up sending after 72 h
+# The Fernet key that encrypts the credentials remelt keeps for other PACT hosts.
+PACT_CREDENTIALS_KEY = env_secret("PACT_CREDENTIALS_KEY")
+# Other PACT hosts are called over HTTPS only; a CA bundle for private certificates.
+PACT_PEERS_MAY_USE_HTTP = env_bool("PACT_PEERS_MAY_USE_HTTP", False)
+PACT_PEER_CA_BUNDLE = env_str("PACT_PEER_CA_BUNDLE") or None
+CELERY_BEAT_SCHEDULE["pact-sync"] = {"task": "pact.sync", "schedule": 60}
+CELERY_BEAT_SCHEDULE["pact-deliveries"] = {"task": "pact.deliver_due", "schedule": 60}

@@ -23,7 +23,9 @@ urlpatterns = [
     path("audit/", include("ledger.urls")),
     path("api/v1/ledger/", include("ledger.api.proof_urls")),
     path("api/v1/", include("passports.api.urls")),
+    path("api/v1/", include("pact.api.partner_urls")),
     path("api/v1/", include("ledger.api.urls")),
     path("api/v1/", include("epcis.api.urls")),
     path("api/", include("config.api.urls")),
+    path("pact/", include("pact.api.urls")),
 ]
