@@ -311,5 +311,6 @@ PACT_CREDENTIALS_KEY = env_secret("PACT_CREDENTIALS_KEY")
 # Other PACT hosts are called over HTTPS only; a CA bundle for private certificates.
 PACT_PEERS_MAY_USE_HTTP = env_bool("PACT_PEERS_MAY_USE_HTTP", False)
 PACT_PEER_CA_BUNDLE = env_str("PACT_PEER_CA_BUNDLE") or None
-CELERY_BEAT_SCHEDULE["pact-sync"] = {"task": "pact.sync", "schedule": 60}
-CELERY_BEAT_SCHEDULE["pact-deliveries"] = {"task": "pact.deliver_due", "schedule": 60}
+# Beat drains PACT's outboxes every minute: what a lost publish missed, and retries once due.
+for _task in ("pact.sync", "pact.deliver_due", "pact.answer_requests", "pact.import_announced"):
+    CELERY_BEAT_SCHEDULE[_task] = {"task": _task, "schedule": 60, "options": {"expires": 60}}

@@ -254,3 +254,26 @@ class ImportedFootprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pf_id} imported by {self.organisation_id}"
+
+
+class PendingImport(models.Model):
+    """A footprint a supplier's host announced (PublishedEvent), waiting to be imported;
+    retried with back-off while the host cannot be reached, given up after the retry window."""
+
+    host = models.ForeignKey(SupplierHost, on_delete=models.CASCADE, related_name="pending")
+    pf_id = models.UUIDField()
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    imported = models.ForeignKey(
+        ImportedFootprint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    abandoned_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["host", "pf_id"], name="pact_one_pending_import")]
+
+    def __str__(self) -> str:
+        return f"import {self.pf_id} from {self.host}"

@@ -1,13 +1,10 @@
-"""Queueing PACT work: rows written in the writer's transaction, tasks started once it
-commits; Celery beat runs the same tasks as a backstop (a broker that was down loses nothing)."""
-
-import logging
+"""Queueing PACT work: outbox rows written in the writer's transaction, a task asked for once
+it commits (published off the request path and coalesced: config.publish), and Celery beat
+running the same tasks every minute as a backstop and for retries."""
 
 from django.db import transaction
 
 from ledger.events import ENTRY_VOIDED
-
-log = logging.getLogger(__name__)
 
 FOOTPRINT_COMPUTED = "footprint.computed"  # passports' roll-up anchor (passports.services)
 
@@ -21,46 +18,52 @@ def entries_appended_receiver(sender, *, entries, **_kwargs) -> None:
         sync_enqueue(entries=relevant)
 
 
-def _start(task, *args) -> None:
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure: beat picks the work up
-        log.warning("could not queue %s%r; Celery beat will pick it up", task.name, args, exc_info=True)
+def _once_on_commit(callback) -> None:
+    # One task per commit is enough, however many rows the transaction wrote.
+    connection = transaction.get_connection()
+    if not any(func is callback for _savepoints, func, _robust in connection.run_on_commit):
+        transaction.on_commit(callback)
+
+
+def _sync() -> None:
+    from pact.tasks import SYNC
+
+    SYNC.request()
+
+
+def _deliver() -> None:
+    from pact.tasks import DELIVER
+
+    DELIVER.request()
+
+
+def _answer() -> None:
+    from pact.tasks import ANSWER
+
+    ANSWER.request()
+
+
+def _import() -> None:
+    from pact.tasks import IMPORT
+
+    IMPORT.request()
 
 
 def sync_on_commit() -> None:
-    """Start a sync once the caller commits; one per commit, however many anchors it wrote."""
-    connection = transaction.get_connection()
-    if not any(func is _sync_start for _savepoints, func, _robust in connection.run_on_commit):
-        transaction.on_commit(_sync_start)
+    """Publish pending footprints once the caller commits."""
+    _once_on_commit(_sync)
 
 
-def _sync_start() -> None:
-    from pact.tasks import sync
-
-    _start(sync)
-
-
-def delivery_start(delivery_id: int) -> None:
-    from pact.tasks import deliver
-
-    _start(deliver, delivery_id)
+def deliveries_on_commit() -> None:
+    """Send the events the caller wrote once it commits."""
+    _once_on_commit(_deliver)
 
 
-def request_answer_start(inbound_id: int) -> None:
-    from pact.tasks import request_answer
+def answers_on_commit() -> None:
+    """Answer the requests the caller accepted once it commits."""
+    _once_on_commit(_answer)
 
-    _start(request_answer, inbound_id)
 
-
-def published_received(*, client, pf_ids: list[str]) -> None:
-    """A supplier's host announced new footprints: import each, for every organisation whose
-    supplier host sends its events as this client (once the caller commits)."""
-    from pact.models import SupplierHost
-    from pact.tasks import footprint_fetch
-
-    for host_id in SupplierHost.objects.filter(inbound_client=client).values_list("pk", flat=True):
-        for pf_id in pf_ids:
-            transaction.on_commit(
-                lambda host_id=host_id, pf_id=pf_id: _start(footprint_fetch, host_id, pf_id)
-            )
+def imports_on_commit() -> None:
+    """Fetch the footprints a supplier announced once the caller commits."""
+    _once_on_commit(_import)

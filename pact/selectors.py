@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max, Min, QuerySet
+from remelt_verify import carbon
 
 from ledger.checkpoints import CheckpointRefused, checkpoint_sign
 from ledger.events import ENTRY_VOIDED
@@ -24,10 +25,9 @@ from pact import documents
 from pact.documents import FootprintFacts
 from pact.models import FootprintKey, FootprintLot, FootprintStatus, ProductFootprint
 from pact.rules import Criteria
-from passports import carbon
-from passports.models import Footprint, LotCarbon
-from passports.selectors import upstream_lot_ids
-from passports.services import FOOTPRINT_COMPUTED, factors_of, lot_carbon_of
+from passports.models import Footprint
+from passports.selectors import rollup_pending_for, upstream_lot_ids
+from passports.services import FOOTPRINT_COMPUTED
 
 log = logging.getLogger(__name__)
 
@@ -105,52 +105,40 @@ def _transfers(lot_ids: list[int], factors: carbon.Factors) -> carbon.TransferLo
     return transfers
 
 
+def _factors(factor_set) -> carbon.Factors:
+    return carbon.Factors(factor_set.version, {f.key: f.value for f in factor_set.factors.all()})
+
+
 def footprint_facts(subject: Subject) -> list[Group] | None:
     """The ProductFootprints a run (or ingot lot) has now, one per group of its lots that
-    reached their holders the same way; None while a roll-up of it is pending.
+    reached their holders the same way; None while a roll-up that may change them is pending.
 
-    The numbers are recomputed from the lots' stored carbon with the roll-up's own code and
-    must equal the current footprint version of every lot, to the digit; otherwise the
-    footprints are in the middle of changing and the subject is left for the next anchor.
+    Everything comes from the lots' current footprint versions (the passports' documents):
+    the gate footprint is a version's total less what the lot's own custody transports added
+    (CARBON.md rule 4, recomputed with the version's factor set), which is the outbound.
     """
     kind, key = subject
     lots = Lot.objects.filter(kind="part", made_by_id=key) if kind == "run" else Lot.objects.filter(pk=key)
-    lots = list(lots.filter(voided=False).select_related("owner", "made_by__organisation").order_by("code"))
+    lots = list(lots.filter(voided=False).select_related("made_by__organisation").order_by("code"))
     if not lots:
         return []
+    if rollup_pending_for(lots[0]):  # a run's parts share their upstream: one check is enough
+        return None
     ids = [lot.pk for lot in lots]
     versions = {
         f.lot_id: f
         for f in Footprint.objects.filter(lot_id__in=ids, superseded_at__isnull=True).select_related(
-            "factor_set", "run__entry"
+            "lot", "run__entry", "run__factor_set"
         )
     }
-    carbons = {row.lot_id: row for row in LotCarbon.objects.filter(lot_id__in=ids)}
-    if versions.keys() != set(ids) or carbons.keys() != set(ids):
+    if versions.keys() != set(ids):
         return None
     factor_set = versions[ids[0]].factor_set
-    if any(
-        v.factor_set_id != factor_set.pk or carbons[i].factor_set_id != factor_set.pk
-        for i, v in versions.items()
-    ):
+    if any(version.factor_set.pk != factor_set.pk for version in versions.values()):
         return None
-    factors = factors_of(factor_set)
-    transfers = _transfers(ids, factors)
+    transfers = _transfers(ids, _factors(factor_set))
     groups: dict[str, list[Lot]] = defaultdict(list)
-    base = None
     for lot in lots:
-        base = lot_carbon_of(carbons[lot.pk])
-        document = carbon.footprint_document(
-            code=lot.code,
-            kind=lot.kind,
-            mass_g=lot.mass_g,
-            intensity=carbon.intensity_at(base, lot.pk, transfers, None),
-            base=base,
-            factors=factors,
-        )
-        stored = {k: v for k, v in versions[lot.pk].document.items() if k not in ("version", "ledger_seq")}
-        if document != stored:
-            return None  # its footprint is being recomputed
         moved = lot.pk in transfers.by_lot
         groups[str(transfers.raised_before(lot.pk, None)) if moved else ""].append(lot)
     maker = lots[0].made_by.organisation
@@ -167,6 +155,11 @@ def footprint_facts(subject: Subject) -> list[Group] | None:
     for outbound, members in sorted(groups.items()):
         sample = members[0]
         version = versions[sample.pk]
+        document = version.document
+        mass = Decimal(document["mass_kg"])
+        gate = {stage: Decimal(document["by_stage"][stage]) / mass for stage in documents.STAGES}
+        if outbound:  # the lot's own transports are the outbound, not part of the gate
+            gate["transport"] -= Decimal(outbound)
         anchor_seq = version.run.entry_id
         facts = FootprintFacts(
             subject=kind,
@@ -178,12 +171,12 @@ def footprint_facts(subject: Subject) -> list[Group] | None:
             part_number=sample.part_number,
             alloy=sample.alloy,
             mass_per_unit_kg=mass_per_unit,
-            gate_per_kg=dict(base.intensity),
-            generic_per_kg=base.intensity["alloying"],
+            gate_per_kg=gate,
+            generic_per_kg=gate["alloying"],
             outbound_per_kg=Decimal(outbound) if outbound else None,
-            post_share=base.post,
-            pre_share=base.pre,
-            method=version.document["method"],
+            post_share=Decimal(document["recycled_content"]["post_consumer"]),
+            pre_share=Decimal(document["recycled_content"]["pre_consumer"]),
+            method=document["method"],
             factor_set=factor_set.version,
             factor_estimates=estimates,
             ledger_seq=version.ledger_seq,

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from remelt_verify.canonical import canonical, sha256_hex
 
 from accounts.models import Organisation, User
-from ledger.chain import canonical, sha256_hex
 from ledger.errors import DomainError
 from ledger.models import Entry
 from ledger.services import entry_append
@@ -31,12 +31,14 @@ from pact.models import (
     ImportedFootprint,
     InboundEvent,
     PactClient,
+    PendingImport,
     ProductFootprint,
     SupplierHost,
     SyncPending,
 )
 from pact.models import sha256_hex as text_sha256
 from pact.peers import MAX_DOCUMENT_BYTES, Peer, PeerError, peer_get_footprint, peer_send_event, url_check
+from pact.queue import answers_on_commit, deliveries_on_commit, imports_on_commit, sync_on_commit
 from pact.rules import (
     PUBLISHED,
     REQUEST_CREATED,
@@ -187,8 +189,6 @@ def access_token_authenticate(token: str) -> PactClient:
 
 def sync_enqueue(*, entries) -> None:
     """Called in the appending transaction: anchors and voids wait to be published."""
-    from pact.queue import sync_on_commit
-
     rows = [SyncPending(entry_id=entry.seq) for entry in entries]
     SyncPending.objects.bulk_create(rows, ignore_conflicts=True)
     sync_on_commit()
@@ -342,13 +342,6 @@ def cloud_event(event_type: str, data: dict) -> dict:
     }
 
 
-def _deliver_on_commit(deliveries: list[EventDelivery]) -> None:
-    from pact.queue import delivery_start
-
-    for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: delivery_start(pk))
-
-
 def published_enqueue(*, footprints: list[ProductFootprint]) -> list[EventDelivery]:
     """A PublishedEvent of the new footprints to each client that registered a host and may
     see some of them (written in the caller's transaction, sent once it commits)."""
@@ -370,13 +363,29 @@ def published_enqueue(*, footprints: list[ProductFootprint]) -> list[EventDelive
         if seen:
             body = cloud_event(PUBLISHED, {"pfIds": [str(pf_id) for pf_id in seen]})
             deliveries.append(EventDelivery.objects.create(client=client, type=PUBLISHED, body=body))
-    _deliver_on_commit(deliveries)
+    if deliveries:
+        deliveries_on_commit()
     return deliveries
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
     """Exponential back-off: 1 minute, 2, 4, … capped at 6 hours between attempts."""
     return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def _due(model, now):
+    """The rows of an outbox whose attempt is due and that no worker holds."""
+    return model.objects.filter(abandoned_at__isnull=True, next_attempt_at__lte=now).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def deliveries_send() -> int:
+    """Attempt every delivery that is due (up to 500 a run); the number delivered."""
+    due = _due(EventDelivery, timezone.now()).filter(delivered_at__isnull=True).order_by("next_attempt_at")
+    return sum(
+        delivery_attempt(delivery_id=pk) == "delivered" for pk in list(due.values_list("pk", flat=True)[:500])
+    )
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
@@ -389,10 +398,8 @@ def delivery_attempt(*, delivery_id: int) -> str:
     """
     now = timezone.now()
     claimed = (
-        EventDelivery.objects.filter(
-            pk=delivery_id, delivered_at__isnull=True, abandoned_at__isnull=True, next_attempt_at__lte=now
-        )
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        _due(EventDelivery, now)
+        .filter(pk=delivery_id, delivered_at__isnull=True)
         .update(claimed_until=now + timedelta(minutes=2))
     )
     if not claimed:
@@ -405,7 +412,7 @@ def delivery_attempt(*, delivery_id: int) -> str:
     except (PeerError, DomainError) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         attempts = delivery.attempts + 1
-        later = timezone.now() + _backoff(attempts)
+        later = timezone.now() + backoff(attempts)
         give_up = later > delivery.created_at + timedelta(hours=settings.PACT_EVENT_RETRY_HOURS)
         EventDelivery.objects.filter(pk=delivery_id).update(
             attempts=attempts,
@@ -467,14 +474,29 @@ def event_accept(*, client: PactClient, event: dict) -> InboundEvent:
     except IntegrityError:
         return InboundEvent.objects.get(client=client, source=event["source"], event_id=event["id"])
     if event["type"] == REQUEST_CREATED:
-        from pact.queue import request_answer_start
-
-        transaction.on_commit(lambda: request_answer_start(inbound.pk))
+        answers_on_commit()
     elif event["type"] == PUBLISHED:
-        from pact.queue import published_received
-
-        published_received(client=client, pf_ids=event["data"]["pfIds"])
+        # A supplier's host announces footprints to the organisations it supplies.
+        hosts = SupplierHost.objects.filter(inbound_client=client)
+        PendingImport.objects.bulk_create(
+            [
+                PendingImport(host=host, pf_id=uuid.UUID(pf_id))
+                for host in hosts
+                for pf_id in event["data"]["pfIds"]
+            ],
+            ignore_conflicts=True,
+        )
+        if hosts:
+            imports_on_commit()
     return inbound
+
+
+def requests_answer() -> int:
+    """Answer every accepted request not answered yet; the number answered."""
+    pending = InboundEvent.objects.filter(type=REQUEST_CREATED, answered_at__isnull=True).order_by("pk")
+    return sum(
+        request_answer(inbound_id=pk) is not None for pk in list(pending.values_list("pk", flat=True)[:500])
+    )
 
 
 def request_answer(*, inbound_id: int) -> EventDelivery | None:
@@ -507,7 +529,7 @@ def request_answer(*, inbound_id: int) -> EventDelivery | None:
                 },
             )
         delivery = EventDelivery.objects.create(client=inbound.client, type=body["type"], body=body)
-        _deliver_on_commit([delivery])
+        deliveries_on_commit()
     return delivery
 
 
@@ -636,3 +658,47 @@ def footprint_fetch(*, host: SupplierHost, pf_id: str, actor: str) -> ImportedFo
     return footprint_import(
         organisation=host.organisation, raw=raw, actor=actor, host=host, expected_id=pf_id
     )
+
+
+def imports_fetch() -> int:
+    """Import every announced footprint whose attempt is due; the number imported.
+
+    Each is claimed with a conditional update. A host that cannot be reached is tried again
+    with back-off until PACT_EVENT_RETRY_HOURS have passed; a document that is not a PACT
+    footprint is given up at once (trying again gives the same answer). Safe to run twice:
+    the same bytes are imported once.
+    """
+    done = 0
+    now = timezone.now()
+    for pk in list(_due(PendingImport, now).filter(imported__isnull=True).values_list("pk", flat=True)[:500]):
+        if (
+            not _due(PendingImport, now)
+            .filter(pk=pk, imported__isnull=True)
+            .update(claimed_until=now + timedelta(minutes=2))
+        ):
+            continue
+        pending = PendingImport.objects.select_related("host__organisation").get(pk=pk)
+        try:
+            imported = footprint_fetch(
+                host=pending.host, pf_id=str(pending.pf_id), actor=f"pact-host:{pending.host_id}"
+            )
+        except (PeerError, DomainError) as exc:
+            attempts = pending.attempts + 1
+            later = timezone.now() + backoff(attempts)
+            give_up = isinstance(exc, DomainError) or later > pending.created_at + timedelta(
+                hours=settings.PACT_EVENT_RETRY_HOURS
+            )
+            PendingImport.objects.filter(pk=pk).update(
+                attempts=attempts,
+                next_attempt_at=later,
+                claimed_until=None,
+                last_error=(getattr(exc, "reason", None) or str(exc))[:2000],
+                abandoned_at=timezone.now() if give_up else None,
+            )
+            log.warning("PACT import of %s from %s failed: %s", pending.pf_id, pending.host, exc)
+            continue
+        PendingImport.objects.filter(pk=pk).update(
+            imported=imported, attempts=F("attempts") + 1, claimed_until=None, last_error=""
+        )
+        done += 1
+    return done

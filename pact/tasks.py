@@ -1,53 +1,46 @@
-"""Celery tasks of the PACT app; each takes ids (or nothing), calls a service and is safe to
-run twice (see the services' docstrings for why)."""
+"""Celery tasks of the PACT app. Each drains an outbox (take nothing, call a service) and is
+safe to run twice, or on several workers at once: rows are claimed with conditional updates
+(see the services' docstrings). Commits ask for them through `pact.queue`; beat runs them
+every minute, which also retries what failed once its back-off is over."""
 
 from celery import shared_task
 from django.db import DatabaseError
-from django.utils import timezone
 
+from config.publish import CoalescedTask
 from pact import services
-from pact.models import EventDelivery, SupplierHost
-from pact.peers import PeerError
+
+RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task(name="pact.sync", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+@shared_task(name="pact.sync", **RETRY)
 def sync() -> int:
-    """Publish the ProductFootprints of anchored footprint versions (after each roll-up, and by beat)."""
+    """Publish the ProductFootprints of anchored footprint versions."""
+    SYNC.started()  # before reading what is pending, so nothing committed later is missed
     return services.footprints_sync()
 
 
-@shared_task(name="pact.deliver", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
-def deliver(delivery_id: int) -> str:
-    """Send one event to a client's host; a failure waits for its back-off (beat retries it)."""
-    return services.delivery_attempt(delivery_id=delivery_id)
-
-
-@shared_task(name="pact.deliver_due")
+@shared_task(name="pact.deliver_due", **RETRY)
 def deliver_due() -> int:
-    """Every event whose next attempt is due (beat, every minute): retries with back-off."""
-    due = EventDelivery.objects.filter(
-        delivered_at__isnull=True, abandoned_at__isnull=True, next_attempt_at__lte=timezone.now()
-    ).values_list("pk", flat=True)
-    return sum(services.delivery_attempt(delivery_id=pk) == "delivered" for pk in list(due[:500]))
+    """Send every event whose attempt is due; the number delivered."""
+    DELIVER.started()
+    return services.deliveries_send()
 
 
-@shared_task(name="pact.request_answer", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
-def request_answer(inbound_id: int) -> int | None:
-    """Fulfil or reject a client's RequestCreatedEvent."""
-    delivery = services.request_answer(inbound_id=inbound_id)
-    return delivery.pk if delivery else None
+@shared_task(name="pact.answer_requests", **RETRY)
+def answer_requests() -> int:
+    """Fulfil or reject every accepted RequestCreatedEvent not answered yet."""
+    ANSWER.started()
+    return services.requests_answer()
 
 
-@shared_task(
-    name="pact.footprint_fetch",
-    bind=True,
-    autoretry_for=(PeerError, DatabaseError),
-    retry_backoff=60,
-    retry_backoff_max=6 * 3600,
-    max_retries=16,
-)
-def footprint_fetch(self, host_id: int, pf_id: str) -> int:
-    """Import a footprint a supplier's host announced; retried with back-off while it cannot
-    be reached. Safe to run twice: the same bytes are imported once."""
-    host = SupplierHost.objects.select_related("organisation").get(pk=host_id)
-    return services.footprint_fetch(host=host, pf_id=pf_id, actor=f"pact-host:{host.pk}").pk
+@shared_task(name="pact.import_announced", **RETRY)
+def import_announced() -> int:
+    """Import the footprints suppliers' hosts announced, whose attempt is due."""
+    IMPORT.started()
+    return services.imports_fetch()
+
+
+SYNC = CoalescedTask(sync, flag="remelt:pact-sync-queued:{queue}")
+DELIVER = CoalescedTask(deliver_due, flag="remelt:pact-deliver-queued:{queue}")
+ANSWER = CoalescedTask(answer_requests, flag="remelt:pact-answer-queued:{queue}")
+IMPORT = CoalescedTask(import_announced, flag="remelt:pact-import-queued:{queue}")
