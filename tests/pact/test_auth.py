@@ -54,7 +54,8 @@ def test_case_2_bad_credentials_are_invalid_client(pact_clients):
 
 def test_credentials_in_the_body_are_accepted_too(pact_clients):
     issued = pact_clients["autofab"]
-    body = f"grant_type=client_credentials&client_id={issued.client.client_id}&client_secret={issued.client_secret}"
+    client_id, secret = issued.client.client_id, issued.client_secret
+    body = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
     assert token_request(None, body).status_code == 200
     bad = f"grant_type=client_credentials&client_id={issued.client.client_id}&client_secret=nope"
     assert_oauth_error(token_request(None, bad), 400, "invalid_client")
