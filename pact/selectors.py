@@ -15,18 +15,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max, Min, QuerySet
-from remelt_verify import carbon
 
 from ledger.checkpoints import CheckpointRefused, checkpoint_sign
 from ledger.events import ENTRY_VOIDED
-from ledger.models import Entry, Lot, SignedCheckpoint, TransferItem
+from ledger.models import Entry, Lot, SignedCheckpoint
 from ledger.visibility import Viewer, visible_lots
 from pact import documents
 from pact.documents import FootprintFacts
 from pact.models import FootprintKey, FootprintLot, FootprintStatus, ProductFootprint
 from pact.rules import Criteria
-from passports.models import Footprint
-from passports.selectors import rollup_pending_for, upstream_lot_ids
+from passports.models import CarbonState, Footprint
+from passports.selectors import lot_state, production_run_footprints, rollup_pending_for, upstream_lot_ids
 from passports.services import FOOTPRINT_COMPUTED
 
 log = logging.getLogger(__name__)
@@ -92,30 +91,57 @@ def _checkpoint_size(anchor_seq: int) -> int | None:
     return signed.size if signed is not None and signed.size >= anchor_seq else None
 
 
-def _transfers(lot_ids: list[int], factors: carbon.Factors) -> carbon.TransferLog:
-    """The live custody transfers of the lots (CARBON.md rule 4)."""
-    transfers = carbon.TransferLog()
-    items = (
-        TransferItem.objects.filter(lot_id__in=lot_ids, transfer__voided=False)
-        .order_by("transfer_id")
-        .values_list("lot_id", "transfer_id", "transfer__transport")
+@dataclass(frozen=True)
+class _Gate:
+    """A subject's footprint per kg at the maker's gate (the current state of its making entry)."""
+
+    per_kg_by_stage: dict[str, Decimal]
+    post: Decimal
+    pre: Decimal
+    method: str
+    factor_set: str
+    ledger_seq: int
+    state_id: int
+
+
+def _gate(kind: str, key: int, lot: Lot) -> _Gate | None:
+    if kind == "run":
+        current = next((v for v in production_run_footprints(key) if v.superseded_at is None), None)
+        if current is None:
+            return None
+        state = CarbonState.objects.values_list("pk", flat=True).get(process_id=key, version=current.version)
+        return _Gate(
+            current.per_kg_by_stage,
+            current.post_consumer,
+            current.pre_consumer,
+            current.method,
+            current.factor_set,
+            current.ledger_seq,
+            state,
+        )
+    state = lot_state(lot)
+    if state is None:
+        return None
+    value = state.value.of(lot.kind)
+    return _Gate(
+        dict(value.intensity),
+        value.post,
+        value.pre,
+        state.run.method,
+        state.factor_set.version,
+        state.run.ledger_seq,
+        state.pk,
     )
-    for lot_id, seq, transport in items:
-        transfers.add(lot_id, seq, factors.transport_per_kg(transport))
-    return transfers
-
-
-def _factors(factor_set) -> carbon.Factors:
-    return carbon.Factors(factor_set.version, {f.key: f.value for f in factor_set.factors.all()})
 
 
 def footprint_facts(subject: Subject) -> list[Group] | None:
     """The ProductFootprints a run (or ingot lot) has now, one per group of its lots that
     reached their holders the same way; None while a roll-up that may change them is pending.
 
-    Everything comes from the lots' current footprint versions (the passports' documents):
-    the gate footprint is a version's total less what the lot's own custody transports added
-    (CARBON.md rule 4, recomputed with the version's factor set), which is the outbound.
+    A run's figures per kg at the maker's gate are its current run-level footprint
+    (`passports.selectors.production_run_footprints`, an ingot lot's the state of its cast);
+    each part (or the lot) adds only what its own custody transports added per kg, which is the
+    outbound. Published only when every lot's current footprint version is of that state.
     """
     kind, key = subject
     lots = Lot.objects.filter(kind="part", made_by_id=key) if kind == "run" else Lot.objects.filter(pk=key)
@@ -124,23 +150,23 @@ def footprint_facts(subject: Subject) -> list[Group] | None:
         return []
     if rollup_pending_for(lots[0]):  # a run's parts share their upstream: one check is enough
         return None
+    gate = _gate(kind, key, lots[0])
+    if gate is None:
+        return None
     ids = [lot.pk for lot in lots]
     versions = {
         f.lot_id: f
         for f in Footprint.objects.filter(lot_id__in=ids, superseded_at__isnull=True).select_related(
-            "lot", "run__entry", "run__factor_set"
+            "lot", "state", "run__entry", "run__factor_set"
         )
     }
-    if versions.keys() != set(ids):
-        return None
-    factor_set = versions[ids[0]].factor_set
-    if any(version.factor_set.pk != factor_set.pk for version in versions.values()):
-        return None
-    transfers = _transfers(ids, _factors(factor_set))
+    if versions.keys() != set(ids) or any(v.state_id != gate.state_id for v in versions.values()):
+        return None  # some footprints are still of another state: being recomputed
     groups: dict[str, list[Lot]] = defaultdict(list)
     for lot in lots:
-        moved = lot.pk in transfers.by_lot
-        groups[str(transfers.raised_before(lot.pk, None)) if moved else ""].append(lot)
+        outbound = Decimal(versions[lot.pk].transport_per_kg or "0")
+        groups[str(outbound) if outbound else ""].append(lot)
+    factor_set = versions[ids[0]].factor_set
     maker = lots[0].made_by.organisation
     estimates = {
         kind: any(f.is_estimate for f in factor_set.factors.all() if f.kind == kind)
@@ -155,11 +181,6 @@ def footprint_facts(subject: Subject) -> list[Group] | None:
     for outbound, members in sorted(groups.items()):
         sample = members[0]
         version = versions[sample.pk]
-        document = version.document
-        mass = Decimal(document["mass_kg"])
-        gate = {stage: Decimal(document["by_stage"][stage]) / mass for stage in documents.STAGES}
-        if outbound:  # the lot's own transports are the outbound, not part of the gate
-            gate["transport"] -= Decimal(outbound)
         anchor_seq = version.run.entry_id
         facts = FootprintFacts(
             subject=kind,
@@ -171,15 +192,15 @@ def footprint_facts(subject: Subject) -> list[Group] | None:
             part_number=sample.part_number,
             alloy=sample.alloy,
             mass_per_unit_kg=mass_per_unit,
-            gate_per_kg=gate,
-            generic_per_kg=gate["alloying"],
+            gate_per_kg=gate.per_kg_by_stage,
+            generic_per_kg=gate.per_kg_by_stage["alloying"],
             outbound_per_kg=Decimal(outbound) if outbound else None,
-            post_share=Decimal(document["recycled_content"]["post_consumer"]),
-            pre_share=Decimal(document["recycled_content"]["pre_consumer"]),
-            method=document["method"],
-            factor_set=factor_set.version,
+            post_share=gate.post,
+            pre_share=gate.pre,
+            method=gate.method,
+            factor_set=gate.factor_set,
             factor_estimates=estimates,
-            ledger_seq=version.ledger_seq,
+            ledger_seq=gate.ledger_seq,
             # The making of the metal, from the first scrap receipt to just after the lot's own
             # making (the end is exclusive); outbound transports are reported apart, so more
             # parts shipped the same way leave the footprint as it is.

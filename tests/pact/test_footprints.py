@@ -207,6 +207,7 @@ def test_ingot_lot_per_kilogram_times_its_mass_is_the_passport_total(published, 
 
 def test_the_extension_names_the_anchor_of_a_footprint_version(published, pact_for, ledger_signing_key):
     from ledger.models import Entry
+    from passports.selectors import footprint_proof
 
     document = by_product(documents(pact_for("autofab").get(LIST)), "production-run")[0]
     anchor = document["extensions"][0]["data"]["anchor"]
@@ -214,7 +215,9 @@ def test_the_extension_names_the_anchor_of_a_footprint_version(published, pact_f
     assert version.digest == anchor["footprintDigest"] and version.run.entry_id == anchor["anchorSeq"]
     entry = Entry.objects.get(seq=anchor["anchorSeq"])
     assert entry.type == "footprint.computed" and entry.hash == anchor["anchorHash"]
-    assert [anchor["lot"], version.version, version.digest] in entry.data["footprints"]
+    proof = footprint_proof(version)  # the anchor commits to the version by a Merkle root
+    assert proof.anchor_seq == entry.seq and proof.verifies()
+    assert entry.data["footprints"] == {"count": proof.count, "root": proof.root.hex()}
     assert anchor["lot"] in ("W-0001", "W-0002")  # a part of this group, that autofab holds
 
 
@@ -360,3 +363,21 @@ def test_the_schema_check_rejects_a_broken_document(published, pact_for, breakag
     breakage(document)
     with pytest.raises(jsonschema.ValidationError):
         PRODUCT_FOOTPRINT.validate(document)
+
+
+def test_a_run_footprint_is_the_run_level_footprint_at_the_gate(published, pact_for):
+    from passports.selectors import production_run_footprints
+
+    document = by_product(documents(pact_for("certa").get(LIST)), "production-run")[0]
+    (current,) = [
+        v
+        for v in production_run_footprints(document["extensions"][0]["data"]["productionRun"]["seq"])
+        if v.superseded_at is None
+    ]
+    data = document["extensions"][0]["data"]
+    assert data["perKgCO2eAtGate"] == str(current.per_kg.quantize(Decimal("1E-9")))
+    mass = Decimal(document["pcf"]["productMassPerDeclaredUnit"])
+    assert Decimal(document["pcf"]["pcfExcludingBiogenicUptake"]) == (mass * current.per_kg).quantize(
+        Decimal("1E-6")
+    )
+    assert data["method"] == current.method and data["ledgerSeq"] == current.ledger_seq
