@@ -44,7 +44,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain H
 SECURE_REDIRECT_EXEMPT.append(r"^pact/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "operations.site.RemeltAdminConfig",  # django.contrib.admin, with remelt's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "epcis",
     "witness",
     "pact",
+    "operations",
 ]
 
 MIDDLEWARE = [

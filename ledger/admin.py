@@ -10,23 +10,38 @@ import json
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Organisation, Role
 from ledger import events
 from ledger.checkpoints import signer_health
-from ledger.forms import MAX_ROWS, RECORD_FORMS, EventForm, LotAmendForm
-from ledger.models import Consumption, Entry, Lot, Process, SignedCheckpoint, Transfer, TransferItem
+from ledger.display import display_kg
+from ledger.forms import RECORD_FORMS, EventForm, LotAmendForm, lot_label
+from ledger.models import (
+    Consumption,
+    Entry,
+    Lot,
+    LotKind,
+    Process,
+    ScrapCategory,
+    SignedCheckpoint,
+    Transfer,
+    TransferItem,
+)
 from ledger.projection import projection_drift
-from ledger.quantities import format_kg
+from ledger.quantities import parse_mass
 from ledger.selectors import chain_verify
 from ledger.services import Recorded
 
@@ -83,7 +98,7 @@ def lot_history(lot: Lot) -> dict:
     """What the lot page shows beyond the lot's own fields: its inputs, outputs and entries."""
     making = lot.made_by
     inputs = [
-        {"lot": c.lot, "mass_kg": format_kg(c.mass_g)}
+        {"lot": c.lot, "mass_kg": display_kg(c.mass_g)}
         for c in Consumption.objects.filter(process_id=making.pk).select_related("lot").order_by("pk")
     ]
     consumptions = list(lot.consumptions.select_related("process").order_by("process_id"))
@@ -94,7 +109,7 @@ def lot_history(lot: Lot) -> dict:
         {
             "seq": c.process_id,
             "type": c.process.type,
-            "mass_kg": format_kg(c.mass_g),
+            "mass_kg": display_kg(c.mass_g),
             "lots": made_from[c.process_id],
             "voided": c.process.voided,
         }
@@ -106,12 +121,12 @@ def lot_history(lot: Lot) -> dict:
     roles[making.pk].append("made it" + (" (voided)" if making.voided else ""))
     for c in consumptions:
         roles[c.process_id].append(
-            f"took {format_kg(c.mass_g)} kg" + (" (voided)" if c.process.voided else "")
+            f"took {display_kg(c.mass_g)} kg" + (" (voided)" if c.process.voided else "")
         )
     items = lot.transfers.select_related("transfer__to_organisation").order_by("transfer_id")
     for item in items:
         roles[item.transfer_id].append(
-            f"moved {format_kg(item.mass_g)} kg to {item.transfer.to_organisation.slug}"
+            f"moved {display_kg(item.mass_g)} kg to {item.transfer.to_organisation.slug}"
             + (" (voided)" if item.transfer.voided else "")
         )
     # Amendments and voids name the lot or entry only in their payloads; both are rare, and
@@ -134,56 +149,153 @@ def lot_history(lot: Lot) -> dict:
     }
 
 
+# Rows added in the page: the admin's own inline formset script (inlines.js) on the record
+# forms' tabular formsets.
+RECORD_MEDIA = forms.Media(
+    js=["admin/js/vendor/jquery/jquery.min.js", "admin/js/jquery.init.js", "admin/js/inlines.js"]
+)
+
+
+class LotPickView(AutocompleteJsonView):
+    """What a lot picker of the record forms finds: the admin's autocomplete view (paging,
+    search through LotAdmin.search_fields), for lots with mass left that the organisation on
+    the form holds (`?organisation=<id>`, one the user may record for), of the kinds the step
+    takes (`?kinds=scrap,melt`), oldest first, named with their holder and kg left."""
+
+    def process_request(self, request):
+        model_admin = self.admin_site.get_model_admin(Lot)
+        return request.GET.get("term", ""), model_admin, None, "code"
+
+    def has_perm(self, request, obj=None):
+        return can_record(request.user)
+
+    def get_queryset(self):
+        lots = Lot.objects.filter(voided=False, remaining_g__gt=0).select_related("owner")
+        organisations = recordable_organisations(self.request.user)
+        chosen = self.request.GET.get("organisation", "")
+        if chosen.isdigit() and organisations.filter(pk=chosen).exists():
+            lots = lots.filter(owner_id=chosen)
+        else:
+            lots = lots.filter(owner__in=organisations)
+        kinds = [kind for kind in self.request.GET.get("kinds", "").split(",") if kind in LotKind.values]
+        if kinds:
+            lots = lots.filter(kind__in=kinds)
+        lots, _duplicates = self.model_admin.get_search_results(self.request, lots, self.term)
+        return lots.order_by("occurred_at", "code")
+
+    def serialize_result(self, obj, to_field_name):
+        return {"id": obj.code, "text": lot_label(obj)}
+
+
 @admin.register(Lot)
 class LotAdmin(RecordedAdmin):
     """Lots as the ledger projected them; the record forms hang off this admin."""
 
-    list_display = [
-        "code",
-        "kind",
-        "owner",
-        "mass_kg",
-        "remaining_kg",
-        "alloy",
-        "category",
-        "occurred_at",
-        "voided",
-    ]
+    # Few, narrow columns: the list fits 1440 px beside the admin's sidebar and the filters.
+    list_display = ["code", "kind", "holder", "mass_kg", "remaining_kg", "details", "made_at", "voided"]
     list_filter = ["kind", "owner", "alloy", "category", "voided"]
     search_fields = ["code", "grade", "supplier"]
     date_hierarchy = "occurred_at"
-    list_select_related = ["owner"]
+    list_select_related = ["owner", "made_by"]
     show_full_result_count = False  # a count of every lot is slow on a big table and says little
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "code",
-                    "kind",
-                    "owner",
-                    "mass_kg",
-                    "remaining_kg",
-                    "occurred_at",
-                    "voided",
-                    "making_entry",
-                ]
-            },
-        ),
-        (
-            "Facts",
-            {"fields": ["category", "grade", "supplier", "origin", "alloy", "chemistry", "part_number"]},
-        ),
+    # A lot's page shows the facts of its kind: a melt its furnace, energy and additions, not
+    # the (empty) fields of a scrap receipt.
+    IDENTITY = ["code", "kind", "owner", "mass_kg", "remaining_kg", "occurred_at", "voided", "making_entry"]
+    FACTS = {
+        LotKind.SCRAP: ("Scrap", ["category", "grade", "supplier", "origin", "transport", "documents"]),
+        LotKind.MELT: ("Heat", ["furnace", "additions", "energy", "dross"]),
+        LotKind.INGOT: ("Cast", ["alloy", "chemistry_shares", "energy"]),
+        LotKind.PART: ("Wheel hub", ["part_number", "energy"]),
+    }
+    readonly_fields = [
+        "mass_kg",
+        "remaining_kg",
+        "making_entry",
+        "furnace",
+        "additions",
+        "energy",
+        "dross",
+        "transport",
+        "documents",
+        "chemistry_shares",
     ]
-    readonly_fields = ["mass_kg", "remaining_kg", "making_entry"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": self.IDENTITY})]
+        title, facts = self.FACTS[obj.kind]
+        if obj.kind == LotKind.SCRAP and obj.category == ScrapCategory.INTERNAL:  # home scrap from a part run
+            facts = ["category", "grade"]
+        return [(None, {"fields": self.IDENTITY}), (title, {"fields": facts})]
+
+    @staticmethod
+    def _fact(lot: Lot, key: str):
+        return lot.made_by.facts.get(key)
+
+    @admin.display(description="furnace")
+    def furnace(self, lot: Lot) -> str:
+        return self._fact(lot, "furnace") or "—"
+
+    @admin.display(description="alloying additions")
+    def additions(self, lot: Lot) -> str:
+        additions = self._fact(lot, "additions") or []
+        return (
+            ", ".join(
+                f"{item['material']} {display_kg(parse_mass(item['mass_kg'], ''))} kg" for item in additions
+            )
+            or "—"
+        )
+
+    @admin.display(description="energy of the step")
+    def energy(self, lot: Lot) -> str:
+        energy = self._fact(lot, "energy") or {}
+        values = {"kwh": energy.get("electricity_kwh", "0"), "m3": energy.get("natural_gas_m3", "0")}
+        return "{kwh} kWh electricity, {m3} m³ natural gas".format(**values)
+
+    @admin.display(description="dross kg")
+    def dross(self, lot: Lot) -> str:
+        dross = self._fact(lot, "dross_kg")
+        return display_kg(parse_mass(dross, "", allow_zero=True)) if dross else "—"
+
+    @admin.display(description="transport to the receiver")
+    def transport(self, lot: Lot) -> str:
+        transport = self._fact(lot, "transport")
+        return f"{transport['distance_km']} km by {transport['mode']}" if transport else "—"
+
+    @admin.display(description="documents")
+    def documents(self, lot: Lot) -> str:
+        return ", ".join(self._fact(lot, "documents") or []) or "—"
+
+    @admin.display(description="chemistry (%)")
+    def chemistry_shares(self, lot: Lot) -> str:
+        return ", ".join(f"{element} {share}" for element, share in lot.chemistry.items()) or "—"
 
     @admin.display(description="mass kg", ordering="mass_g")
     def mass_kg(self, lot: Lot) -> str:
-        return format_kg(lot.mass_g)
+        return display_kg(lot.mass_g)
 
-    @admin.display(description="remaining kg", ordering="remaining_g")
+    @admin.display(description="kg left", ordering="remaining_g")
     def remaining_kg(self, lot: Lot) -> str:
-        return format_kg(lot.remaining_g)
+        return display_kg(lot.remaining_g)
+
+    @admin.display(description="holder", ordering="owner__slug")
+    def holder(self, lot: Lot) -> str:
+        return format_html('<span title="{}">{}</span>', lot.owner.name, lot.owner.slug)
+
+    @admin.display(description="details")
+    def details(self, lot: Lot) -> str:
+        """What the lot is, in a few words: scrap's category and grade, a melt's furnace, an
+        ingot lot's alloy, a wheel's part number."""
+        if lot.kind == LotKind.SCRAP:
+            return " · ".join(filter(None, [lot.get_category_display(), lot.grade]))
+        if lot.kind == LotKind.MELT:
+            return lot.made_by.facts.get("furnace", "")
+        return lot.alloy if lot.kind == LotKind.INGOT else lot.part_number
+
+    @admin.display(description="made at", ordering="occurred_at")
+    def made_at(self, lot: Lot) -> str:
+        moment = timezone.localtime(lot.occurred_at)
+        return format_html("{}<br>{}", date_format(moment, "Y-m-d"), date_format(moment, "H:i"))
 
     @admin.display(description="made by entry")
     def making_entry(self, lot: Lot) -> str:
@@ -200,8 +312,13 @@ class LotAdmin(RecordedAdmin):
         record = path(
             "record/<slug:kind>/", self.admin_site.admin_view(self.record_view), name="ledger_lot_record"
         )
+        pick = path(
+            "pick/",
+            self.admin_site.admin_view(LotPickView.as_view(admin_site=self.admin_site)),
+            name="ledger_lot_pick",
+        )
         # Before the default patterns, whose `<path:object_id>/` would take `record/…` too.
-        return [record, *super().get_urls()]
+        return [record, pick, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         context = {"record_links": self._record_links(request)}
@@ -248,23 +365,20 @@ class LotAdmin(RecordedAdmin):
             raise PermissionDenied
         if request.method == "POST":
             form = form_class(request.POST, organisations=organisations)
-            if form.is_valid():
-                recorded = form.record(actor=f"user:{request.user.get_username()}")
-                if recorded is not None:
-                    return self._recorded(request, form, recorded)
+            recorded = form.submit(actor=f"user:{request.user.get_username()}")
+            if recorded is not None:
+                return self._recorded(request, form, recorded)
         else:
             form = form_class(
-                organisations=organisations,
-                initial=self._initial(request, form_class, organisations),
-                extra_rows=_rows_asked(request),
+                organisations=organisations, initial=self._initial(request, form_class, organisations)
             )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": form_class.title,
             "form": form,
+            "media": self.media + form.media + RECORD_MEDIA,
             "record_links": self._record_links(request),
-            "more_rows_url": _more_rows_url(request, form),
         }
         if isinstance(form, LotAmendForm):
             context["amendable"] = form.amendable()
@@ -272,11 +386,11 @@ class LotAdmin(RecordedAdmin):
 
     @staticmethod
     def _initial(request, form_class: type[EventForm], organisations) -> dict:
-        """Fields filled in from the query string (links from a lot page), else the user's org."""
+        """Fields filled in from the query string (links from a lot page). The organisation is
+        chosen on purpose: it is filled in only when the user may record for one alone."""
         initial = {name: request.GET[name] for name in form_class.base_fields if name in request.GET}
-        own = request.user.organisation_id
-        if "organisation" not in initial and own and organisations.filter(pk=own).exists():
-            initial["organisation"] = own
+        if "organisation" not in initial and organisations.count() == 1:
+            initial["organisation"] = organisations.get().pk
         return initial
 
     def _recorded(self, request, form: EventForm, recorded: Recorded):
@@ -290,25 +404,6 @@ class LotAdmin(RecordedAdmin):
         code = form.lot_to_show(recorded)
         lot = Lot.objects.filter(code=code).first() if code else None
         return redirect(_lot_url(lot.pk) if lot else _entry_url(entry.seq))
-
-
-def _rows_asked(request) -> int:
-    try:
-        return max(0, min(int(request.GET.get("rows", 0)), MAX_ROWS))
-    except ValueError:
-        return 0
-
-
-def _more_rows_url(request, form: EventForm) -> str | None:
-    """The same page with twice the blank rows, for steps with many inputs."""
-    if not form.formsets or form.is_bound:
-        return None
-    shown = max(len(formset.forms) for formset in form.formsets.values())
-    if shown >= MAX_ROWS:
-        return None
-    query = request.GET.copy()
-    query["rows"] = min(shown * 2, MAX_ROWS)
-    return f"?{query.urlencode()}"
 
 
 @admin.register(Entry)
@@ -349,17 +444,17 @@ class EntryAdmin(RecordedAdmin):
     @admin.display(description="lots made")
     def lots_made(self, entry: Entry) -> str:
         lots = Lot.objects.filter(made_by_id=entry.seq).order_by("pk")
-        return _lot_links((lot, format_kg(lot.mass_g)) for lot in lots)
+        return _lot_links((lot, display_kg(lot.mass_g)) for lot in lots)
 
     @admin.display(description="lots consumed")
     def lots_consumed(self, entry: Entry) -> str:
         consumptions = Consumption.objects.filter(process_id=entry.seq).select_related("lot").order_by("pk")
-        return _lot_links((c.lot, format_kg(c.mass_g)) for c in consumptions)
+        return _lot_links((c.lot, display_kg(c.mass_g)) for c in consumptions)
 
     @admin.display(description="lots moved")
     def lots_moved(self, entry: Entry) -> str:
         items = TransferItem.objects.filter(transfer_id=entry.seq).select_related("lot").order_by("pk")
-        return _lot_links((item.lot, format_kg(item.mass_g)) for item in items)
+        return _lot_links((item.lot, display_kg(item.mass_g)) for item in items)
 
     def get_urls(self):
         verify = path("verify/", self.admin_site.admin_view(self.verify_view), name="ledger_entry_verify")

@@ -4,24 +4,35 @@ The forms only shape what staff type into an event payload (masses stay the deci
 they typed); every rule is checked by the event handlers. A DomainError comes back with field
 paths such as `data.inputs[1].mass_kg`, which `EventForm.show_domain_error` puts next to the
 form field or formset row the path names.
+
+A submit shows every error at once: when a field cannot be read at all (a required field left
+blank, a chemistry that is not `Si=7.0`), the event is still checked against the rules with
+what could be read, in a transaction that is rolled back, and the rules' errors about the other
+fields are shown beside the form's own.
 """
 
+import json
 import re
 from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.forms import BaseFormSet, formset_factory
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation
 from ledger import events
+from ledger.display import display_kg
 from ledger.errors import DomainError
-from ledger.models import Lot, ScrapCategory
+from ledger.models import Lot, LotKind, ScrapCategory
+from ledger.quantities import parse_amount, parse_mass
+from ledger.selectors import furnaces_used
 from ledger.services import EventInput, Recorded, events_record
 from ledger.vocabulary import current_keys
 
-MAX_ROWS = 200  # blank rows a page may ask for with ?rows=N; a bigger batch belongs on the API
+MAX_ROWS = 200  # rows of one list in a form; a bigger batch belongs on the API
 _ROW_PATH = re.compile(r"^(?P<key>\w+)\[(?P<index>\d+)\](?:\.(?P<field>\w+))?")
 _INDEX = re.compile(r"\[(\d+)\]")
 _CHEMISTRY_ITEM = re.compile(r"^(?P<element>[A-Za-z]{1,3})\s*[=:]\s*(?P<share>\S+)$")
@@ -37,13 +48,29 @@ def _mode_choices() -> list[tuple[str, str]]:
     return [("", "---------"), *((mode, mode) for mode in modes)]
 
 
-def mass_field(label: str = "Mass kg", *, required: bool = True, help_text: str = "") -> forms.CharField:
+def _parsed_by(parse, **options):
+    """A validator that reads a value with the rules' own parser and reports its message, so a
+    typo in one field is shown together with the errors of every other field."""
+
+    def validate(value: str) -> None:
+        try:
+            parse(value, "", **options)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+    return validate
+
+
+def mass_field(
+    label: str = "Mass kg", *, required: bool = True, help_text: str = "", allow_zero: bool = False
+) -> forms.CharField:
     """A mass in kg, kept as the typed decimal string (the event rules parse it exactly)."""
     return forms.CharField(
         label=label,
         required=required,
         max_length=20,
         help_text=help_text,
+        validators=[_parsed_by(parse_mass, allow_zero=allow_zero)],
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0.000", "size": 12}),
     )
 
@@ -55,6 +82,7 @@ def amount_field(label: str, *, required: bool = False, help_text: str = "") -> 
         required=required,
         max_length=20,
         help_text=help_text,
+        validators=[_parsed_by(parse_amount)],
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
     )
 
@@ -87,14 +115,87 @@ class ChemistryField(forms.CharField):
 # Rows of a list in the payload, one formset per list
 
 
+def lot_label(lot: Lot) -> str:
+    """How a lot picker names a lot: its code, its holder and the kg it has left."""
+    return f"{lot.code} — {lot.owner.name}, {display_kg(lot.remaining_g)} kg left"
+
+
+class LotPicker(forms.Select):
+    """A lot code chosen by search, as in the admin's autocomplete (select2, Django's own copy):
+    the lots with mass left that the organisation chosen on the form holds, of the kinds the
+    step takes, each shown with its holder and kg left (served by `LotPickView`)."""
+
+    def __init__(self, kinds: tuple[str, ...], attrs=None) -> None:
+        super().__init__(attrs)
+        self.kinds = kinds
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs.update(
+            {
+                "class": "lot-picker",
+                "data-url": reverse("admin:ledger_lot_pick"),
+                "data-kinds": ",".join(self.kinds),
+                "data-organisation-field": "id_organisation",
+                "data-theme": "admin-autocomplete",
+                "data-placeholder": "Search a lot by code, grade or supplier",
+                "data-allow-clear": "true",
+            }
+        )
+        return attrs
+
+    def optgroups(self, name, value, attrs=None):
+        # Only the chosen lot is an option in the page; the others come by search.
+        codes = [code for code in value if code]
+        lots = {lot.code: lot for lot in Lot.objects.filter(code__in=codes).select_related("owner")}
+        options = [self.create_option(name, "", "", False, 0)]
+        for index, code in enumerate(codes, start=1):
+            label = lot_label(lots[code]) if code in lots else code
+            options.append(self.create_option(name, code, label, True, index))
+        return [(None, options, 0)]
+
+    @property
+    def media(self):
+        return forms.Media(
+            js=(
+                "admin/js/vendor/jquery/jquery.min.js",
+                "admin/js/vendor/select2/select2.full.min.js",
+                "admin/js/jquery.init.js",
+                "ledger/record.js",
+            ),
+            css={"screen": ("admin/css/vendor/select2/select2.min.css", "admin/css/autocomplete.css")},
+        )
+
+
 class InputRow(forms.Form):
     """A lot going into the step and the mass it gives."""
 
-    lot = forms.CharField(label="Lot code", max_length=64, widget=forms.TextInput(attrs={"size": 20}))
+    kinds: tuple[str, ...] = (LotKind.SCRAP, LotKind.MELT, LotKind.INGOT)
+    lot = forms.CharField(label="Lot", max_length=64)
     mass_kg = mass_field()
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].widget = LotPicker(self.kinds)
+
     def item(self) -> dict:
-        return {"lot": self.cleaned_data["lot"], "mass_kg": self.cleaned_data["mass_kg"]}
+        return {"lot": self.cleaned_data.get("lot"), "mass_kg": self.cleaned_data.get("mass_kg")}
+
+
+class MeltInputRow(InputRow):
+    """A melt's charge: scrap, ingot lots or other melts."""
+
+
+class CastInputRow(InputRow):
+    """A cast pours melts."""
+
+    kinds = (LotKind.MELT,)
+
+
+class RunInputRow(InputRow):
+    """A part run takes ingot lots or liquid metal straight from a melt."""
+
+    kinds = (LotKind.INGOT, LotKind.MELT)
 
 
 class AdditionRow(forms.Form):
@@ -104,7 +205,7 @@ class AdditionRow(forms.Form):
     mass_kg = mass_field()
 
     def item(self) -> dict:
-        return {"material": self.cleaned_data["material"], "mass_kg": self.cleaned_data["mass_kg"]}
+        return {"material": self.cleaned_data.get("material"), "mass_kg": self.cleaned_data.get("mass_kg")}
 
 
 class IngotOutputRow(forms.Form):
@@ -120,30 +221,43 @@ class IngotOutputRow(forms.Form):
     chemistry = ChemistryField(label="Chemistry %", required=False, max_length=500)
 
     def item(self) -> dict:
-        item = {"mass_kg": self.cleaned_data["mass_kg"], "alloy": self.cleaned_data["alloy"]}
-        if self.cleaned_data["code"]:
-            item["code"] = self.cleaned_data["code"]
-        if self.cleaned_data["chemistry"]:
-            item["chemistry"] = self.cleaned_data["chemistry"]
+        item = {"mass_kg": self.cleaned_data.get("mass_kg"), "alloy": self.cleaned_data.get("alloy")}
+        _put(item, "code", self.cleaned_data.get("code"))
+        _put(item, "chemistry", self.cleaned_data.get("chemistry"))
         return item
 
 
 @dataclass(frozen=True)
 class Rows:
-    """A list of the payload entered as formset rows: its row form and the blank rows shown."""
+    """A list of the payload entered as formset rows: its row form, the blank rows shown at
+    first (more are added in the page), and the label of the button that adds one."""
 
     form: type[forms.Form]
-    extra: int = 4
+    extra: int = 2
+    add_label: str = "Add a row"
+
+
+class _Rehearsed(Exception):
+    """Raised to roll back an event that was recorded only to hear what the rules say."""
 
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the page: a titled group of fields, or a formset (with errors about the list)."""
+    """A part of the page: a titled group of fields, or a formset (with errors about the list)
+    whose rows are added and removed in the page."""
 
     title: str
     fields: list
     formset: BaseFormSet | None = None
     errors: list | None = None
+    add_label: str = ""
+
+    @property
+    def inline_options(self) -> str:
+        """The options of the admin's inlines.js for this formset (its `data-inline-formset`)."""
+        prefix = self.formset.prefix
+        options = {"prefix": prefix, "addText": self.add_label, "deleteText": "Remove"}
+        return json.dumps({"name": f"#{prefix}", "options": options})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,6 +273,7 @@ class EventForm(forms.Form):
     `listed_fields` (text areas holding one list item per line), and write `payload()`.
     """
 
+    required_css_class = "required"  # the admin shows such labels in bold
     event_type: str = ""
     title: str = ""
     rows: dict[str, Rows] = {}
@@ -167,7 +282,9 @@ class EventForm(forms.Form):
     listed_fields: tuple[str, ...] = ()
 
     organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.none(), help_text="The organisation this event is recorded for."
+        queryset=Organisation.objects.none(),
+        empty_label="Choose the organisation …",
+        help_text="Whose event this is: it owns the lots the event makes and must hold those it uses.",
     )
     occurred_at = forms.DateTimeField(
         label="Occurred at",
@@ -176,16 +293,25 @@ class EventForm(forms.Form):
         help_text=f"When it happened (business time, {settings.TIME_ZONE}).",
     )
 
-    def __init__(self, data=None, *, organisations, initial=None, extra_rows: int = 0) -> None:
+    def __init__(self, data=None, *, organisations, initial=None) -> None:
         super().__init__(data, initial=initial)
         self.fields["organisation"].queryset = organisations
         self.formsets: dict[str, BaseFormSet] = {}
         self.list_errors: dict[str, list[str]] = {}
         for key, rows in self.rows.items():
-            formset_class = formset_factory(rows.form, extra=min(max(rows.extra, extra_rows), MAX_ROWS))
+            formset_class = formset_factory(
+                rows.form, extra=rows.extra, max_num=MAX_ROWS, absolute_max=MAX_ROWS
+            )
             self.formsets[key] = formset_class(data, prefix=key)
             self.list_errors[key] = []
         self._row_forms: dict[str, list[int]] = {key: [] for key in self.rows}
+
+    @property
+    def media(self) -> forms.Media:
+        media = super().media
+        for formset in self.formsets.values():
+            media += formset.empty_form.media
+        return media
 
     # -- validating and recording ----------------------------------------------------------
 
@@ -204,7 +330,7 @@ class EventForm(forms.Form):
         """The filled-in rows of formset `key` as payload items; blank rows are skipped."""
         items, used = [], []
         for index, row in enumerate(self.formsets[key].forms):
-            if row.cleaned_data:
+            if row.has_changed():
                 items.append(row.item())
                 used.append(index)
         # Item i of the payload came from form used[i]; errors about item i go there.
@@ -212,16 +338,32 @@ class EventForm(forms.Form):
         return items
 
     def payload(self) -> dict:
-        """The event's data; every event form defines its own."""
+        """The event's data from `cleaned_data`; every event form defines its own.
+
+        A field that could not be cleaned is missing from `cleaned_data` (read it with `.get`):
+        the rules then see it as absent, and its own error is already on the form.
+        """
         raise NotImplementedError(f"{type(self).__name__} must build its payload")
 
-    def record(self, *, actor: str) -> Recorded | None:
-        """Record the event; on a broken rule show the error on the form and return None."""
+    def submit(self, *, actor: str) -> Recorded | None:
+        """Record the event if the form is valid and the rules hold; else show every error
+        (the form's and the rules') and return None, having written nothing."""
+        if self.is_valid():
+            return self._record(actor=actor, rehearsal=False)
+        if "organisation" not in self.errors and "occurred_at" not in self.errors:
+            self._record(actor=actor, rehearsal=True)
+        return None
+
+    def _record(self, *, actor: str, rehearsal: bool) -> Recorded | None:
         event = EventInput(self.event_type, self.cleaned_data["occurred_at"], self.payload())
+        organisation = self.cleaned_data["organisation"]
         try:
-            [recorded] = events_record(
-                organisation=self.cleaned_data["organisation"], actor=actor, events=[event]
-            )
+            with transaction.atomic():
+                [recorded] = events_record(organisation=organisation, actor=actor, events=[event])
+                if rehearsal:
+                    raise _Rehearsed  # roll back: only the rules' verdict was wanted
+        except _Rehearsed:
+            return None
         except DomainError as error:
             self.show_domain_error(error)
             return None
@@ -234,15 +376,22 @@ class EventForm(forms.Form):
     # -- putting domain errors next to their fields ----------------------------------------
 
     def show_domain_error(self, error: DomainError) -> None:
+        """Put each of the rules' errors next to its field; a field that shows the form's own
+        error already (e.g. "This field is required.") keeps only that one."""
         if not error.errors:
             self.add_error(None, error.message)
         for path, messages in error.errors.items():
             for message in messages:
                 self._place(path, message)
 
+    def _add(self, form: forms.Form, field: str | None, message: str) -> None:
+        if field is not None and form.errors.get(field):
+            return
+        form.add_error(field, message)
+
     def _place(self, path: str, message: str) -> None:
         if path == "occurred_at":
-            self.add_error("occurred_at", message)
+            self._add(self, "occurred_at", message)
             return
         if path != "data" and not path.startswith("data."):
             self.add_error(None, message)
@@ -262,7 +411,7 @@ class EventForm(forms.Form):
         index = _INDEX.search(inner)
         if index and field in self.listed_fields:
             message = f"line {int(index[1]) + 1}: {message}"
-        self.add_error(field, message)
+        self._add(self, field, message)
 
     def _place_in_row(self, key: str, index: int, field: str | None, message: str) -> None:
         used = self._row_forms[key]
@@ -270,7 +419,7 @@ class EventForm(forms.Form):
             self.list_errors[key].append(f"row {index + 1}: {message}")
             return
         row = self.formsets[key].forms[used[index]]
-        row.add_error(field if field in row.fields else None, message)
+        self._add(row, field if field in row.fields else None, message)
 
     def error_map(self) -> dict[str, str]:
         return self.error_fields
@@ -294,7 +443,8 @@ class EventForm(forms.Form):
         for title, names in self.layout:
             if isinstance(names, str):
                 key = names.removeprefix("rows:")
-                sections.append(Section(title, [], self.formsets[key], self.list_errors[key]))
+                formset, add_label = self.formsets[key], self.rows[key].add_label
+                sections.append(Section(title, [], formset, self.list_errors[key], add_label))
             else:
                 sections.append(Section(title, [self[name] for name in names]))
         return sections
@@ -379,15 +529,15 @@ class ScrapReceiptForm(EventForm):
     def payload(self) -> dict:
         cleaned = self.cleaned_data
         payload = {
-            "supplier": cleaned["supplier"],
-            "grade": cleaned["grade"],
-            "category": cleaned["category"],
-            "mass_kg": cleaned["mass_kg"],
+            "supplier": cleaned.get("supplier"),
+            "grade": cleaned.get("grade"),
+            "category": cleaned.get("category"),
+            "mass_kg": cleaned.get("mass_kg"),
             "transport": _transport(cleaned),
-            "documents": _lines(cleaned["documents"]),
+            "documents": _lines(cleaned.get("documents") or ""),
         }
-        _put(payload, "code", cleaned["code"])
-        _put(payload, "origin", cleaned["origin"])
+        _put(payload, "code", cleaned.get("code"))
+        _put(payload, "origin", cleaned.get("origin"))
         return payload
 
 
@@ -396,7 +546,10 @@ class MeltForm(EventForm):
 
     event_type = events.MELT_RECORDED
     title = "Record a melt"
-    rows = {"inputs": Rows(InputRow, 6), "additions": Rows(AdditionRow, 3)}
+    rows = {
+        "inputs": Rows(MeltInputRow, 2, "Add an input lot"),
+        "additions": Rows(AdditionRow, 1, "Add an alloying addition"),
+    }
     layout = [
         ("Heat", ["code", "furnace"]),
         ("Inputs (charged lots)", "rows:inputs"),
@@ -407,22 +560,32 @@ class MeltForm(EventForm):
     error_fields = ENERGY_ERRORS
 
     code = _code_field("MLT-2026-000042")
-    furnace = forms.CharField(max_length=64)
+    furnace = forms.CharField(
+        max_length=64,
+        widget=forms.TextInput(attrs={"size": 30, "autocomplete": "off"}),
+        help_text="The furnaces this organisation used before are suggested as you type.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Until installations are recorded, the furnaces each organisation named in its melts.
+        self.furnace_lists = furnaces_used(organisations=self.fields["organisation"].queryset)
+
     output_mass_kg = mass_field("Output mass kg", help_text="Liquid metal tapped.")
-    dross_kg = mass_field("Dross kg", required=False)
+    dross_kg = mass_field("Dross kg", required=False, allow_zero=True)
     electricity_kwh = amount_field("Electricity kWh")
     natural_gas_m3 = amount_field("Natural gas m³")
 
     def payload(self) -> dict:
         cleaned = self.cleaned_data
         payload = {
-            "furnace": cleaned["furnace"],
+            "furnace": cleaned.get("furnace"),
             "inputs": self.items("inputs"),
             "additions": self.items("additions"),
-            "output_mass_kg": cleaned["output_mass_kg"],
+            "output_mass_kg": cleaned.get("output_mass_kg"),
         }
-        _put(payload, "code", cleaned["code"])
-        _put(payload, "dross_kg", cleaned["dross_kg"])
+        _put(payload, "code", cleaned.get("code"))
+        _put(payload, "dross_kg", cleaned.get("dross_kg"))
         _put(payload, "energy", _energy(cleaned))
         return payload
 
@@ -432,7 +595,10 @@ class IngotCastForm(EventForm):
 
     event_type = events.INGOTS_CAST
     title = "Record an ingot cast"
-    rows = {"inputs": Rows(InputRow, 3), "outputs": Rows(IngotOutputRow, 4)}
+    rows = {
+        "inputs": Rows(CastInputRow, 1, "Add a melt"),
+        "outputs": Rows(IngotOutputRow, 2, "Add an ingot lot"),
+    }
     layout = [
         ("Inputs (melts)", "rows:inputs"),
         ("Ingot lots cast", "rows:outputs"),
@@ -454,7 +620,7 @@ class PartRunForm(EventForm):
 
     event_type = events.PARTS_PRODUCED
     title = "Record a part run"
-    rows = {"inputs": Rows(InputRow, 4)}
+    rows = {"inputs": Rows(RunInputRow, 2, "Add an input lot")}
     layout = [
         ("Inputs (ingot or melt lots)", "rows:inputs"),
         (
@@ -525,9 +691,11 @@ class PartRunForm(EventForm):
 
     def serial_numbers(self) -> list[str]:
         cleaned = self.cleaned_data
-        if cleaned["serial_list"]:
+        if cleaned.get("serial_list"):
             return cleaned["serial_list"]
-        first = cleaned["first_number"] if cleaned["first_number"] is not None else 1
+        if not cleaned.get("part_count") or not cleaned.get("serial_prefix"):
+            return []  # the form says what is missing
+        first = cleaned["first_number"] if cleaned.get("first_number") is not None else 1
         width = max(self.SERIAL_DIGITS, len(str(first + cleaned["part_count"] - 1)))
         return [
             f"{cleaned['serial_prefix']}{number:0{width}d}"
@@ -536,7 +704,7 @@ class PartRunForm(EventForm):
 
     def payload(self) -> dict:
         cleaned = self.cleaned_data
-        mass, part_number = cleaned["part_mass_kg"], cleaned["part_number"]
+        mass, part_number = cleaned.get("part_mass_kg"), cleaned.get("part_number")
         payload = {
             "inputs": self.items("inputs"),
             "parts": [
@@ -544,16 +712,11 @@ class PartRunForm(EventForm):
                 for serial in self.serial_numbers()
             ],
         }
-        if (
-            cleaned["internal_scrap_mass_kg"]
-            or cleaned["internal_scrap_code"]
-            or cleaned["internal_scrap_grade"]
-        ):
-            internal: dict = {}
-            _put(internal, "mass_kg", cleaned["internal_scrap_mass_kg"])
-            _put(internal, "code", cleaned["internal_scrap_code"])
-            _put(internal, "grade", cleaned["internal_scrap_grade"])
-            payload["internal_scrap"] = internal
+        internal: dict = {}
+        _put(internal, "mass_kg", cleaned.get("internal_scrap_mass_kg"))
+        _put(internal, "code", cleaned.get("internal_scrap_code"))
+        _put(internal, "grade", cleaned.get("internal_scrap_grade"))
+        _put(payload, "internal_scrap", internal)
         _put(payload, "energy", _energy(cleaned))
         return payload
 
@@ -589,7 +752,12 @@ class CustodyTransferForm(EventForm):
 
     def payload(self) -> dict:
         cleaned = self.cleaned_data
-        return {"lots": _lines(cleaned["lots"]), "to": cleaned["to"].slug, "transport": _transport(cleaned)}
+        to = cleaned.get("to")
+        return {
+            "lots": _lines(cleaned.get("lots") or ""),
+            "to": to.slug if to else None,
+            "transport": _transport(cleaned),
+        }
 
     def lot_to_show(self, recorded: Recorded) -> str | None:
         return None
@@ -600,7 +768,7 @@ class LotAmendForm(EventForm):
 
     event_type = events.LOT_AMENDED
     title = "Amend a lot"
-    rows = {"additions": Rows(AdditionRow, 3)}
+    rows = {"additions": Rows(AdditionRow, 1, "Add an addition")}
     layout = [
         ("Lot", ["lot", "reason"]),
         ("Scrap receipt facts", ["grade", "category", "origin", "transport_distance_km", "transport_mode"]),
@@ -627,16 +795,16 @@ class LotAmendForm(EventForm):
 
     def payload(self) -> dict:
         cleaned = self.cleaned_data
-        payload = {"lot": cleaned["lot"], "reason": cleaned["reason"]}
+        payload = {"lot": cleaned.get("lot"), "reason": cleaned.get("reason")}
         for key in ("grade", "category", "origin", "alloy", "chemistry", "part_number"):
-            _put(payload, key, cleaned[key])
+            _put(payload, key, cleaned.get(key))
         _put(payload, "transport", _transport(cleaned))
         _put(payload, "energy", _energy(cleaned))
         _put(payload, "additions", self.items("additions"))
         return payload
 
     def lot_to_show(self, recorded: Recorded) -> str | None:
-        return self.cleaned_data["lot"]
+        return self.cleaned_data.get("lot")
 
     def amendable(self) -> "Amendable | None":
         """The lot named on the form, the facts that may be amended for it and their values now."""
@@ -671,7 +839,7 @@ class EntryVoidForm(EventForm):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
 
     def payload(self) -> dict:
-        return {"seq": self.cleaned_data["seq"], "reason": self.cleaned_data["reason"]}
+        return {"seq": self.cleaned_data.get("seq"), "reason": self.cleaned_data.get("reason")}
 
     def lot_to_show(self, recorded: Recorded) -> str | None:
         return None

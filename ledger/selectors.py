@@ -2,16 +2,17 @@
 
 import json
 import math
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from remelt_verify.chain import ChainVerifier, Problem, export_line
 
 from accounts.models import Organisation
 from ledger import events
-from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, ScrapCategory, TransferItem
+from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, Process, ScrapCategory, TransferItem
 from ledger.visibility import Viewer, visible_lots
 
 # 2,000 rows of entries (~2 MB as text) stay inside the default work_mem of 4 MB, so PostgreSQL
@@ -203,6 +204,46 @@ def lot_holders(*, lots: list[Lot]) -> dict[int, list[Organisation]]:
     for lot in lots:
         holders[lot.pk].sort(key=lambda organisation, lot=lot: custody(lot, organisation))
     return holders
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What an organisation holds of one kind of lot: how many lots, their mass left, and the
+    latest of them."""
+
+    kind: str
+    label: str
+    lots: int
+    remaining_g: int
+    latest: list[Lot]
+
+
+def holdings(*, organisation_id: int, latest: int = 5) -> list[Holding]:
+    """The lots an organisation holds now (not voided), by kind: counts, kg left, the latest."""
+    held = Lot.objects.filter(owner_id=organisation_id, voided=False)
+    totals = {
+        row["kind"]: row
+        for row in held.order_by().values("kind").annotate(lots=Count("pk"), remaining_g=Sum("remaining_g"))
+    }
+    result = []
+    for kind in LotKind:
+        if kind.value in totals:
+            recent = list(held.filter(kind=kind).order_by("-occurred_at", "-pk")[:latest])
+            row = totals[kind.value]
+            result.append(Holding(kind.value, kind.label, row["lots"], row["remaining_g"] or 0, recent))
+    return result
+
+
+def furnaces_used(*, organisations) -> dict[int, list[str]]:
+    """The furnaces each organisation named in its melts, by organisation id, sorted by name."""
+    melts = Process.objects.filter(type=events.MELT_RECORDED, voided=False, organisation__in=organisations)
+    furnaces: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, furnace in (
+        melts.order_by().values_list("organisation_id", "facts__furnace").distinct()
+    ):
+        if isinstance(furnace, str) and furnace:
+            furnaces[organisation_id].add(furnace)
+    return {organisation_id: sorted(names) for organisation_id, names in furnaces.items()}
 
 
 # -- amendments: a lot's facts as recorded, as corrected, and the entries that corrected them --

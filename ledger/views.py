@@ -7,6 +7,7 @@ everything, a partner sees its own lots and the upstream of its parts, and any o
 """
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -20,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 
 from accounts.models import Organisation
+from ledger.display import display_decimal_text
 from ledger.models import Lot, LotKind
 from ledger.quantities import format_kg
 from ledger.recall import Recall, lot_recall
@@ -191,6 +193,16 @@ def _visible_lot_or_404(viewer: Viewer, code: str) -> Lot:
     return get_object_or_404(visible_lots(viewer, lots), code=code)
 
 
+_DECIMAL_TEXT = re.compile(r"^[0-9]+\.([0-9]+)$")
+
+
+def _shown(value: object) -> str:
+    """A fact's value as the pages print numbers: a decimal string grouped, with its decimals."""
+    text = str(value)
+    match = _DECIMAL_TEXT.match(text)
+    return display_decimal_text(text, len(match[1])) if match else text
+
+
 def _flatten(facts, prefix: str = "") -> list[tuple[str, str]]:
     """A process's facts (nested JSON of decimal strings) as `(path, value)` lines to print."""
     if isinstance(facts, dict):
@@ -203,7 +215,7 @@ def _flatten(facts, prefix: str = "") -> list[tuple[str, str]]:
         for index, value in enumerate(facts):
             lines += _flatten(value, f"{prefix}[{index}]")
         return lines or [(prefix, "—")]
-    return [(prefix, str(facts))]
+    return [(prefix, _shown(facts))]
 
 
 @dataclass(frozen=True)

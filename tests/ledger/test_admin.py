@@ -604,7 +604,7 @@ def test_lot_list_search_and_filters(staff, alurec, wheelworks):
     assert codes({"occurred_at__year": year}) == {"SCR-A", "SCR-W"}
     assert codes({"occurred_at__year": year - 1}) == set()
     html = staff.get(url).content.decode()
-    assert "1000.000" in html and "200.000" in html
+    assert "1,000.000" in html and "200.000" in html
 
 
 def test_entry_list_and_page(staff, alurec):
@@ -644,3 +644,165 @@ def test_the_entry_list_has_the_verify_button(staff):
     html = staff.get(reverse("admin:ledger_entry_changelist")).content.decode()
     assert f'action="{reverse("admin:ledger_entry_verify")}"' in html
     assert "Verify the ledger" in html
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording as staff would (issue #19, item 2)
+
+
+def test_the_organisation_is_chosen_not_defaulted_to_the_operators(staff, alurec):
+    form = staff.get(record_url("melt")).context["form"]
+    assert form["organisation"].value() is None
+    assert 'value="" selected>Choose the organisation' in str(form["organisation"])
+
+
+def test_a_member_who_records_for_their_own_organisation_alone_gets_it_filled_in(client, alice, alurec):
+    alice.user_permissions.add(Permission.objects.get(codename="add_entry", content_type__app_label="ledger"))
+    client.force_login(alice)
+    assert client.get(record_url("melt")).context["form"]["organisation"].value() == alurec.pk
+
+
+def pick(client, **params):
+    response = client.get(reverse("admin:ledger_lot_pick"), params)
+    assert response.status_code == 200, response.content
+    return [(item["id"], item["text"]) for item in response.json()["results"]]
+
+
+def test_the_lot_picker_finds_the_organisations_lots_with_mass_left_with_holder_and_kg(
+    staff, alurec, wheelworks
+):
+    receive(alurec, "SCR-A", "12500.5")
+    receive(alurec, "SCR-B", "500.000", grade="wheels")
+    receive(wheelworks, "SCR-W", "200.000")
+    melt(alurec, "MLT-1", [("SCR-B", "500")], "480")  # SCR-B is used up
+    voided = receive(alurec, "SCR-V", "10.000").entry
+    record(alurec, events.ENTRY_VOIDED, {"seq": voided.seq, "reason": "twice"})
+
+    assert pick(staff, organisation=alurec.pk, kinds="scrap,melt,ingot") == [
+        ("SCR-A", "SCR-A — Alurec, 12,500.500 kg left"),
+        ("MLT-1", "MLT-1 — Alurec, 480.000 kg left"),
+    ]
+    assert pick(staff, organisation=alurec.pk, kinds="melt") == [("MLT-1", "MLT-1 — Alurec, 480.000 kg left")]
+    assert pick(staff, organisation=wheelworks.pk, kinds="scrap") == [
+        ("SCR-W", "SCR-W — Wheelworks, 200.000 kg left")
+    ]
+    assert pick(staff, organisation=alurec.pk, term="scr") == [
+        ("SCR-A", "SCR-A — Alurec, 12,500.500 kg left")
+    ]
+    assert [code for code, _label in pick(staff)] == ["SCR-A", "SCR-W", "MLT-1"]  # no organisation yet
+
+
+def test_the_lot_picker_shows_a_member_only_its_own_organisations_lots(client, alice, alurec, wheelworks):
+    receive(alurec, "SCR-A", "100")
+    receive(wheelworks, "SCR-W", "200")
+    client.force_login(alice)
+    assert client.get(reverse("admin:ledger_lot_pick")).status_code == 403  # may not record
+    alice.user_permissions.add(Permission.objects.get(codename="add_entry", content_type__app_label="ledger"))
+    assert [code for code, _ in pick(client, organisation=wheelworks.pk)] == ["SCR-A"]
+
+
+def test_a_picked_lot_is_shown_with_its_holder_and_kg_left_when_the_form_comes_back(staff, alurec):
+    receive(alurec, "SCR-A", "1000.000")
+    data = form_data(
+        alurec, rows={"inputs": [{"lot": "SCR-A", "mass_kg": "100"}], "additions": []}, output_mass_kg="95"
+    )
+    html = staff.post(record_url("melt"), data).content.decode()  # no furnace: comes back
+    assert '<option value="SCR-A" selected>SCR-A — Alurec, 1,000.000 kg left</option>' in html
+
+
+def test_every_error_of_a_submit_is_shown_at_once_and_nothing_is_written(staff, alurec):
+    receive(alurec, "SCR-A", "1000.000")
+    data = form_data(
+        alurec,
+        rows={"inputs": [{"lot": "SCR-A", "mass_kg": "1200"}], "additions": []},
+        furnace="F1",
+        output_mass_kg="950",
+        dross_kg="1.2345",  # a typo the form reads with the rules' own parser
+        electricity_kwh="-3",  # and another
+    )
+
+    response = staff.post(record_url("melt"), data)
+
+    assert "more than 3 decimals" in error_next_to(response, "dross_kg")
+    assert "must not be negative" in error_next_to(response, "electricity_kwh")
+    # The rules still ran on the rest, in a transaction that was rolled back.
+    assert "1000.000 kg left, 1200.000 kg asked" in error_next_to(response, "inputs-0-mass_kg")
+    assert Entry.objects.count() == 1
+    assert Lot.objects.get(code="SCR-A").remaining_g == 1_000_000
+
+
+def test_a_field_the_form_already_faults_keeps_only_its_own_error(staff, alurec):
+    receive(alurec, "SCR-A", "1000.000")
+    data = form_data(
+        alurec, rows={"inputs": [{"lot": "SCR-A", "mass_kg": "100"}], "additions": []}, output_mass_kg="95"
+    )
+    response = staff.post(record_url("melt"), data)
+    assert error_next_to(response, "furnace") == "This field is required."
+    assert Entry.objects.count() == 1
+
+
+def test_rows_are_added_in_the_page_by_the_admins_inline_script(staff):
+    html = staff.get(record_url("melt")).content.decode()
+    assert 'id="inputs-group"' in html and 'data-inline-type="tabular"' in html
+    assert "&quot;addText&quot;: &quot;Add an input lot&quot;" in html
+    assert 'id="inputs-empty"' in html and 'name="inputs-__prefix__-lot"' in html
+    assert "admin/js/inlines.js" in html and "ledger/record.js" in html
+    assert "More blank rows" not in html
+
+
+def test_the_furnace_is_suggested_from_the_furnaces_the_organisation_used(staff, alurec, wheelworks):
+    receive(alurec, "SCR-A", "1000.000")
+    receive(wheelworks, "SCR-W", "1000.000")
+    record(
+        alurec,
+        events.MELT_RECORDED,
+        {"furnace": "RF-1", "inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "output_mass_kg": "9"},
+    )
+    record(
+        alurec,
+        events.MELT_RECORDED,
+        {"furnace": "RF-2", "inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "output_mass_kg": "9"},
+    )
+    record(
+        wheelworks,
+        events.MELT_RECORDED,
+        {"furnace": "TC-65", "inputs": [{"lot": "SCR-W", "mass_kg": "10"}], "output_mass_kg": "9"},
+    )
+
+    html = staff.get(record_url("melt")).content.decode()
+    assert (
+        f'<datalist id="furnaces-{alurec.pk}"><option value="RF-1"><option value="RF-2"></datalist>' in html
+    )
+    assert f'<datalist id="furnaces-{wheelworks.pk}"><option value="TC-65"></datalist>' in html
+
+
+def test_a_melts_page_shows_its_furnace_energy_and_additions_not_scrap_fields(staff, alurec):
+    receive(alurec, "SCR-A", "1000.000")
+    record(
+        alurec,
+        events.MELT_RECORDED,
+        {
+            "code": "MLT-1",
+            "furnace": "RF-1 reverberatory",
+            "inputs": [{"lot": "SCR-A", "mass_kg": "1000"}],
+            "additions": [{"material": "silicon", "mass_kg": "1200.5"}],
+            "energy": {"electricity_kwh": "80", "natural_gas_m3": "75.5"},
+            "output_mass_kg": "2100",
+            "dross_kg": "40",
+        },
+    )
+    html = staff.get(
+        reverse("admin:ledger_lot_change", args=[Lot.objects.get(code="MLT-1").pk])
+    ).content.decode()
+    assert "RF-1 reverberatory" in html
+    assert "silicon 1,200.500 kg" in html
+    assert "80.000 kWh electricity, 75.500 m³ natural gas" in html
+    assert "40.000" in html
+    for scrap_field in ("Supplier:", "Grade:", "Category:"):
+        assert scrap_field not in html
+
+
+def test_the_admin_is_remelts_and_view_site_goes_home(staff):
+    html = staff.get(reverse("admin:index")).content.decode()
+    assert "remelt administration" in html and "Django administration" not in html
+    assert '<a href="/">View site</a>' in html

@@ -1,0 +1,19 @@
+"""The admin site: remelt's name in its header and "View site" to the home page.
+`RemeltAdminConfig` takes the place of django.contrib.admin in
+INSTALLED_APPS, so `admin.site` (where every app registers its ModelAdmins) is this site."""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+
+class RemeltAdminSite(admin.AdminSite):
+    site_header = "remelt administration"
+    site_title = "remelt admin"
+    index_title = "Staff desk"
+    site_url = "/"
+
+
+class RemeltAdminConfig(AdminConfig):
+    """Django's admin with remelt's site."""
+
+    default_site = "operations.site.RemeltAdminSite"
