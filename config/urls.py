@@ -6,10 +6,12 @@ from django.urls import include, path
 
 from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm, login_throttled
 from config.health import healthz
+from passports.views import home
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/login/", login_throttled(admin.site.login)),  # before admin.site.urls, which has it too
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

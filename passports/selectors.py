@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from remelt_verify import carbon, chain
 
-from ledger.models import Entry, Lot, Process
+from ledger.models import Entry, Lot, LotKind, Process
 from passports import anchor
 from passports.models import AnchorNode, CarbonState, Footprint, PendingRollup, RollupRun
 from passports.services import _member, rollup_scope
@@ -335,3 +335,13 @@ def production_run_footprints(process: Process | int) -> list[RunFootprint]:
             )
         )
     return versions
+
+
+def example_passport() -> Lot | None:
+    """A wheel hub (else an ingot lot) whose passport has a current footprint, to show newcomers."""
+    with_footprint = Lot.objects.filter(voided=False, footprints__superseded_at__isnull=True)
+    for kind in (LotKind.PART, LotKind.INGOT):
+        lot = with_footprint.filter(kind=kind).order_by("code").first()
+        if lot is not None:
+            return lot
+    return None

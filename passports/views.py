@@ -1,4 +1,4 @@
-"""The passport page of a wheel hub or an ingot lot, and its evidence bundle download.
+"""The home page, and the passport page of a wheel hub or an ingot lot with its evidence bundle download.
 
 Anyone with the page's URL (the QR code on the part) sees the lot's identity, its footprint
 against the primary-aluminium baseline and its recycled content. Signed-in users whose
@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import qrcode
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -21,11 +22,12 @@ from qrcode.image.svg import SvgPathImage
 
 from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
+from ledger.selectors import holdings
 from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, TraceTooLarge, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
 from passports.evidence import evidence_bundle
 from passports.models import STAGES
-from passports.selectors import passport, passport_proof
+from passports.selectors import example_passport, passport, passport_proof
 
 STAGE_LABELS = {
     "scrap_transport": "Scrap transport",
@@ -82,6 +84,19 @@ def _may_trace(viewer: Viewer | None, lot: Lot) -> bool:
     return viewer is not None and visible_lots(viewer, Lot.objects.filter(pk=lot.pk)).exists()
 
 
+def home(request):
+    """The front door: what remelt is, where to go (an example passport, the auditor view, the
+    API docs, the admin, the health check) and, for a signed-in user, what their organisation
+    holds now."""
+    organisation = request.user.organisation if request.user.is_authenticated else None
+    context = {
+        "example": example_passport(),
+        "organisation": organisation,
+        "holdings": holdings(organisation_id=organisation.pk) if organisation is not None else [],
+    }
+    return render(request, "passports/home.html", context)
+
+
 def passport_page(request, code: str):
     """The printable passport: identity, footprint, recycled content, QR code; and for those who
     may see the lot, its holder, material flow and ledger proof."""
@@ -97,6 +112,7 @@ def passport_page(request, code: str):
         "footprint": _footprint(document) if document else None,
         "qr_svg": _qr_svg(url),
         "page_url": url,
+        "issuer": settings.LEDGER_ORIGIN,  # the name that signs the ledger's checkpoints
         "full": _may_trace(viewer, lot),
     }
     if context["footprint"]:

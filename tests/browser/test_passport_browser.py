@@ -33,8 +33,6 @@ def _watch(page: Page) -> list[str]:
     return problems
 
 
-
-
 def _assert_charts_drawn(page: Page, *, flow: bool) -> None:
     page.wait_for_selector("#stage-chart.is-drawn.js-plotly-plot .barlayer .trace", timeout=TIMEOUT_MS)
     if flow:
