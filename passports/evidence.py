@@ -1,18 +1,20 @@
 """Evidence bundles: what a reader needs to check a lot's footprint offline.
 
-The format and its checks are `remelt_verify.bundle` (the outside verifier package); this
-module gathers a bundle from the database for one viewer.
+The formats and their checks are `remelt_verify.bundle` (holders and auditors: the entries
+behind the footprint) and `remelt_verify.public` (anyone: the footprint, its anchor and the
+proofs that tie them to a signed checkpoint); this module gathers them from the database.
 """
 
 import json
 
 from remelt_verify.bundle import BUNDLE_FORMAT
+from remelt_verify.public import PUBLIC_FORMAT
 
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
 from ledger.errors import DomainError
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED
-from ledger.models import Entry, Lot, TransferItem
+from ledger.models import Entry, Lot, SignedCheckpoint, TransferItem
 from ledger.quantities import format_kg
 from ledger.tree import tree_inclusion_proofs
 from ledger.visibility import Viewer, disclosures_for, visible_payloads
@@ -59,13 +61,13 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
     seqs.add(footprint.run.entry_id)
     entries = list(Entry.objects.filter(seq__in=seqs).order_by("seq"))
     shown = visible_payloads(viewer, entries)
+    if footprint.leaf_index is not None:
+        # An anchor of format 2 names no lot (counts and roots only): whoever may read the
+        # footprint gets it, so holders check the anchoring as auditors do.
+        shown.add(footprint.run.entry_id)
     disclosed = disclosures_for(viewer, entries, shown)
 
-    # The checkpoint most witnesses cosigned among those that hold every entry, else the latest;
-    # one is signed now if none holds them (its cosignatures come once the witnesses answer).
-    checkpoint = checkpoint_cosigned(entries[-1].seq) or checkpoint_latest()
-    if checkpoint is None or checkpoint.size < entries[-1].seq:
-        checkpoint = checkpoint_sign() or checkpoint_latest()
+    checkpoint = _checkpoint_holding(entries[-1].seq)
     present = {entry.seq for entry in entries}
     unlinked = [entry.seq for entry in entries if entry.seq > 1 and entry.seq - 1 not in present]
     paths = tree_inclusion_proofs(
@@ -110,3 +112,61 @@ def _footprint_proof_member(footprint: Footprint) -> dict:
         return {}
     proof = footprint_proof(footprint)
     return {"footprint_proof": {"leaf_index": proof.leaf_index, "path": [node.hex() for node in proof.path]}}
+
+
+def _checkpoint_holding(seq: int, *, sign: bool = True) -> SignedCheckpoint | None:
+    """The checkpoint most witnesses cosigned among those that hold entry `seq`, else the
+    latest; with `sign`, one is signed now if none holds it (its cosignatures come once the
+    witnesses answer), else None."""
+    checkpoint = checkpoint_cosigned(seq) or checkpoint_latest()
+    if checkpoint is None or checkpoint.size < seq:
+        checkpoint = (checkpoint_sign() or checkpoint_latest()) if sign else None
+    return checkpoint
+
+
+def public_bundle(*, lot: Lot, sign: bool = True) -> dict | None:
+    """The public bundle of a lot's current footprint (format: `remelt_verify.public`).
+
+    Only what the public passport page shows: the lot's code, kind and mass, the footprint
+    document, its leaf proof in its anchor, the anchor entry (format 2: counts and roots, no
+    lot) with its inclusion proof, and a signed checkpoint with its cosignatures. Raises
+    DomainError when the lot has no footprint yet, or only one anchored in format 1 (whose
+    anchor lists other companies' parts and so cannot be shown). Without `sign` (a page view),
+    None while no signed checkpoint holds the anchor yet.
+    """
+    footprint = (
+        Footprint.objects.filter(lot=lot, superseded_at__isnull=True)
+        .select_related("run__entry", "run__factor_set", "state", "lot")
+        .first()
+    )
+    if footprint is None or footprint.run.entry_id is None:
+        raise DomainError(
+            "no_footprint", f"lot {lot.code!r} has no footprint yet; its roll-up is pending", status=409
+        )
+    if footprint.leaf_index is None:
+        raise DomainError(
+            "no_public_proof",
+            f"version {footprint.version} of lot {lot.code!r} was anchored before anchors committed by "
+            "Merkle roots; its next roll-up gives it a public proof",
+            status=409,
+        )
+    anchor = footprint.run.entry
+    checkpoint = _checkpoint_holding(anchor.seq, sign=sign)
+    if checkpoint is None:
+        return None
+    (path,) = tree_inclusion_proofs([anchor.seq - 1], checkpoint.size).values()
+    return {
+        "format": PUBLIC_FORMAT,
+        "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
+        "footprint": footprint.document,
+        "footprint_digest": footprint.digest,
+        **_footprint_proof_member(footprint),
+        "anchor": {
+            "hash": anchor.hash,
+            "header": json.loads(bytes(anchor.header)),
+            "payload": json.loads(bytes(anchor.payload)),
+        },
+        "anchor_proof": [node.hex() for node in path],
+        "checkpoint": checkpoint_note(checkpoint),
+        "verifier_key": verifier_key(),
+    }

@@ -14,9 +14,10 @@ from fractions import Fraction
 import qrcode
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from qrcode.image.svg import SvgPathImage
 
@@ -25,7 +26,7 @@ from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.selectors import holdings
 from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, TraceTooLarge, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
-from passports.evidence import evidence_bundle
+from passports.evidence import evidence_bundle, public_bundle
 from passports.models import STAGES
 from passports.selectors import example_passport, passport, passport_proof
 
@@ -117,6 +118,9 @@ def passport_page(request, code: str):
     }
     if context["footprint"]:
         context["stage_chart"] = _stage_chart(lot, context["footprint"])
+    proof = _public_proof(lot)
+    if proof is not None:
+        context["public_proof"] = proof
     if context["full"]:
         try:
             context["flow"] = _flow(lot_trace(lot=lot, direction=UP, depth=MAX_DEPTH, viewer=viewer))
@@ -145,8 +149,103 @@ def passport_evidence(request, code: str):
     return response
 
 
+def passport_public_bundle(request, code: str):
+    """The passport's public bundle (JSON): proves the footprint on the page is the one committed
+    in the signed ledger; anyone may fetch it, no login (remelt_verify.public)."""
+    lot = _passport_lot(code)
+    try:
+        bundle = public_bundle(lot=lot)
+    except DomainError as error:  # no footprint yet, or one anchored before Merkle commitments
+        return JsonResponse({"code": error.code, "detail": error.message}, status=error.status)
+    response = JsonResponse(bundle, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = content_disposition_header(False, f"{lot.code}-proof.json")
+    return response
+
+
 # ---------------------------------------------------------------------------------------------
 # What the template shows
+
+# Every member of a public bundle, as the page labels it: the page shows each one, so the
+# public bundle reveals nothing the page does not (a member without a label is an error here).
+PUBLIC_PROOF_LABELS = {
+    "format": "Proof format",
+    "lot.code": "Lot",
+    "lot.kind": "Kind",
+    "lot.mass_kg": "Mass (kg)",
+    "footprint.lot": "Footprint of lot",
+    "footprint.kind": "Footprint kind",
+    "footprint.method": "Method",
+    "footprint.factor_set": "Emission factor set",
+    "footprint.mass_kg": "Mass in the footprint (kg)",
+    "footprint.total_kg_co2e": "Footprint (kg CO₂e)",
+    "footprint.per_kg_co2e": "Footprint per kg (kg CO₂e)",
+    **{f"footprint.by_stage.{stage}": f"Stage {STAGE_LABELS[stage].lower()} (kg CO₂e)" for stage in STAGES},
+    "footprint.recycled_content.post_consumer": "Post-consumer share",
+    "footprint.recycled_content.pre_consumer": "Pre-consumer share",
+    "footprint.baseline_kg_co2e": "Primary-aluminium baseline (kg CO₂e)",
+    "footprint.saving_kg_co2e": "Saving (kg CO₂e)",
+    "footprint.version": "Footprint version",
+    "footprint.ledger_seq": "Computed at ledger seq",
+    "footprint_digest": "Footprint digest (SHA-256 of its RFC 8785 bytes)",
+    "footprint_proof.leaf_index": "Leaf of the footprint in its anchor's tree",
+    "footprint_proof.path": "Its inclusion path (RFC 6962)",
+    "anchor.hash": "Anchor entry hash",
+    "anchor.header.seq": "Anchor entry seq",
+    "anchor.header.prev_hash": "Anchor entry's previous hash",
+    "anchor.header.type": "Anchor entry type",
+    "anchor.header.org": "Posted by",
+    "anchor.header.actor": "Actor",
+    "anchor.header.occurred_at": "Occurred at",
+    "anchor.header.recorded_at": "Recorded at",
+    "anchor.header.payload_sha256": "Anchor payload digest",
+    "anchor.payload.anchor": "Anchor format",
+    "anchor.payload.run": "Roll-up run",
+    "anchor.payload.method": "Roll-up method",
+    "anchor.payload.factor_set": "Roll-up factor set",
+    "anchor.payload.ledger_seq": "Roll-up at ledger seq",
+    "anchor.payload.footprints.count": "Footprints committed by the run",
+    "anchor.payload.footprints.root": "Root of their tree",
+    "anchor.payload.states.count": "Carbon states committed by the run",
+    "anchor.payload.states.root": "Root of their tree",
+    "anchor_proof": "Inclusion path of the anchor entry in the checkpoint",
+    "checkpoint": "Signed checkpoint, with its witnesses' cosignatures",
+    "verifier_key": "The operator's verifier key",
+}
+
+
+def public_proof_fields(bundle: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """(member path, the text the page shows) of every member of a public bundle, in order."""
+    fields = []
+    for name, value in bundle.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, dict):
+            fields += public_proof_fields(value, f"{path}.")
+        elif isinstance(value, list):
+            fields.append((path, " ".join(value)))
+        else:
+            fields.append((path, "null" if value is None else str(value)))
+    return fields
+
+
+def _public_proof(lot: Lot) -> dict | None:
+    """What the page's public-proof section shows: every member of the public bundle, labelled."""
+    try:
+        bundle = public_bundle(lot=lot, sign=False)
+    except DomainError:
+        return None
+    if bundle is None:
+        return None
+    rows = [
+        {"path": path, "label": PUBLIC_PROOF_LABELS[path], "value": value}
+        for path, value in public_proof_fields(bundle)
+    ]
+    return {
+        "rows": rows,
+        "anchor_seq": bundle["anchor"]["header"]["seq"],
+        "verifier_key": bundle["verifier_key"],
+        # The browser checks the cosignatures of the witnesses we configured (their public keys).
+        "witnesses": [key for _url, key in settings.LEDGER_WITNESSES],
+    }
 
 
 def _footprint(document: dict) -> dict:

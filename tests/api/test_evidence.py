@@ -99,12 +99,23 @@ def test_a_genuine_bundle_verifies_and_recomputes_the_passport(loop, client_for)
     assert {k: v for k, v in bundle["footprint"].items() if k not in ("version", "ledger_seq")} == recomputed
 
 
-def test_the_holder_gets_a_bundle_that_verifies_without_the_system_anchor(loop, client_for):
+def test_the_holders_bundle_verifies_the_anchoring_like_the_auditors(loop, client_for):
     rollup_run()
     bundle = _bundle(client_for("autofab"))
-    assert _entry(bundle, "footprint.computed")["payload"] is None  # lists other companies' parts
-    assert all(e["payload"] is not None for e in bundle["entries"][:-1])
-    assert "anchor payload withheld" in bundle_verify(bundle, key=verifier_key())
+    anchor = _entry(bundle, "footprint.computed")
+    # Anchors commit by Merkle roots and name no lot, so the holder gets the payload …
+    assert anchor["payload"]["anchor"] == 2 and "W-0002" not in json.dumps(anchor["payload"])
+    assert all(e["payload"] is not None for e in bundle["entries"])
+    # … and checks its footprint's leaf in it, as an auditor does.
+    summary = bundle_verify(bundle, key=verifier_key())
+    assert f"anchored in entry {anchor['header']['seq']}" in summary
+    broken = copy.deepcopy(bundle)
+    broken["footprint_proof"]["leaf_index"] += 1
+    _fails(broken, "footprint_proof", "is not leaf")
+    # A bundle whose anchor payload is withheld proves nothing about the anchoring: it fails.
+    withheld = copy.deepcopy(bundle)
+    _entry(withheld, "footprint.computed")["payload"] = None
+    _fails(withheld, "its payload is withheld", "cannot be checked")
 
 
 def test_an_ingot_lot_has_a_bundle_too(loop, client_for):

@@ -7,6 +7,7 @@ Django) and runs it on a demo wheel's evidence bundle.
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import venv
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from ledger.checkpoints import verifier_key
 from ledger.models import Lot
 from ledger.visibility import Viewer
 from passports.demo import SMALL, demo_load
@@ -55,6 +55,12 @@ def _run(*command, cwd: Path) -> subprocess.CompletedProcess:
 def installed(tmp_path_factory) -> Path:
     """The `remelt-verify` command of a fresh venv, outside the repository, from a wheel built here."""
     place = tmp_path_factory.mktemp("outsider")
+    # Built from a copy, as from a fresh checkout: nothing is written into the repository.
+    source = shutil.copytree(
+        REPO / "verifier",
+        place / "source",
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"),
+    )
     built = _run(
         sys.executable,
         "-m",
@@ -64,7 +70,7 @@ def installed(tmp_path_factory) -> Path:
         "-q",
         "-w",
         place / "dist",
-        REPO / "verifier",
+        source,
         cwd=place,
     )
     assert built.returncode == 0, built.stderr
@@ -80,23 +86,36 @@ def installed(tmp_path_factory) -> Path:
     return place / "venv" / "bin" / "remelt-verify"
 
 
-def test_the_installed_verifier_checks_a_demo_wheels_bundle(db, ledger_signing_key, installed, tmp_path):
+def test_the_installed_verifier_checks_a_demo_wheels_public_bundle(
+    db, client, ledger_signing_key, installed, tmp_path
+):
     demo_load(scale=SMALL)
     rollup_run()
     wheel = Lot.objects.filter(kind="part").order_by("code").last()
+    key = tmp_path / "ledger.key"
+    key.write_text(client.get("/api/v1/ledger/key/").content.decode())  # published, no login
+
+    # The public bundle beside the passport page, fetched without credentials.
+    response = client.get(f"/passports/{wheel.code}/proof.json")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    public = response.json()
+    path = tmp_path / f"{wheel.code}-proof.json"
+    path.write_bytes(response.content)
+    run = _run(installed, path, "--key", key, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith(f"OK {wheel.code}: footprint v"), run.stdout
+
+    total = public["footprint"]["total_kg_co2e"]
+    public["footprint"]["total_kg_co2e"] = total[:-1] + str((int(total[-1]) + 1) % 10)  # one digit off
+    path.write_text(json.dumps(public))
+    run = _run(installed, path, "--key", key, cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stdout.startswith("FAIL") and "the footprint was changed" in run.stdout, run.stdout
+
+    # And an auditor's evidence bundle of the same wheel, whose footprint it recomputes.
     bundle = evidence_bundle(lot=wheel, viewer=Viewer(organisation_id=None, sees_everything=True))
     path = tmp_path / f"{wheel.code}-evidence.json"
     path.write_text(json.dumps(bundle))
-    key = tmp_path / "ledger.key"
-    key.write_text(verifier_key() + "\n")
-
     run = _run(installed, path, "--key", key, cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.startswith(f"OK {wheel.code}:"), run.stdout
-
-    total = bundle["footprint"]["total_kg_co2e"]
-    bundle["footprint"]["total_kg_co2e"] = total[:-1] + str((int(total[-1]) + 1) % 10)  # one digit off
-    path.write_text(json.dumps(bundle))
-    run = _run(installed, path, "--key", key, cwd=tmp_path)
-    assert run.returncode == 1
-    assert run.stdout.startswith("FAIL") and "total_kg_co2e" in run.stdout, run.stdout
+    assert run.stdout.startswith(f"OK {wheel.code}:") and "recomputed" in run.stdout, run.stdout

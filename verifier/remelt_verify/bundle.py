@@ -39,8 +39,9 @@ from remelt_verify.chain import (
     sha256_hex,
 )
 from remelt_verify.cosignature import cosignatures_require
-from remelt_verify.merkle import leaf_hash, verify_inclusion
+from remelt_verify.merkle import verify_inclusion
 from remelt_verify.notes import NoteError, parse_checkpoint, verify_note
+from remelt_verify.public import PublicProblem, footprint_committed
 
 BUNDLE_FORMAT = "remelt-evidence-1"
 MAKING_TYPES = ("scrap.received", "melt.recorded", "ingots.cast", "parts.produced")
@@ -403,22 +404,26 @@ def bundle_verify(
         raise BundleProblem(
             f"anchor_seq: entry {bundle['anchor_seq']} is not a footprint.computed entry in the bundle"
         )
-    anchored = "anchor payload withheld from this reader: digest checked against the bundle only"
-    if anchor["payload"] is not None and anchor["payload"].get("anchor") == 2:
+    if anchor["payload"] is None:
+        # Anchors of format 1 list every footprint of their run, other companies' too: only
+        # auditors and the operator get them, and nothing else can prove the anchoring.
+        raise BundleProblem(
+            f"entry {bundle['anchor_seq']} (footprint.computed): its payload is withheld from this reader, "
+            "so the footprint's anchoring cannot be checked (a roll-up of anchor format 1; ask an auditor)"
+        )
+    if anchor["payload"].get("anchor") == 2:
         _committed(bundle, anchor["payload"], code, footprint.get("version"), digest)
-    if anchor["payload"] is not None:
-        listed = [code, footprint.get("version"), digest]
-        if anchor["payload"].get("anchor") != 2 and listed not in anchor["payload"].get("footprints", []):
-            raise BundleProblem(
-                f"entry {bundle['anchor_seq']} (footprint.computed) does not list version "
-                f"{footprint.get('version')} of {code} with digest {digest}"
-            )
-        if anchor["payload"].get("ledger_seq") != ledger_seq:
-            raise BundleProblem(
-                f"entry {bundle['anchor_seq']}: computed at ledger seq "
-                f"{anchor['payload'].get('ledger_seq')}, the footprint says {ledger_seq}"
-            )
-        anchored = f"anchored in entry {bundle['anchor_seq']}"
+    elif [code, footprint.get("version"), digest] not in anchor["payload"].get("footprints", []):
+        raise BundleProblem(
+            f"entry {bundle['anchor_seq']} (footprint.computed) does not list version "
+            f"{footprint.get('version')} of {code} with digest {digest}"
+        )
+    if anchor["payload"].get("ledger_seq") != ledger_seq:
+        raise BundleProblem(
+            f"entry {bundle['anchor_seq']}: computed at ledger seq "
+            f"{anchor['payload'].get('ledger_seq')}, the footprint says {ledger_seq}"
+        )
+    anchored = f"anchored in entry {bundle['anchor_seq']}"
     signer = "with your key" if key else "with the key in the bundle (pass --key to pin the operator's)"
     return (
         f"{code}: {len(entries)} entries hashed, linked and included in checkpoint size {checkpoint.size} "
@@ -431,22 +436,22 @@ def bundle_verify(
 def _committed(bundle: dict, payload: dict, code: str, version: object, digest: str) -> None:
     """The footprint's leaf is in the anchor's `footprints` tree (anchor format 2)."""
     proof = bundle.get("footprint_proof")
-    if not isinstance(proof, dict) or not isinstance(proof.get("leaf_index"), int):
+    if not isinstance(proof, dict):
         raise BundleProblem(
             "footprint_proof: the anchor commits by a Merkle root; the bundle has no leaf proof"
         )
-    tree = payload.get("footprints")
     try:
-        count, root = tree["count"], bytes.fromhex(tree["root"])
-    except (KeyError, TypeError, ValueError):
-        raise BundleProblem(f"entry {bundle['anchor_seq']}: the anchor has no footprints tree") from None
-    leaf = canonical([code, version, digest])
-    path = _hex_path(proof.get("path"), "footprint_proof.path")
-    if not verify_inclusion(leaf_hash(leaf), proof["leaf_index"], count, path, root):
-        raise BundleProblem(
-            f"footprint_proof: version {version} of {code} with digest {digest} is not leaf "
-            f"{proof['leaf_index']} of the footprints tree of entry {bundle['anchor_seq']}"
+        footprint_committed(
+            payload,
+            code=code,
+            version=version,
+            digest=digest,
+            leaf_index=proof.get("leaf_index"),
+            path=proof.get("path"),
+            where=f"entry {bundle['anchor_seq']}",
         )
+    except PublicProblem as exc:
+        raise BundleProblem(str(exc)) from None
 
 
 def bundle_load(raw: bytes) -> object:

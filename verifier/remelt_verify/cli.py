@@ -136,17 +136,20 @@ def chain(args) -> str:
 
 
 def bundle(args) -> str:
+    """An evidence bundle, or a public bundle (format remelt-public-1)."""
     from remelt_verify.bundle import BundleProblem, bundle_load, bundle_verify
+    from remelt_verify.public import PUBLIC_FORMAT, PublicProblem, public_verify
 
     witnesses, quorum = _witnesses(args)
     try:
-        return bundle_verify(
-            bundle_load(args.bundle.read_bytes()),
-            key=_key(args.key) if args.key else None,
-            witnesses=witnesses,
-            quorum=quorum,
+        loaded = bundle_load(args.bundle.read_bytes())
+        check = (
+            public_verify
+            if isinstance(loaded, dict) and loaded.get("format") == PUBLIC_FORMAT
+            else bundle_verify
         )
-    except BundleProblem as exc:
+        return check(loaded, key=_key(args.key) if args.key else None, witnesses=witnesses, quorum=quorum)
+    except (BundleProblem, PublicProblem) as exc:
         raise Failed(f"{args.bundle}: {exc}") from None
 
 
@@ -274,8 +277,14 @@ def _parser() -> argparse.ArgumentParser:
             "--quorum", type=int, help="how many of the --witness keys must have cosigned (default: all)"
         )
 
-    found = commands.add_parser("bundle", help="verify an evidence bundle and recompute its footprint")
-    found.add_argument("bundle", type=Path, help="a bundle from /api/v1/parts/{serial}/evidence/")
+    found = commands.add_parser(
+        "bundle", help="verify an evidence bundle (and recompute its footprint) or a passport's public bundle"
+    )
+    found.add_argument(
+        "bundle",
+        type=Path,
+        help="a bundle from /api/v1/parts/{serial}/evidence/ or /passports/{code}/proof.json",
+    )
     found.add_argument("--key", help="the verifier key you hold (or a file holding it)")
     with_witnesses(found)
     found.set_defaults(run=bundle)
