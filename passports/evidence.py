@@ -40,26 +40,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
         raise DomainError(
             "no_footprint", f"lot {lot.code!r} has no footprint yet; its roll-up is pending", status=409
         )
-    upstream = upstream_lot_ids(lot.pk)
-    codes = set(Lot.objects.filter(pk__in=upstream).values_list("code", flat=True))
-    seqs = set(Lot.objects.filter(pk__in=upstream).values_list("made_by_id", flat=True))
-    transfers = set(
-        TransferItem.objects.filter(lot_id__in=upstream, transfer_id__lte=footprint.ledger_seq).values_list(
-            "transfer_id", flat=True
-        )
-    )
-    seqs |= transfers
-    # Corrections are few; their payloads say which lot or entry they are about.
-    for entry in Entry.objects.filter(
-        type__in=(LOT_AMENDED, ENTRY_VOIDED), seq__lte=footprint.ledger_seq
-    ).only("seq", "type", "payload", "disclosures"):
-        data = entry.data
-        if (entry.type == LOT_AMENDED and data["lot"] in codes) or (
-            entry.type == ENTRY_VOIDED and data["seq"] in transfers
-        ):
-            seqs.add(entry.seq)
-    seqs.add(footprint.run.entry_id)
-    entries = list(Entry.objects.filter(seq__in=seqs).order_by("seq"))
+    entries = list(Entry.objects.filter(seq__in=_bundle_seqs(lot, footprint)).order_by("seq"))
     shown = visible_payloads(viewer, entries)
     if footprint.leaf_index is not None:
         # An anchor of format 2 names no lot (counts and roots only): whoever may read the
@@ -170,3 +151,38 @@ def public_bundle(*, lot: Lot, sign: bool = True) -> dict | None:
         "checkpoint": checkpoint_note(checkpoint),
         "verifier_key": verifier_key(),
     }
+
+
+def _bundle_seqs(lot: Lot, footprint: Footprint) -> set[int]:
+    """The entries behind a footprint version, as its evidence bundle carries them: what made
+    every lot upstream, the custody transfers of those lots and their voids, the amendments of
+    them (all up to the ledger seq the footprint was computed at), and the anchor."""
+    upstream = upstream_lot_ids(lot.pk)
+    codes = set(Lot.objects.filter(pk__in=upstream).values_list("code", flat=True))
+    seqs = set(Lot.objects.filter(pk__in=upstream).values_list("made_by_id", flat=True))
+    transfers = set(
+        TransferItem.objects.filter(lot_id__in=upstream, transfer_id__lte=footprint.ledger_seq).values_list(
+            "transfer_id", flat=True
+        )
+    )
+    seqs |= transfers
+    # Corrections are few; their payloads say which lot or entry they are about.
+    for entry in Entry.objects.filter(
+        type__in=(LOT_AMENDED, ENTRY_VOIDED), seq__lte=footprint.ledger_seq
+    ).only("seq", "type", "payload", "disclosures"):
+        data = entry.data
+        if (entry.type == LOT_AMENDED and data["lot"] in codes) or (
+            entry.type == ENTRY_VOIDED and data["seq"] in transfers
+        ):
+            seqs.add(entry.seq)
+    seqs.add(footprint.run.entry_id)
+    return seqs
+
+
+def evidence_entry_seqs(lot: Lot) -> list[int]:
+    """The seqs of the entries the lot's evidence bundle carries (the passport page re-hashes
+    exactly these), in order; empty while the lot has no anchored footprint."""
+    footprint = Footprint.objects.filter(lot=lot, superseded_at__isnull=True).select_related("run").first()
+    if footprint is None or footprint.run.entry_id is None:
+        return []
+    return sorted(_bundle_seqs(lot, footprint))

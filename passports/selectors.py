@@ -136,24 +136,26 @@ def _check_entry(seq: int, stored: tuple | None) -> tuple[EntryCheck, dict | Non
     return EntryCheck(seq, entry_type, stored_hash), json.loads(payload_bytes)
 
 
-def passport_proof(document: dict | None, summary: dict) -> PassportProof:
+def passport_proof(document: dict | None, summary: dict, seqs: list[int] | None = None) -> PassportProof:
     """Check a passport (as `passport()` returns it) against the ledger.
 
-    Each backing entry is re-hashed from its stored header bytes (SHA-256(0x00 || header)) and
+    `seqs` are the entries to show (the passport page passes those of the evidence bundle,
+    `passports.evidence.evidence_entry_seqs`); by default those that made the lot and its
+    upstream. Each is re-hashed from its stored header bytes (SHA-256(0x00 || header)) and
     its payload checked against the header's digest; the footprint document is re-hashed and
     must be committed by the footprint.computed entry that anchors it: by its Merkle proof to
     the root in the entry's payload (anchor format 2), or listed with its version (format 1).
     """
     current = next((v for v in summary["versions"] if v["superseded_at"] is None), None)
     anchor_seq = current["anchored_in"] if current else None
-    seqs = {entry["seq"] for entry in summary["entries"]} | ({anchor_seq} if anchor_seq else set())
+    shown = [entry["seq"] for entry in summary["entries"]] if seqs is None else list(seqs)
     stored = {
         seq: rest
-        for seq, *rest in Entry.objects.filter(seq__in=seqs).values_list(
+        for seq, *rest in Entry.objects.filter(seq__in={*shown, anchor_seq} - {None}).values_list(
             "seq", "type", "hash", "header", "payload"
         )
     }
-    entries = [_check_entry(entry["seq"], stored.get(entry["seq"]))[0] for entry in summary["entries"]]
+    entries = [_check_entry(seq, stored.get(seq))[0] for seq in shown]
     if current is None or document is None or anchor_seq is None:
         return PassportProof(entries, None, None, "no current footprint to check")
     anchor_entry, payload = _check_entry(anchor_seq, stored.get(anchor_seq))

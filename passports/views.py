@@ -26,7 +26,7 @@ from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.selectors import holdings
 from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, TraceTooLarge, lot_trace
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
-from passports.evidence import evidence_bundle, public_bundle
+from passports.evidence import evidence_bundle, evidence_entry_seqs, public_bundle
 from passports.models import STAGES
 from passports.selectors import example_passport, passport, passport_proof
 
@@ -126,7 +126,8 @@ def passport_page(request, code: str):
             context["flow"] = _flow(lot_trace(lot=lot, direction=UP, depth=MAX_DEPTH, viewer=viewer))
         except TraceTooLarge as refusal:
             context["flow_refused"] = refusal.message
-        context["proof"] = passport_proof(document, summary)
+        # The ledger proof re-hashes exactly the entries of the evidence bundle.
+        context["proof"] = passport_proof(document, summary, evidence_entry_seqs(lot))
         context["versions"] = summary["versions"]
     return render(request, "passports/passport.html", context)
 
