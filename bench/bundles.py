@@ -18,6 +18,7 @@ import os
 import platform
 import secrets
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +33,9 @@ os.environ.setdefault(
     "LEDGER_SIGNING_KEY",
     "PRIVATE+KEY+remelt.example/ledger+79831d08+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f",
 )
+# … and a signer memory of its own: the one under var/ remembers another database's ledger.
+SIGNER_STATE = tempfile.TemporaryDirectory(prefix="remelt-bench-signer-")
+os.environ["LEDGER_SIGNER_STATE"] = os.path.join(SIGNER_STATE.name, "state.json")
 
 import django  # noqa: E402
 from benchdb import create_database, drop_database, settings_db  # noqa: E402

@@ -18,7 +18,7 @@ not show. It is one JSON object with exactly these members:
   cosignatures, and `verifier_key`, the key the operator publishes.
 
 `public_verify` checks all of that. It needs the standard library, `rfc8785` and
-`cryptography`; the same checks run in the browser (`passports/static/remelt/verify.js`).
+`cryptography`; the same checks run in the browser (`config/static/remelt/verify.js`).
 """
 
 from collections.abc import Sequence

@@ -164,7 +164,7 @@
     if (hex(await sha256(bytes(canonical(payload)))) !== header.payload_sha256) {
       throw new Failed(`ledger entry #${header.seq}: its payload does not match the digest in its header: it was changed`);
     }
-    if (header.type !== "footprint.computed" || payload.anchor !== 2) throw new Failed(`ledger entry #${header.seq} is not an anchor of footprints`);
+    if (header.type !== "footprint.computed" || header.org !== null || payload.anchor !== 2) throw new Failed(`ledger entry #${header.seq} is not an anchor of footprints by the system`);
     for (const name of ["method", "factor_set", "ledger_seq"]) {
       if (payload[name] !== footprint[name]) throw new Failed(`ledger entry #${header.seq} has ${name} ${payload[name]}, the footprint ${footprint[name]}: it anchors another run`);
     }
