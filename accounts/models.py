@@ -3,19 +3,21 @@
 import hashlib
 import hmac
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    SCRAP_SUPPLIER = "scrap_supplier", "Scrap supplier"
-    RECYCLER = "recycler", "Recycler"
-    WHEEL_MAKER = "wheel_maker", "Wheel maker"
-    OEM = "oem", "Automaker (OEM)"
-    AUDITOR = "auditor", "Auditor"
-    OPERATOR = "operator", "Platform operator"
+    SCRAP_SUPPLIER = "scrap_supplier", _("Scrap supplier")
+    RECYCLER = "recycler", _("Recycler")
+    WHEEL_MAKER = "wheel_maker", _("Wheel maker")
+    OEM = "oem", _("Automaker (OEM)")
+    AUDITOR = "auditor", _("Auditor")
+    OPERATOR = "operator", _("Platform operator")
 
 
 class Organisation(models.Model):
@@ -61,6 +63,12 @@ class User(AbstractUser):
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The pages' language for this user; empty follows the browser.",
     )
 
 

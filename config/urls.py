@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm, login_throttled
 from config.health import healthz
+from config.i18n import set_language
 from passports.views import home
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/login/", login_throttled(admin.site.login)),  # before admin.site.urls, which has it too
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
     path(
         "accounts/login/",
         login_throttled(auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm)),

@@ -287,7 +287,7 @@ class LotAdmin(RecordedAdmin):
         """What the lot is, in a few words: scrap's category and grade, a melt's furnace, an
         ingot lot's alloy, a wheel's part number."""
         if lot.kind == LotKind.SCRAP:
-            return " · ".join(filter(None, [lot.get_category_display(), lot.grade]))
+            return " · ".join(filter(None, [str(lot.get_category_display()), lot.grade]))
         if lot.kind == LotKind.MELT:
             return lot.made_by.facts.get("furnace", "")
         return lot.alloy if lot.kind == LotKind.INGOT else lot.part_number

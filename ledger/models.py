@@ -3,6 +3,7 @@
 import json
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from remelt_verify import disclosure
 from remelt_verify.chain import GENESIS_HASH
 
@@ -72,16 +73,16 @@ class LedgerHead(models.Model):
 
 
 class LotKind(models.TextChoices):
-    SCRAP = "scrap", "Scrap"
-    MELT = "melt", "Melt (heat)"
-    INGOT = "ingot", "Ingot lot"
-    PART = "part", "Wheel hub"
+    SCRAP = "scrap", _("Scrap")
+    MELT = "melt", _("Melt (heat)")
+    INGOT = "ingot", _("Ingot lot")
+    PART = "part", _("Wheel hub")
 
 
 class ScrapCategory(models.TextChoices):
-    POST_CONSUMER = "post_consumer", "Post-consumer"
-    PRE_CONSUMER = "pre_consumer", "Pre-consumer"
-    INTERNAL = "internal", "Internal (home scrap)"
+    POST_CONSUMER = "post_consumer", _("Post-consumer")
+    PRE_CONSUMER = "pre_consumer", _("Pre-consumer")
+    INTERNAL = "internal", _("Internal (home scrap)")
 
 
 class Process(models.Model):

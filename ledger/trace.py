@@ -87,12 +87,12 @@ class TraceLot(NamedTuple):
 
     @property
     def kind_label(self) -> str:
-        return LotKind(self.kind).label
+        return str(LotKind(self.kind).label)
 
     @property
     def category_label(self) -> str:
         """The scrap category's label; empty for a lot that is not scrap."""
-        return ScrapCategory(self.category).label if self.category else ""
+        return str(ScrapCategory(self.category).label) if self.category else ""
 
 
 # Named tuples, like the lots: a big trace makes a thousand edges, and a frozen dataclass takes

@@ -4,12 +4,13 @@ INSTALLED_APPS, so `admin.site` (where every app registers its ModelAdmins) is t
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RemeltAdminSite(admin.AdminSite):
-    site_header = "remelt administration"
-    site_title = "remelt admin"
-    index_title = "Staff desk"
+    site_header = _("remelt administration")
+    site_title = _("remelt admin")
+    index_title = _("Staff desk")
     site_url = "/"
 
 
