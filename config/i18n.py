@@ -1,7 +1,10 @@
-"""The language of a request: the switcher's choice, else the user's own setting, else the browser's.
+"""The language of a request: a `?lang=` in the URL, else the switcher's choice, else the user's
+own setting, else the browser's.
 
 Django's LocaleMiddleware reads the switcher's cookie and then Accept-Language; this middleware,
-after authentication, puts a signed-in user's saved language before the browser's. The switcher
+after authentication, puts a signed-in user's saved language before the browser's, and a
+`lang` query parameter (`?lang=zh-hans`, a link that opens a page in one language whoever
+follows it) before everything. The switcher
 (`set_language`) saves the choice to the user too, so it follows them to another browser. The API
 (keys, not sessions) follows Accept-Language alone.
 """
@@ -17,10 +20,13 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        asked = request.GET.get("lang")
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if not chosen and user is not None and user.is_authenticated and user.language:
+        if asked in dict(settings.LANGUAGES):
+            translation.activate(asked)
+        elif not chosen and user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
-            request.LANGUAGE_CODE = translation.get_language()
+        request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
 
 

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm, login_throttled
 from config.health import healthz
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path(
         "accounts/login/",
         login_throttled(auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm)),

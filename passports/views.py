@@ -8,7 +8,7 @@ re-verified on every view. Nothing upstream reaches the public page: no supplier
 """
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import qrcode
@@ -19,6 +19,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from qrcode.image.svg import SvgPathImage
 
 from ledger.errors import DomainError
@@ -31,12 +34,12 @@ from passports.models import STAGES
 from passports.selectors import example_passport, passport, passport_proof
 
 STAGE_LABELS = {
-    "scrap_transport": "Scrap transport",
-    "alloying": "Alloying additions",
-    "melting": "Melting energy",
-    "casting": "Casting",
-    "part_production": "Part production",
-    "transport": "Transport to holder",
+    "scrap_transport": gettext_lazy("Scrap transport"),
+    "alloying": gettext_lazy("Alloying additions"),
+    "melting": gettext_lazy("Melting energy"),
+    "casting": gettext_lazy("Casting"),
+    "part_production": gettext_lazy("Part production"),
+    "transport": gettext_lazy("Transport to holder"),
 }
 # One colour per stage, the same in the chart and (as .stage-<key> in remelt.css) the tables.
 STAGE_COLOURS = {
@@ -115,6 +118,8 @@ def passport_page(request, code: str):
         "page_url": url,
         "issuer": settings.LEDGER_ORIGIN,  # the name that signs the ledger's checkpoints
         "full": _may_trace(viewer, lot),
+        # ?lang=both: every label in Chinese and English, one sheet for the plant and the importer.
+        "bilingual": request.GET.get("lang") == "both",
     }
     if context["footprint"]:
         context["stage_chart"] = _stage_chart(lot, context["footprint"])
@@ -169,48 +174,53 @@ def passport_public_bundle(request, code: str):
 # Every member of a public bundle, as the page labels it: the page shows each one, so the
 # public bundle reveals nothing the page does not (a member without a label is an error here).
 PUBLIC_PROOF_LABELS = {
-    "format": "Proof format",
-    "lot.code": "Lot",
-    "lot.kind": "Kind",
-    "lot.mass_kg": "Mass (kg)",
-    "footprint.lot": "Footprint of lot",
-    "footprint.kind": "Footprint kind",
-    "footprint.method": "Method",
-    "footprint.factor_set": "Emission factor set",
-    "footprint.mass_kg": "Mass in the footprint (kg)",
-    "footprint.total_kg_co2e": "Footprint (kg CO₂e)",
-    "footprint.per_kg_co2e": "Footprint per kg (kg CO₂e)",
-    **{f"footprint.by_stage.{stage}": f"Stage {STAGE_LABELS[stage].lower()} (kg CO₂e)" for stage in STAGES},
-    "footprint.recycled_content.post_consumer": "Post-consumer share",
-    "footprint.recycled_content.pre_consumer": "Pre-consumer share",
-    "footprint.baseline_kg_co2e": "Primary-aluminium baseline (kg CO₂e)",
-    "footprint.saving_kg_co2e": "Saving (kg CO₂e)",
-    "footprint.version": "Footprint version",
-    "footprint.ledger_seq": "Computed at ledger seq",
-    "footprint_digest": "Footprint digest (SHA-256 of its RFC 8785 bytes)",
-    "footprint_proof.leaf_index": "Leaf of the footprint in its anchor's tree",
-    "footprint_proof.path": "Its inclusion path (RFC 6962)",
-    "anchor.hash": "Anchor entry hash",
-    "anchor.header.seq": "Anchor entry seq",
-    "anchor.header.prev_hash": "Anchor entry's previous hash",
-    "anchor.header.type": "Anchor entry type",
-    "anchor.header.org": "Posted by",
-    "anchor.header.actor": "Actor",
-    "anchor.header.occurred_at": "Occurred at",
-    "anchor.header.recorded_at": "Recorded at",
-    "anchor.header.payload_sha256": "Anchor payload digest",
-    "anchor.payload.anchor": "Anchor format",
-    "anchor.payload.run": "Roll-up run",
-    "anchor.payload.method": "Roll-up method",
-    "anchor.payload.factor_set": "Roll-up factor set",
-    "anchor.payload.ledger_seq": "Roll-up at ledger seq",
-    "anchor.payload.footprints.count": "Footprints committed by the run",
-    "anchor.payload.footprints.root": "Root of their tree",
-    "anchor.payload.states.count": "Carbon states committed by the run",
-    "anchor.payload.states.root": "Root of their tree",
-    "anchor_proof": "Inclusion path of the anchor entry in the checkpoint",
-    "checkpoint": "Signed checkpoint, with its witnesses' cosignatures",
-    "verifier_key": "The operator's verifier key",
+    "format": gettext_lazy("Proof format"),
+    "lot.code": gettext_lazy("Lot"),
+    "lot.kind": gettext_lazy("Kind"),
+    "lot.mass_kg": gettext_lazy("Mass (kg)"),
+    "footprint.lot": gettext_lazy("Footprint of lot"),
+    "footprint.kind": gettext_lazy("Footprint kind"),
+    "footprint.method": gettext_lazy("Method"),
+    "footprint.factor_set": gettext_lazy("Emission factor set"),
+    "footprint.mass_kg": gettext_lazy("Mass in the footprint (kg)"),
+    "footprint.total_kg_co2e": gettext_lazy("Footprint (kg CO₂e)"),
+    "footprint.per_kg_co2e": gettext_lazy("Footprint per kg (kg CO₂e)"),
+    **{
+        f"footprint.by_stage.{stage}": format_lazy(
+            gettext_lazy("Stage: {stage} (kg CO₂e)"), stage=STAGE_LABELS[stage]
+        )
+        for stage in STAGES
+    },
+    "footprint.recycled_content.post_consumer": gettext_lazy("Post-consumer share"),
+    "footprint.recycled_content.pre_consumer": gettext_lazy("Pre-consumer share"),
+    "footprint.baseline_kg_co2e": gettext_lazy("Primary-aluminium baseline (kg CO₂e)"),
+    "footprint.saving_kg_co2e": gettext_lazy("Saving (kg CO₂e)"),
+    "footprint.version": gettext_lazy("Footprint version"),
+    "footprint.ledger_seq": gettext_lazy("Computed at ledger seq"),
+    "footprint_digest": gettext_lazy("Footprint digest (SHA-256 of its RFC 8785 bytes)"),
+    "footprint_proof.leaf_index": gettext_lazy("Leaf of the footprint in its anchor's tree"),
+    "footprint_proof.path": gettext_lazy("Its inclusion path (RFC 6962)"),
+    "anchor.hash": gettext_lazy("Anchor entry hash"),
+    "anchor.header.seq": gettext_lazy("Anchor entry seq"),
+    "anchor.header.prev_hash": gettext_lazy("Anchor entry's previous hash"),
+    "anchor.header.type": gettext_lazy("Anchor entry type"),
+    "anchor.header.org": gettext_lazy("Posted by"),
+    "anchor.header.actor": gettext_lazy("Actor"),
+    "anchor.header.occurred_at": gettext_lazy("Occurred at"),
+    "anchor.header.recorded_at": gettext_lazy("Recorded at"),
+    "anchor.header.payload_sha256": gettext_lazy("Anchor payload digest"),
+    "anchor.payload.anchor": gettext_lazy("Anchor format"),
+    "anchor.payload.run": gettext_lazy("Roll-up run"),
+    "anchor.payload.method": gettext_lazy("Roll-up method"),
+    "anchor.payload.factor_set": gettext_lazy("Roll-up factor set"),
+    "anchor.payload.ledger_seq": gettext_lazy("Roll-up at ledger seq"),
+    "anchor.payload.footprints.count": gettext_lazy("Footprints committed by the run"),
+    "anchor.payload.footprints.root": gettext_lazy("Root of their tree"),
+    "anchor.payload.states.count": gettext_lazy("Carbon states committed by the run"),
+    "anchor.payload.states.root": gettext_lazy("Root of their tree"),
+    "anchor_proof": gettext_lazy("Inclusion path of the anchor entry in the checkpoint"),
+    "checkpoint": gettext_lazy("Signed checkpoint, with its witnesses' cosignatures"),
+    "verifier_key": gettext_lazy("The operator's verifier key"),
 }
 
 
@@ -293,11 +303,11 @@ def _stage_chart(lot: Lot, footprint: dict) -> dict:
     """
     own = "part_production" if lot.kind == LotKind.PART else "casting"
     kept = {own, "transport"}
-    this = "This wheel hub" if lot.kind == LotKind.PART else "This ingot lot"
+    this = _("This wheel hub") if lot.kind == LotKind.PART else _("This ingot lot")
     primary_metal = footprint["baseline"] - sum(
         (stage["kg"] for stage in footprint["stages"] if stage["key"] in kept), Decimal(0)
     )
-    series = [{"name": "Primary aluminium", "colour": PRIMARY_COLOUR, "values": [0, float(primary_metal)]}]
+    series = [{"name": _("Primary aluminium"), "colour": PRIMARY_COLOUR, "values": [0, float(primary_metal)]}]
     for stage in footprint["stages"]:
         baseline_value = float(stage["kg"]) if stage["key"] in kept else 0
         if stage["kg"] or baseline_value:
@@ -309,11 +319,13 @@ def _stage_chart(lot: Lot, footprint: dict) -> dict:
                 }
             )
     return {
-        "categories": [this, "Made from primary aluminium"],
+        "categories": [this, _("Made from primary aluminium")],
         "totals": [float(footprint["total"]), float(footprint["baseline"])],
         "series": series,
         "saving_percent": float(footprint["saving_percent"]),
         "unit": "kg CO₂e",
+        "saving_text": _("%(percent)s %% less")
+        % {"percent": footprint["saving_percent"].quantize(Decimal(1), ROUND_HALF_UP)},
     }
 
 
@@ -383,7 +395,7 @@ def _flow(trace: Trace) -> dict:
             {
                 "label": f"+ {material}",
                 "colour": FLOW_COLOURS["addition"],
-                "hover": f"Alloying addition to {addition.target}",
+                "hover": _("Alloying addition to %(lot)s") % {"lot": addition.target},
                 "column": max(nodes[target]["column"] - 1, 0),
                 "value": float(kg),
             }

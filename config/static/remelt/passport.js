@@ -33,7 +33,7 @@
       return {
         x: chart.totals[index], y: category, xanchor: "left", showarrow: false, xshift: 6,
         text: "<b>" + formatKg(chart.totals[index]) + "</b> " + chart.unit +
-          (index === 0 ? " · " + Math.round(chart.saving_percent) + " % less" : ""),
+          (index === 0 ? " · " + chart.saving_text : ""),
         font: { size: 13 }
       };
     });

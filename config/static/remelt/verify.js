@@ -13,6 +13,11 @@
 
   class Failed extends Error {}
 
+  // Messages in the page's language: Django's JavaScript catalogue (/i18n/js/, loaded before
+  // this script) defines gettext; fill() puts values into a message's %(name)s placeholders.
+  const gettext = typeof window.gettext === "function" ? window.gettext : (message) => message;
+  const fill = (message, values) => message.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+
   // RFC 8785 (JCS) for what the bundles hold: strings, integers, booleans, null, arrays and
   // objects. JCS serialises strings and numbers as ECMAScript's JSON.stringify does and sorts
   // object members by their UTF-16 code units, which is what Array.prototype.sort compares.
@@ -21,7 +26,7 @@
       return JSON.stringify(value);
     }
     if (typeof value === "number") {
-      if (!Number.isSafeInteger(value)) throw new Failed("a number that is not an exact integer");
+      if (!Number.isSafeInteger(value)) throw new Failed(gettext("a number that is not an exact integer"));
       return JSON.stringify(value);
     }
     if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
@@ -29,7 +34,7 @@
       const keys = Object.keys(value).sort();
       return "{" + keys.map((key) => JSON.stringify(key) + ":" + canonical(value[key])).join(",") + "}";
     }
-    throw new Failed("a value that JSON cannot hold");
+    throw new Failed(gettext("a value that JSON cannot hold"));
   }
 
   const bytes = (text) => encoder.encode(text);
@@ -44,7 +49,7 @@
   };
   const hex = (data) => Array.from(data, (b) => b.toString(16).padStart(2, "0")).join("");
   const fromHex = (text, what) => {
-    if (typeof text !== "string" || !/^[0-9a-f]{64}$/.test(text)) throw new Failed(`${what} is not a hash in hex`);
+    if (typeof text !== "string" || !/^[0-9a-f]{64}$/.test(text)) throw new Failed(fill(gettext("%(what)s is not a hash in hex"), { what }));
     return new Uint8Array(text.match(/../g).map((pair) => parseInt(pair, 16)));
   };
   const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -83,12 +88,12 @@
   async function parseKey(text, algorithm) {
     // The base64 key may hold "+" itself: only the first two separate fields.
     const match = /^([^+]+)\+([0-9a-fA-F]{8})\+(.+)$/.exec(String(text));
-    if (!match) throw new Failed(`the key ${text} is not <name>+<key ID>+<key>`);
+    if (!match) throw new Failed(fill(gettext("the key %(key)s is not <name>+<key ID>+<key>"), { key: text }));
     const [, name, id, encoded] = match;
     const raw = fromBase64(encoded);
-    if (raw.length !== 33 || raw[0] !== algorithm) throw new Failed(`the key of ${name} is not an Ed25519 key`);
+    if (raw.length !== 33 || raw[0] !== algorithm) throw new Failed(fill(gettext("the key of %(name)s is not an Ed25519 key"), { name }));
     const expected = (await sha256(concat(bytes(name + "\n"), raw))).slice(0, 4);
-    if (hex(expected) !== id.toLowerCase()) throw new Failed(`the key ID of ${name} does not match its key`);
+    if (hex(expected) !== id.toLowerCase()) throw new Failed(fill(gettext("the key ID of %(name)s does not match its key"), { name }));
     const key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);
     return { name, id: expected, key };
   }
@@ -96,13 +101,13 @@
   // A signed note: its text (up to the last blank line) and its signature lines.
   function splitNote(note) {
     const split = note.lastIndexOf("\n\n");
-    if (split < 0 || !note.endsWith("\n")) throw new Failed("the checkpoint is not a signed note");
+    if (split < 0 || !note.endsWith("\n")) throw new Failed(gettext("the checkpoint is not a signed note"));
     const signatures = note
       .slice(split + 2, -1)
       .split("\n")
       .map((line) => {
-        const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
-        if (!match) throw new Failed(`the signature line ${line} is malformed`);
+        const match = /^\u2014 (\S+) ([A-Za-z0-9+\/=]+)$/.exec(line);
+        if (!match) throw new Failed(fill(gettext("the signature line %(line)s is malformed"), { line }));
         const raw = fromBase64(match[2]);
         return { name: match[1], id: raw.slice(0, 4), rest: raw.slice(4) };
       });
@@ -113,10 +118,10 @@
     const { text, signatures } = splitNote(note);
     const log = await parseKey(logKey, 0x01);
     const mine = signatures.filter((s) => s.name === log.name && equal(s.id, log.id));
-    if (!mine.length) throw new Failed(`the checkpoint is not signed by ${log.name}`);
+    if (!mine.length) throw new Failed(fill(gettext("the checkpoint is not signed by %(signer)s"), { signer: log.name }));
     for (const signature of mine) {
       if (!(await crypto.subtle.verify({ name: "Ed25519" }, log.key, signature.rest, bytes(text)))) {
-        throw new Failed(`the checkpoint's signature by ${log.name} is wrong`);
+        throw new Failed(fill(gettext("the checkpoint's signature by %(signer)s is wrong"), { signer: log.name }));
       }
     }
     const cosigned = [];
@@ -126,13 +131,13 @@
         const time = new DataView(signature.rest.buffer, signature.rest.byteOffset, 8).getBigUint64(0);
         const message = bytes(`cosignature/v1\ntime ${time}\n${text}`);
         if (signature.rest.length !== 72 || !(await crypto.subtle.verify({ name: "Ed25519" }, witness.key, signature.rest.slice(8), message))) {
-          throw new Failed(`the cosignature by ${witness.name} is wrong`);
+          throw new Failed(fill(gettext("the cosignature by %(witness)s is wrong"), { witness: witness.name }));
         }
         cosigned.push(`${witness.name} (${new Date(Number(time) * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
       }
     }
     const lines = text.slice(0, -1).split("\n");
-    if (lines.length < 3 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) throw new Failed("the checkpoint's text is malformed");
+    if (lines.length < 3 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) throw new Failed(gettext("the checkpoint's text is malformed"));
     return { origin: lines[0], size: Number(lines[1]), root: fromBase64(lines[2]), signer: log.name, cosigned };
   }
 
@@ -142,49 +147,53 @@
   // The checks of remelt_verify.public.public_verify; the sentences of what held.
   async function verify(bundle, logKey, witnessKeys) {
     const held = [];
-    if (!bundle || bundle.format !== "remelt-public-1") throw new Failed("this is not a public proof");
+    if (!bundle || bundle.format !== "remelt-public-1") throw new Failed(gettext("this is not a public proof"));
     const members = Object.keys(bundle).sort();
     if (members.join() !== MEMBERS.join()) {
-      throw new Failed(`the proof holds ${members.filter((m) => !MEMBERS.includes(m)).join(", ") || "too little"}: a public proof has exactly ${MEMBERS.join(", ")}`);
+      const extra = members.filter((m) => !MEMBERS.includes(m)).join(", ") || gettext("too little");
+      throw new Failed(fill(gettext("the proof holds %(extra)s: a public proof has exactly %(members)s"), { extra, members: MEMBERS.join(", ") }));
     }
     const { lot, footprint } = bundle;
     for (const [name, stated] of [["code", footprint.lot], ["kind", footprint.kind], ["mass_kg", footprint.mass_kg]]) {
-      if (stated !== lot[name]) throw new Failed(`the footprint's ${name} is ${stated}, the lot's ${lot[name]}`);
+      if (stated !== lot[name]) throw new Failed(fill(gettext("the footprint's %(name)s is %(stated)s, the lot's %(lot_value)s"), { name, stated, lot_value: lot[name] }));
     }
     const digest = hex(await sha256(bytes(canonical(footprint))));
     if (digest !== bundle.footprint_digest) {
-      throw new Failed(`the footprint hashes to ${digest}, not to its digest ${bundle.footprint_digest}: it was changed`);
+      throw new Failed(fill(gettext("the footprint hashes to %(digest)s, not to its digest %(expected)s: it was changed"), { digest, expected: bundle.footprint_digest }));
     }
-    held.push(`The footprint shown (${footprint.total_kg_co2e} kg CO₂e, version ${footprint.version}) hashes to its digest ${digest.slice(0, 16)}…`);
+    held.push(fill(gettext("The footprint shown (%(total)s kg CO₂e, version %(version)s) hashes to its digest %(digest)s…"), { total: footprint.total_kg_co2e, version: footprint.version, digest: digest.slice(0, 16) }));
 
     const { header, payload } = bundle.anchor;
-    if (Object.keys(header).sort().join() !== HEADER.join()) throw new Failed("the anchor's header does not have the fields of a ledger header");
+    if (Object.keys(header).sort().join() !== HEADER.join()) throw new Failed(gettext("the anchor's header does not have the fields of a ledger header"));
     const entryHash = hex(await leafHash(bytes(canonical(header))));
-    if (entryHash !== bundle.anchor.hash) throw new Failed(`ledger entry #${header.seq}: its header hashes to ${entryHash}, not to its hash`);
+    if (entryHash !== bundle.anchor.hash) throw new Failed(fill(gettext("ledger entry #%(seq)s: its header hashes to %(hash)s, not to its hash"), { seq: header.seq, hash: entryHash }));
     if (hex(await sha256(bytes(canonical(payload)))) !== header.payload_sha256) {
-      throw new Failed(`ledger entry #${header.seq}: its payload does not match the digest in its header: it was changed`);
+      throw new Failed(fill(gettext("ledger entry #%(seq)s: its payload does not match the digest in its header: it was changed"), { seq: header.seq }));
     }
-    if (header.type !== "footprint.computed" || header.org !== null || payload.anchor !== 2) throw new Failed(`ledger entry #${header.seq} is not an anchor of footprints by the system`);
+    if (header.type !== "footprint.computed" || header.org !== null || payload.anchor !== 2) throw new Failed(fill(gettext("ledger entry #%(seq)s is not an anchor of footprints by the system"), { seq: header.seq }));
     for (const name of ["method", "factor_set", "ledger_seq"]) {
-      if (payload[name] !== footprint[name]) throw new Failed(`ledger entry #${header.seq} has ${name} ${payload[name]}, the footprint ${footprint[name]}: it anchors another run`);
+      if (payload[name] !== footprint[name]) throw new Failed(fill(gettext("ledger entry #%(seq)s has %(name)s %(anchored)s, the footprint %(footprint_value)s: it anchors another run"), { seq: header.seq, name, anchored: payload[name], footprint_value: footprint[name] }));
     }
-    held.push(`Ledger entry #${header.seq} (footprint.computed, roll-up ${payload.run}, recorded ${header.recorded_at}) hashes to ${entryHash.slice(0, 16)}… and commits to its payload`);
+    held.push(fill(gettext("Ledger entry #%(seq)s (footprint.computed, roll-up %(run)s, recorded %(recorded)s) hashes to %(hash)s… and commits to its payload"), { seq: header.seq, run: payload.run, recorded: header.recorded_at, hash: entryHash.slice(0, 16) }));
 
     const proof = bundle.footprint_proof;
     const leaf = await leafHash(bytes(canonical([lot.code, footprint.version, digest])));
     const path = proof.path.map((node, i) => fromHex(node, `footprint_proof.path[${i}]`));
-    if (!(await verifyInclusion(leaf, proof.leaf_index, payload.footprints.count, path, fromHex(payload.footprints.root, "the anchor's root")))) {
-      throw new Failed(`the footprint is not leaf ${proof.leaf_index} of the ${payload.footprints.count} footprints that entry #${header.seq} commits to`);
+    if (!(await verifyInclusion(leaf, proof.leaf_index, payload.footprints.count, path, fromHex(payload.footprints.root, gettext("the anchor's root"))))) {
+      throw new Failed(fill(gettext("the footprint is not leaf %(leaf)s of the %(count)s footprints that entry #%(seq)s commits to"), { leaf: proof.leaf_index, count: payload.footprints.count, seq: header.seq }));
     }
-    held.push(`The footprint is leaf ${proof.leaf_index} of the ${payload.footprints.count} footprints that entry #${header.seq} commits to (Merkle proof of ${path.length} hashes).`);
+    held.push(fill(gettext("The footprint is leaf %(leaf)s of the %(count)s footprints that entry #%(seq)s commits to (Merkle proof of %(hashes)s hashes)."), { leaf: proof.leaf_index, count: payload.footprints.count, seq: header.seq, hashes: path.length }));
 
     const checkpoint = await checkpointOf(bundle.checkpoint, logKey, witnessKeys);
-    held.push(`The checkpoint of ${checkpoint.size} entries is signed by ${checkpoint.signer} (Ed25519)${checkpoint.cosigned.length ? ` and cosigned by ${checkpoint.cosigned.join(", ")}` : ""}.`);
+    const signed = { size: checkpoint.size, signer: checkpoint.signer, witnesses: checkpoint.cosigned.join(", ") };
+    held.push(checkpoint.cosigned.length
+      ? fill(gettext("The checkpoint of %(size)s entries is signed by %(signer)s (Ed25519) and cosigned by %(witnesses)s."), signed)
+      : fill(gettext("The checkpoint of %(size)s entries is signed by %(signer)s (Ed25519)."), signed));
     const anchorPath = bundle.anchor_proof.map((node, i) => fromHex(node, `anchor_proof[${i}]`));
-    if (!(await verifyInclusion(fromHex(bundle.anchor.hash, "the anchor's hash"), header.seq - 1, checkpoint.size, anchorPath, checkpoint.root))) {
-      throw new Failed(`ledger entry #${header.seq} is not in the signed checkpoint of ${checkpoint.size} entries`);
+    if (!(await verifyInclusion(fromHex(bundle.anchor.hash, gettext("the anchor's hash")), header.seq - 1, checkpoint.size, anchorPath, checkpoint.root))) {
+      throw new Failed(fill(gettext("ledger entry #%(seq)s is not in the signed checkpoint of %(size)s entries"), { seq: header.seq, size: checkpoint.size }));
     }
-    held.push(`Entry #${header.seq} is in that signed checkpoint (Merkle proof of ${anchorPath.length} hashes).`);
+    held.push(fill(gettext("Entry #%(seq)s is in that signed checkpoint (Merkle proof of %(hashes)s hashes)."), { seq: header.seq, hashes: anchorPath.length }));
     return held;
   }
 
@@ -215,14 +224,14 @@
       button.disabled = true;
       try {
         const answer = await fetch(section.dataset.proofUrl, { headers: { Accept: "application/json" } });
-        if (!answer.ok) throw new Failed(`the proof could not be fetched (HTTP ${answer.status})`);
+        if (!answer.ok) throw new Failed(fill(gettext("the proof could not be fetched (HTTP %(status)s)"), { status: answer.status }));
         const witnesses = (section.dataset.witnesses || "").split(" ").filter(Boolean);
         const held = await verify(await answer.json(), section.dataset.verifierKey, witnesses);
-        show(result, true, "Verified.", held);
+        show(result, true, gettext("Verified."), held);
         section.dataset.verified = "ok";
       } catch (error) {
-        const reason = error instanceof Failed ? error.message : `the check could not run: ${error}`;
-        show(result, false, "Verification failed:", [reason]);
+        const reason = error instanceof Failed ? error.message : fill(gettext("the check could not run: %(error)s"), { error });
+        show(result, false, gettext("Verification failed:"), [reason]);
         section.dataset.verified = "failed";
       } finally {
         button.disabled = false;
