@@ -131,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # Chinese numbers grouped in threes, as plants write them
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -41,3 +41,22 @@ def test_every_page_has_the_switcher(client):
     page = client.get("/").content.decode()
     assert 'action="/i18n/setlang/"' in page
     assert '<option value="zh-hans" lang="zh-hans">简体中文</option>' in page
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en-gb"])
+def test_masses_read_the_same_in_both_languages(language):
+    """Figures never change with the language: kg to the gram, grouped in threes."""
+    from django.utils import translation
+
+    from ledger.display import display_kg
+
+    with translation.override(language):
+        assert display_kg(53_989_891) == "53,989.891"
+
+
+def test_the_audit_pages_follow_the_language(client, certa):
+    from accounts.services import user_create
+
+    client.force_login(user_create(username="carol", organisation=certa, password="carol-checks-it"))
+    page = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "按序列号查找轮毂" in page and "Find a wheel hub" not in page
