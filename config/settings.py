@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_problems",
+        "ledger.api.schema.add_event_payloads",
     ],
 }
 
@@ -294,8 +295,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Eager tasks (the embedded default) would log every roll-up; a worker logs them itself.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        # Eager tasks (the embedded default) would log every roll-up; a worker logs them itself.
+        "celery.app.trace": {"level": "WARNING"},
+        # Django's own console handler (DEBUG) would print each record of `django.*` a second
+        # time beside the root's (every 4xx of the API twice): the root's handler alone.
+        "django": {"level": "INFO", "handlers": []},
+    },
 }
 
 # PACT v3 (pact/, README "PACT v3"): remelt's host at /pact and its recipient side.

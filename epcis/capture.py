@@ -31,6 +31,7 @@ from ledger.events import (
     INGOTS_CAST,
     MELT_RECORDED,
     PARTS_PRODUCED,
+    REQUIRED,
     SCRAP_RECEIVED,
 )
 
@@ -175,10 +176,10 @@ class Reader:
         value = mapping.get(key) if isinstance(mapping, Mapping) else None
         if value is None:
             if required:
-                raise Refused(f"{where}.{key}", "this field is required")
+                raise Refused(f"{where}.{key}", REQUIRED)
             return None
         if not isinstance(value, str):
-            raise Refused(f"{where}.{key}", "must be a string")
+            raise Refused(f"{where}.{key}", "Not a valid string.")
         return value
 
     def party(self, entries: object, kind: str, where: str, *, required: bool) -> tuple[str, str] | None:
@@ -505,6 +506,6 @@ class Reader:
         found = {}
         for index, item in enumerate(items):
             if not isinstance(item, Mapping) or not isinstance(item.get(key), str):
-                raise Refused(f"{where}[{index}].{key}", "this field is required")
+                raise Refused(f"{where}[{index}].{key}", REQUIRED)
             found[item[key]] = (index, item)
         return found

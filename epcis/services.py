@@ -102,13 +102,7 @@ def capture_record(*, organisation: Organisation, actor: str, document: Mapping)
         with transaction.atomic():
             job.entries = _Recorder(organisation, actor, plan).run()
     except DomainError as exc:
-        body = problem(
-            exc.status,
-            exc.code,
-            exc.message,
-            errors=exc.errors,
-            title=exc.code.replace("_", " ").capitalize(),
-        )
+        body = problem(exc.status, exc.code, exc.message, errors=exc.errors)
         job.errors = [body]
     else:
         job.success = True

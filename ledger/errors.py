@@ -33,3 +33,13 @@ class DomainError(Exception):
 
     def __repr__(self) -> str:
         return f"DomainError({self.code!r}, {self.message!r}, errors={self.errors!r})"
+
+
+def fields_summary(errors: dict[str, list[str]], non_field: str = "non_field_errors") -> str:
+    """One line for many field errors: the first, and how many more fields have some."""
+    if not errors:
+        return "The request is invalid."
+    name, messages = next(iter(errors.items()))
+    more = len(errors) - 1
+    first = f"{name}: {messages[0]}" if name != non_field else messages[0]
+    return first + (f" (and {more} more field{'s' * (more > 1)})" if more else "")

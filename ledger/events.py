@@ -29,6 +29,7 @@ EVENT_TYPES = (*MAKING_TYPES, CUSTODY_TRANSFERRED, LOT_AMENDED, ENTRY_VOIDED)
 CODE_PREFIX = {"scrap": "SCR", "melt": "MLT", "ingot": "ING"}
 MIN_MELT_YIELD = (1, 2)  # 50 %
 MAX_LIST = 5000  # items in one list (parts of a run, lots of a transfer)
+REQUIRED = "This field is required."
 
 
 @dataclass
@@ -142,18 +143,17 @@ class Context:
 
 
 class Payload:
-    """The event's data with typed, field-naming accessors; unknown keys are refused."""
+    """The event's data with typed, field-naming accessors.
+
+    Their shape (fields, types, lengths, list sizes) was checked against its declaration in
+    `ledger.shapes` when the event was posted; these accessors read it, as they read stored
+    payloads on replay, and refuse only what they cannot read."""
 
     def __init__(self, data: object, path: str = "data") -> None:
         if not isinstance(data, dict):
-            raise DomainError("invalid", "must be an object", field=path)
+            raise DomainError("invalid", "Expected an object.", field=path)
         self.data = data
         self.path = path
-
-    def only(self, *allowed: str) -> None:
-        for key in self.data:
-            if key not in allowed:
-                raise DomainError("invalid", f"unknown field {key!r}", field=f"{self.path}.{key}")
 
     def where(self, key: str) -> str:
         return f"{self.path}.{key}"
@@ -161,43 +161,37 @@ class Payload:
     def has(self, key: str) -> bool:
         return self.data.get(key) is not None
 
-    def text(self, key: str, *, required: bool = True, max_length: int = 200, default: str = "") -> str:
+    def text(self, key: str, *, required: bool = True, default: str = "") -> str:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise DomainError("invalid", "this field is required", field=self.where(key))
+                raise DomainError("invalid", REQUIRED, field=self.where(key))
             return default
         if not isinstance(value, str):
-            raise DomainError("invalid", "must be a string", field=self.where(key))
+            raise DomainError("invalid", "Not a valid string.", field=self.where(key))
         value = value.strip()
         if required and not value:
-            raise DomainError("invalid", "must not be blank", field=self.where(key))
-        if len(value) > max_length:
-            raise DomainError("invalid", f"at most {max_length} characters", field=self.where(key))
+            raise DomainError("invalid", "This field may not be blank.", field=self.where(key))
         return value
 
     def mass(self, key: str, *, allow_zero: bool = False) -> int:
         if key not in self.data:
-            raise DomainError("invalid", "this field is required", field=self.where(key))
+            raise DomainError("invalid", REQUIRED, field=self.where(key))
         return parse_mass(self.data[key], self.where(key), allow_zero=allow_zero)
 
-    def items(self, key: str, *, required: bool = True, min_items: int = 1) -> list["Payload"]:
+    def items(self, key: str, *, required: bool = True) -> list["Payload"]:
         value = self.data.get(key)
         if value is None and not required:
             return []
         if not isinstance(value, list):
-            raise DomainError("invalid", "must be a list", field=self.where(key))
-        if len(value) < min_items:
-            raise DomainError("invalid", f"needs at least {min_items} item(s)", field=self.where(key))
-        if len(value) > MAX_LIST:
-            raise DomainError("invalid", f"at most {MAX_LIST} items", field=self.where(key))
+            raise DomainError("invalid", "Expected a list.", field=self.where(key))
         return [Payload(item, f"{self.where(key)}[{index}]") for index, item in enumerate(value)]
 
     def child(self, key: str, *, required: bool = True) -> "Payload | None":
         value = self.data.get(key)
         if value is None:
             if required:
-                raise DomainError("invalid", "this field is required", field=self.where(key))
+                raise DomainError("invalid", REQUIRED, field=self.where(key))
             return None
         return Payload(value, self.where(key))
 
@@ -206,7 +200,6 @@ def _energy(payload: Payload, *, required: bool = False) -> dict:
     energy = payload.child("energy", required=required)
     if energy is None:
         return {"electricity_kwh": "0.000", "natural_gas_m3": "0.000"}
-    energy.only("electricity_kwh", "natural_gas_m3")
     return {
         key: format_amount(parse_amount(energy.data.get(key, "0"), energy.where(key), what=key))
         for key in ("electricity_kwh", "natural_gas_m3")
@@ -215,11 +208,10 @@ def _energy(payload: Payload, *, required: bool = False) -> dict:
 
 def _transport(payload: Payload, state: MaterialState) -> dict:
     transport = payload.child("transport")
-    transport.only("distance_km", "mode")
     distance = parse_amount(
         transport.data.get("distance_km"), transport.where("distance_km"), what="distance_km"
     )
-    mode = transport.text("mode", max_length=20)
+    mode = transport.text("mode")
     _materials, modes = state.factor_keys()
     if mode not in modes:
         raise DomainError(
@@ -236,13 +228,7 @@ def _chemistry(payload: Payload) -> dict:
         return {}
     result = {}
     for element, share in chemistry.data.items():
-        if not element or len(element) > 3 or not element.isalpha():
-            raise DomainError(
-                "invalid", f"{element!r} is not an element symbol", field=chemistry.where(element)
-            )
         value = parse_amount(share, chemistry.where(element), places=4, what="mass share in %")
-        if value > 100:
-            raise DomainError("invalid", "a mass share cannot exceed 100 %", field=chemistry.where(element))
         result[element] = format_amount(value, 4)
     return result
 
@@ -251,7 +237,7 @@ def _new_code(
     state: MaterialState, payload: Payload, key: str, kind: str, ctx: Context, taken: set[str]
 ) -> str:
     if payload.has(key):
-        code = payload.text(key, max_length=64)
+        code = payload.text(key)
         if state.code_taken(code) or code in taken:
             raise DomainError(
                 "duplicate_code", f"code {code!r} is taken", field=payload.where(key), status=409
@@ -290,8 +276,7 @@ def _take_inputs(
     taken: dict[str, int] = {}
     lots = []
     for item in payload.items("inputs"):
-        item.only("lot", "mass_kg")
-        code = item.text("lot", max_length=64)
+        code = item.text("lot")
         if code in taken:
             raise DomainError("invalid", f"lot {code!r} is listed twice", field=item.where("lot"))
         lot = _visible_lot(state, ctx, code, item.where("lot"))
@@ -366,8 +351,7 @@ def _lot(ctx: Context, code: str, kind: str, grams: int, **facts) -> LotState:
 def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
     """New scrap lot from a supplier (post- or pre-consumer), with its transport to us."""
     payload = Payload(data)
-    payload.only("code", "supplier", "grade", "category", "mass_kg", "origin", "transport", "documents")
-    category = payload.text("category", max_length=20)
+    category = payload.text("category")
     if category not in ("post_consumer", "pre_consumer"):
         raise DomainError(
             "invalid",
@@ -379,11 +363,7 @@ def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
     grade = payload.text("grade")
     origin = payload.text("origin", required=False)
     transport = _transport(payload, state)
-    documents = payload.data.get("documents", [])
-    if not isinstance(documents, list) or not all(isinstance(d, str) and len(d) <= 500 for d in documents):
-        raise DomainError(
-            "invalid", "must be a list of document references (strings)", field=payload.where("documents")
-        )
+    documents = payload.data.get("documents") or []
     code = _new_code(state, payload, "code", "scrap", ctx, set())
     lot = _lot(ctx, code, "scrap", grams, category=category, grade=grade, supplier=supplier, origin=origin)
     facts = {"transport": transport, "documents": documents}
@@ -405,9 +385,8 @@ def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
 def _additions(payload: Payload, state: MaterialState) -> tuple[list[dict], int]:
     materials, _modes = state.factor_keys()
     additions, total = [], 0
-    for item in payload.items("additions", required=False, min_items=0):
-        item.only("material", "mass_kg")
-        material = item.text("material", max_length=60)
+    for item in payload.items("additions", required=False):
+        material = item.text("material")
         if material not in materials:
             raise DomainError(
                 "unknown_material",
@@ -423,8 +402,7 @@ def _additions(payload: Payload, state: MaterialState) -> tuple[list[dict], int]
 def melt_recorded(state: MaterialState, ctx: Context, data: dict) -> dict:
     """A furnace batch (heat): scrap, ingots or melts in, alloying additions, liquid metal out."""
     payload = Payload(data)
-    payload.only("code", "furnace", "inputs", "additions", "energy", "output_mass_kg", "dross_kg")
-    furnace = payload.text("furnace", max_length=64)
+    furnace = payload.text("furnace")
     additions, added_g = _additions(payload, state)
     energy = _energy(payload)
     output_g = payload.mass("output_mass_kg")
@@ -471,14 +449,12 @@ def _inputs_out(inputs: dict[str, int]) -> list[dict]:
 def ingots_cast(state: MaterialState, ctx: Context, data: dict) -> dict:
     """Melt(s) cast into ingot lots, each with its alloy and chemistry."""
     payload = Payload(data)
-    payload.only("inputs", "outputs", "energy")
     energy = _energy(payload)
     taken: set[str] = set()
     outputs, normalised_outputs = [], []
     for item in payload.items("outputs"):
-        item.only("code", "mass_kg", "alloy", "chemistry")
         grams = item.mass("mass_kg")
-        alloy = item.text("alloy", max_length=40)
+        alloy = item.text("alloy")
         chemistry = _chemistry(item)
         code = _new_code(state, item, "code", "ingot", ctx, taken)
         outputs.append(_lot(ctx, code, "ingot", grams, alloy=alloy, chemistry=chemistry))
@@ -504,28 +480,25 @@ def _check_outputs_fit(payload: Payload, inputs: dict[str, int], out_g: int, key
 def parts_produced(state: MaterialState, ctx: Context, data: dict) -> dict:
     """A production run: ingots or melts in, serialised wheel hubs and internal scrap out."""
     payload = Payload(data)
-    payload.only("inputs", "parts", "internal_scrap", "energy")
     energy = _energy(payload)
     taken: set[str] = set()
     outputs, normalised_parts = [], []
     for item in payload.items("parts"):
-        item.only("serial", "mass_kg", "part_number")
-        serial = item.text("serial", max_length=64)
+        serial = item.text("serial")
         if state.code_taken(serial) or serial in taken:
             raise DomainError(
                 "duplicate_code", f"serial {serial!r} is taken", field=item.where("serial"), status=409
             )
         taken.add(serial)
         grams = item.mass("mass_kg")
-        part_number = item.text("part_number", max_length=64)
+        part_number = item.text("part_number")
         outputs.append(_lot(ctx, serial, "part", grams, part_number=part_number))
         normalised_parts.append({"serial": serial, "mass_kg": format_kg(grams), "part_number": part_number})
     normalised = {"parts": normalised_parts, "energy": energy}
     internal = payload.child("internal_scrap", required=False)
     if internal is not None:
-        internal.only("code", "mass_kg", "grade")
         grams = internal.mass("mass_kg")
-        grade = internal.text("grade", required=False, max_length=100, default="chips, gates and rejects")
+        grade = internal.text("grade", required=False, default="chips, gates and rejects")
         code = _new_code(state, internal, "code", "scrap", ctx, taken)
         outputs.append(
             _lot(ctx, code, "scrap", grams, category="internal", grade=grade, supplier=ctx.org.slug)
@@ -540,8 +513,7 @@ def parts_produced(state: MaterialState, ctx: Context, data: dict) -> dict:
 def custody_transferred(state: MaterialState, ctx: Context, data: dict) -> dict:
     """The remaining metal of the named lots moves to another organisation."""
     payload = Payload(data)
-    payload.only("lots", "to", "transport")
-    to = payload.text("to", max_length=64)
+    to = payload.text("to")
     receiver = state.organisation(to)
     if receiver is None:
         raise DomainError("unknown_organisation", f"no organisation {to!r}", field=payload.where("to"))
@@ -549,10 +521,8 @@ def custody_transferred(state: MaterialState, ctx: Context, data: dict) -> dict:
         raise DomainError("invalid", "lots are already yours", field=payload.where("to"))
     transport = _transport(payload, state)
     codes = payload.data.get("lots")
-    if not isinstance(codes, list) or not codes or len(codes) > MAX_LIST:
-        raise DomainError(
-            "invalid", f"must be a list of 1 to {MAX_LIST} lot codes", field=payload.where("lots")
-        )
+    if not isinstance(codes, list):
+        raise DomainError("invalid", "Expected a list of lot codes.", field=payload.where("lots"))
     items: dict[str, int] = {}
     lots = []
     for index, code in enumerate(codes):
@@ -598,8 +568,8 @@ def amendable_facts(process_type: str, lot_kind: str) -> tuple[str, ...]:
 def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
     """Correct the non-structural facts of the entry that made a lot; masses and links stay."""
     payload = Payload(data)
-    code = payload.text("lot", max_length=64)
-    reason = payload.text("reason", max_length=500)
+    code = payload.text("lot")
+    reason = payload.text("reason")
     lot = _visible_lot(state, ctx, code, payload.where("lot"))
     process = state.process(lot.made_by)
     if process.org != ctx.org.slug:
@@ -610,7 +580,10 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
             status=409,
         )
     allowed = amendable_facts(process.type, lot.kind)
-    payload.only("lot", "reason", *allowed)
+    for key in payload.data:
+        if key not in ("lot", "reason", *allowed):
+            message = f"Not a fact of this lot's entry; its amendable facts are: {', '.join(allowed)}."
+            raise DomainError("invalid", message, field=payload.where(key))
     changes = [key for key in allowed if payload.has(key)]
     if not changes:
         raise DomainError(
@@ -620,10 +593,10 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
     facts = dict(process.facts)
     for key in changes:
         if key in ("grade", "origin", "part_number", "alloy"):
-            value = payload.text(key, max_length=100)
+            value = payload.text(key)
             setattr(lot, key, value)
         elif key == "category":
-            value = payload.text("category", max_length=20)
+            value = payload.text("category")
             if value not in ("post_consumer", "pre_consumer"):
                 raise DomainError(
                     "invalid",
@@ -657,11 +630,10 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
 def entry_voided(state: MaterialState, ctx: Context, data: dict) -> dict:
     """Withdraw an entry whose lots were not used since; the record is as if it never was."""
     payload = Payload(data)
-    payload.only("seq", "reason")
     seq = payload.data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise DomainError("invalid", "must be the seq of an entry", field=payload.where("seq"))
-    reason = payload.text("reason", max_length=500)
+    reason = payload.text("reason")
     entry_type = state.entry_type(seq)
     process = state.process(seq) if entry_type in MAKING_TYPES else None
     transfer = state.transfer(seq) if entry_type == CUSTODY_TRANSFERRED else None
@@ -744,34 +716,3 @@ HANDLERS = {
     LOT_AMENDED: lot_amended,
     ENTRY_VOIDED: entry_voided,
 }
-
-
-def claimed_codes(entry_type: str, data: object) -> list[str]:
-    """Codes and serials an event asks for its new lots, to check them all in one query."""
-    if not isinstance(data, dict):
-        return []
-    items: list = []
-    if entry_type in (SCRAP_RECEIVED, MELT_RECORDED):
-        items = [data]
-    elif entry_type == INGOTS_CAST and isinstance(data.get("outputs"), list):
-        items = data["outputs"]
-    elif entry_type == PARTS_PRODUCED:
-        parts = data.get("parts")
-        if isinstance(parts, list):
-            items = [{"code": item.get("serial")} for item in parts if isinstance(item, dict)]
-        items.append(data.get("internal_scrap"))
-    return [item["code"] for item in items if isinstance(item, dict) and isinstance(item.get("code"), str)]
-
-
-def referenced_lots(entry_type: str, data: object) -> list[str]:
-    """Codes an event names as existing lots, to load (and lock) them before the handler runs."""
-    if not isinstance(data, dict):
-        return []
-    codes: list = []
-    if entry_type in (MELT_RECORDED, INGOTS_CAST, PARTS_PRODUCED) and isinstance(data.get("inputs"), list):
-        codes = [item.get("lot") for item in data["inputs"] if isinstance(item, dict)]
-    elif entry_type == CUSTODY_TRANSFERRED and isinstance(data.get("lots"), list):
-        codes = data["lots"]
-    elif entry_type == LOT_AMENDED:
-        codes = [data.get("lot")]
-    return sorted({code for code in codes if isinstance(code, str)})

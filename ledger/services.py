@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -11,11 +11,12 @@ from remelt_verify.chain import NotCanonicalisable, seal_header
 
 from accounts.models import Organisation
 from ledger.disclosure import payload_commit
-from ledger.errors import DomainError
-from ledger.events import HANDLERS, Context, OrgInfo, claimed_codes, referenced_lots
+from ledger.errors import DomainError, fields_summary
+from ledger.events import EVENT_TYPES, HANDLERS, Context, OrgInfo
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.projection import DbState
 from ledger.rows import insert_statements
+from ledger.shapes import claimed_codes, payload_errors, referenced_lots
 from ledger.signals import entries_appended
 from ledger.tree import NODE_FIELDS, tree_completed
 
@@ -33,18 +34,71 @@ class Draft:
     data: dict
 
 
-def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
-    """Business time must have a time zone and not run ahead of ours beyond the allowed skew."""
+FIRST_YEAR, LAST_YEAR = 2000, 9999  # business times, in UTC: four-digit years in every header
+NAIVE_TIME = "Give a time zone, e.g. 2026-11-02T07:30:00Z or +01:00."
+TIME_RANGE = f"Business times are in the years {FIRST_YEAR} to {LAST_YEAR} (in UTC)."
+
+
+def time_text(moment: datetime) -> str:
+    """A time as the API writes it: UTC with `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def occurred_at_error(occurred_at: datetime) -> str | None:
+    """What is wrong with a business time as such (no zone, outside the years remelt records)."""
     if timezone.is_naive(occurred_at):
-        raise DomainError("invalid", "occurred_at needs a time zone", field="occurred_at")
+        return NAIVE_TIME
+    try:
+        year = occurred_at.astimezone(UTC).year
+    except OverflowError:
+        year = LAST_YEAR + 1
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return TIME_RANGE
+    return None
+
+
+def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
+    """Business time must be one remelt records and not run ahead of ours beyond the allowed skew."""
+    error = occurred_at_error(occurred_at)
+    if error:
+        raise DomainError("invalid", error, field="occurred_at")
     limit = now + timedelta(seconds=settings.LEDGER_CLOCK_SKEW_SECONDS)
     if occurred_at > limit:
         raise DomainError(
             "future",
-            f"occurred_at {occurred_at.isoformat()} is in the future (allowed skew "
+            f"occurred_at {time_text(occurred_at)} is in the future (allowed skew "
             f"{settings.LEDGER_CLOCK_SKEW_SECONDS} s)",
             field="occurred_at",
         )
+
+
+def unknown_type_message(entry_type: object) -> str:
+    return f'"{entry_type}" is not an event type; one of: {", ".join(EVENT_TYPES)}.'
+
+
+def event_errors(entry_type: object, occurred_at: datetime | None, data: object) -> dict[str, list[str]]:
+    """Every field error of one event as posted: its type, its business time (when given) and
+    its payload against the declaration of its type (ledger.shapes)."""
+    errors: dict[str, list[str]] = {}
+    if entry_type not in HANDLERS:
+        errors["type"] = [unknown_type_message(entry_type)]
+    if occurred_at is not None and (error := occurred_at_error(occurred_at)):
+        errors["occurred_at"] = [error]
+    if entry_type in HANDLERS:
+        errors.update(payload_errors(entry_type, data))
+    return errors
+
+
+def events_check(events: Sequence["EventInput"]) -> None:
+    """Refuse (400 `invalid`) events of the wrong shape with every field error of every event
+    at once, before any lock is taken; in a batch, paths start with the item's index."""
+    errors: dict[str, list[str]] = {}
+    for index, event in enumerate(events):
+        found = event_errors(event.type, event.occurred_at, event.data)
+        prefix = f"[{index}]." if len(events) > 1 else ""
+        errors.update({prefix + path: messages for path, messages in found.items()})
+    if errors:
+        raise DomainError("invalid", fields_summary(errors), errors=errors)
 
 
 def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
@@ -216,6 +270,7 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
     raises DomainError (field paths prefixed `[i].` in a batch of several) and writes nothing.
     """
     batch = len(events) > 1
+    events_check(events)
     batch_cost_check(events)
     org = OrgInfo(organisation.slug, organisation.sees_everything)
     # What does not depend on the material record is read before the head lock is taken.
@@ -233,9 +288,7 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
         drafts, made = [], []
         for index, event in enumerate(events):
             try:
-                handler = HANDLERS.get(event.type)
-                if handler is None:
-                    raise DomainError("unknown_type", f"unknown event type {event.type!r}", field="type")
+                handler = HANDLERS[event.type]
                 check_occurred_at(event.occurred_at, now)
                 state.load_lots(referenced_lots(event.type, event.data))
                 before = len(state.new_lots)

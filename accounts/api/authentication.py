@@ -48,8 +48,17 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword:
+        if not parts:
             return None
+        if parts[0].lower() != self.keyword:
+            # No key is looked up: nothing to count, nothing to learn.
+            if parts[0].startswith(f"{KEY_SCHEME}_".encode()):
+                raise exceptions.AuthenticationFailed(
+                    "The key needs `Bearer ` before it: `Authorization: Bearer <key>`."
+                )
+            raise exceptions.AuthenticationFailed(
+                "The API takes keys as `Authorization: Bearer <key>`; this header has another scheme."
+            )
         token = parts[1].decode("ascii", "replace") if len(parts) == 2 else ""
         counters = throttle.api_key_counters(request, _prefix(token))
         over = throttle.throttled(request, counters)

@@ -6,7 +6,6 @@ it is present, possibly empty, on every problem.
 """
 
 import json
-from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -15,18 +14,19 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, fields_summary
 
 CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:remelt:problem:"
 NON_FIELD = "non_field_errors"
 
 
-def problem(status: int, code: str, detail: str, *, errors: dict | None = None, title: str = "") -> dict:
-    """The problem document; the title is the same for every problem of one code."""
+def problem(status: int, code: str, detail: str, *, errors: dict | None = None) -> dict:
+    """The problem document; its title is its code in words, the same wherever it is raised
+    (`invalid` is "Invalid" from DRF's checks and from the rules alike)."""
     return {
         "type": TYPE_PREFIX + code,
-        "title": title or HTTPStatus(status).phrase,
+        "title": code.replace("_", " ").capitalize(),
         "status": status,
         "detail": detail,
         "code": code,
@@ -65,20 +65,10 @@ def field_errors(detail, path: str = "") -> dict[str, list[str]]:
     return {path or NON_FIELD: [str(detail)]}
 
 
-def _summary(errors: dict[str, list[str]]) -> str:
-    if not errors:
-        return "The request is invalid."
-    name, messages = next(iter(errors.items()))
-    more = len(errors) - 1
-    first = f"{name}: {messages[0]}" if name != NON_FIELD else messages[0]
-    return first + (f" (and {more} more field{'s' * (more > 1)})" if more else "")
-
-
 def problem_for(exc: Exception) -> tuple[dict, dict] | None:
     """(problem document, response headers) for an exception the API answers, else None."""
     if isinstance(exc, DomainError):
-        title = exc.code.replace("_", " ").capitalize()
-        return problem(exc.status, exc.code, exc.message, errors=exc.errors, title=title), {}
+        return problem(exc.status, exc.code, exc.message, errors=exc.errors), {}
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -92,7 +82,7 @@ def problem_for(exc: Exception) -> tuple[dict, dict] | None:
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
         errors = field_errors(exc.detail)
-        return problem(exc.status_code, "invalid", _summary(errors), errors=errors), headers
+        return problem(exc.status_code, "invalid", fields_summary(errors, NON_FIELD), errors=errors), headers
     code = exc.default_code if isinstance(exc.default_code, str) else "error"
     return problem(exc.status_code, code, str(exc.detail)), headers
 

@@ -1,27 +1,28 @@
 """Serializers of the ledger API.
 
-Input serializers check only the shape of a request; the rules of the material record live in
-`ledger.events` and answer through DomainError. The `…Data` serializers below are never used
-to validate: they document each event type's payload in the OpenAPI schema.
+An event's payload is declared once, in `ledger.shapes`: the input serializer checks a posted
+event against that declaration (every field error at once, beside DRF's own errors about the
+envelope), and the OpenAPI schema of each event type refers to the component schemas derived
+from it. The rules of the material record live in `ledger.events` and answer through
+DomainError.
 """
 
+from collections.abc import Mapping
 from fractions import Fraction
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ledger import events
 from ledger.models import LotKind
 from ledger.quantities import format_kg
 from ledger.selectors import lot_amendments
+from ledger.services import FIRST_YEAR, LAST_YEAR, NAIVE_TIME, TIME_RANGE, event_errors
+from ledger.shapes import AMOUNT_PATTERN, EVENTS
 from ledger.trace import DEFAULT_DEPTH, DOWN, MAX_DEPTH, MAX_TRACE_PAGE, UP
 
 MAX_BATCH = 1000  # events in one POST
-
-DECIMAL_KG = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,3})?$"
-DECIMAL_AMOUNT = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,3})?$"
-DECIMAL_SHARE = r"^(0|[1-9][0-9]{0,2})(\.[0-9]{1,4})?$"
+OCCURRED_AT_HELP = f"Business time, with its offset; in the years {FIRST_YEAR} to {LAST_YEAR} (UTC)."
 
 
 # -- input -----------------------------------------------------------------------------------
@@ -30,7 +31,7 @@ DECIMAL_SHARE = r"^(0|[1-9][0-9]{0,2})(\.[0-9]{1,4})?$"
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 time that states its offset: business time without a zone is ambiguous."""
 
-    default_error_messages = {"naive": "Give a time zone, e.g. 2026-11-02T07:30:00Z or +01:00."}
+    default_error_messages = {"naive": NAIVE_TIME, "overflow": TIME_RANGE}
 
     def to_internal_value(self, value):
         if isinstance(value, str):
@@ -44,179 +45,61 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class EventInputSerializer(serializers.Serializer):
-    """One event as a client posts it."""
+    """One event as a client posts it: DRF reads the envelope, `ledger.services.event_errors`
+    checks the type, the business time and the payload against its declaration, and every
+    error of both comes back at once."""
 
-    type = serializers.ChoiceField(choices=events.EVENT_TYPES)
-    occurred_at = AwareDateTimeField(help_text="Business time, with its offset.")
+    type = serializers.CharField(help_text="One of the event types.")
+    occurred_at = AwareDateTimeField(help_text=OCCURRED_AT_HELP)
     data = serializers.DictField(help_text="The event's payload; see the schema of each type.")
 
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # DRF's error: not an object
+        value, errors = {}, {}
+        for name, envelope_field in self.fields.items():
+            try:
+                value[name] = envelope_field.run_validation(envelope_field.get_value(data))
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+        if "type" in value:
+            found = event_errors(value["type"], value.get("occurred_at"), value.get("data"))
+            if "data" not in value:  # DRF has said what is wrong with it
+                found = {path: messages for path, messages in found.items() if not path.startswith("data")}
+            errors.update(found)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
-# -- documentation of each event type's payload ----------------------------------------------
+
+# -- the OpenAPI schema of each event type, from its declaration -----------------------------
 
 
-def _kg(help_text: str = 'Mass in kg, a decimal string with at most 3 decimals, e.g. "1250.500".', **kw):
-    return serializers.RegexField(DECIMAL_KG, help_text=help_text, **kw)
-
-
-def _amount(help_text: str, **kw):
-    return serializers.RegexField(DECIMAL_AMOUNT, help_text=help_text, **kw)
-
-
-def _code(help_text: str, **kw):
-    return serializers.CharField(max_length=64, help_text=help_text, **kw)
-
-
-class TransportData(serializers.Serializer):
-    distance_km = _amount("Distance in km, a decimal string.")
-    mode = serializers.CharField(
-        max_length=20, help_text="A transport mode of the active emission-factor set: truck, rail or ship."
+def _event_serializer(entry_type: str) -> type:
+    event = EVENTS[entry_type]
+    data_field = extend_schema_field({"$ref": f"#/components/schemas/{event.component}Data"})(
+        type(f"{event.component}DataField", (serializers.DictField,), {"__module__": __name__})
     )
-
-
-class EnergyData(serializers.Serializer):
-    natural_gas_m3 = _amount("Natural gas in m³ (default 0).", required=False)
-    electricity_kwh = _amount("Electricity in kWh (default 0).", required=False)
-
-
-class InputLotData(serializers.Serializer):
-    lot = _code("Code of a lot the poster holds.")
-    mass_kg = _kg()
-
-
-class AdditionData(serializers.Serializer):
-    material = serializers.CharField(
-        max_length=60, help_text="A material key of the active factor set, e.g. primary_aluminium, silicon."
-    )
-    mass_kg = _kg()
-
-
-class ScrapReceivedData(serializers.Serializer):
-    code = _code("Your own lot code; generated (SCR-<year>-NNNNNN) if left out.", required=False)
-    supplier = serializers.CharField(
-        max_length=200, help_text="The supplier's organisation slug, or its name if it is not on remelt."
-    )
-    grade = serializers.CharField(max_length=200, help_text="e.g. ISRI Tense, wheels.")
-    category = serializers.ChoiceField(choices=["post_consumer", "pre_consumer"])
-    mass_kg = _kg()
-    origin = serializers.CharField(max_length=200, required=False)
-    transport = TransportData(help_text="How the scrap came to you.")
-    documents = serializers.ListField(
-        child=serializers.CharField(max_length=500), required=False, help_text="Document references."
-    )
-
-
-class MeltRecordedData(serializers.Serializer):
-    code = _code("Your own code for the heat; generated (MLT-<year>-NNNNNN) if left out.", required=False)
-    furnace = serializers.CharField(max_length=64)
-    inputs = InputLotData(many=True, help_text="Scrap, ingot or melt lots charged.")
-    additions = AdditionData(many=True, required=False)
-    energy = EnergyData(required=False)
-    output_mass_kg = _kg("Liquid metal out; at most inputs plus additions, at least half of them.")
-    dross_kg = _kg("Dross skimmed off (default 0).", required=False)
-
-
-class IngotOutputData(serializers.Serializer):
-    code = _code("Your own code for the ingot lot; generated if left out.", required=False)
-    mass_kg = _kg()
-    alloy = serializers.CharField(max_length=40, help_text="e.g. A356.2.")
-    chemistry = serializers.DictField(
-        child=serializers.RegexField(DECIMAL_SHARE),
-        required=False,
-        help_text='Mass share in % by element symbol, e.g. {"Si": "7.05", "Mg": "0.35"}.',
-    )
-
-
-class IngotsCastData(serializers.Serializer):
-    inputs = InputLotData(many=True, help_text="Melt lots poured.")
-    outputs = IngotOutputData(many=True)
-    energy = EnergyData(required=False)
-
-
-class PartData(serializers.Serializer):
-    serial = _code("The wheel hub's serial number; it becomes the part lot's code.")
-    mass_kg = _kg()
-    part_number = serializers.CharField(max_length=64)
-
-
-class InternalScrapData(serializers.Serializer):
-    code = _code("Code of the internal scrap lot; generated if left out.", required=False)
-    mass_kg = _kg()
-    grade = serializers.CharField(
-        max_length=100, required=False, help_text="Default: chips, gates and rejects."
-    )
-
-
-class PartsProducedData(serializers.Serializer):
-    inputs = InputLotData(many=True, help_text="Ingot or melt lots used.")
-    parts = PartData(many=True)
-    internal_scrap = InternalScrapData(required=False, help_text="Chips, gates and rejects of the run.")
-    energy = EnergyData(required=False, help_text="Casting, heat treatment and machining.")
-
-
-class CustodyTransferredData(serializers.Serializer):
-    lots = serializers.ListField(child=_code("Lot code or part serial."), min_length=1)
-    to = serializers.CharField(max_length=64, help_text="The receiving organisation's slug.")
-    transport = TransportData()
-
-
-class LotAmendedData(serializers.Serializer):
-    lot = _code("The lot whose making entry is corrected; only its maker may amend it.")
-    reason = serializers.CharField(max_length=500)
-    grade = serializers.CharField(max_length=100, required=False)
-    category = serializers.ChoiceField(choices=["post_consumer", "pre_consumer"], required=False)
-    origin = serializers.CharField(max_length=100, required=False)
-    transport = TransportData(required=False)
-    energy = EnergyData(required=False)
-    additions = AdditionData(many=True, required=False, help_text="Materials only; masses are structural.")
-    chemistry = serializers.DictField(child=serializers.RegexField(DECIMAL_SHARE), required=False)
-    alloy = serializers.CharField(max_length=100, required=False)
-    part_number = serializers.CharField(max_length=100, required=False)
-
-
-class EntryVoidedData(serializers.Serializer):
-    seq = serializers.IntegerField(min_value=1, help_text="The entry to withdraw; its lots must be unused.")
-    reason = serializers.CharField(max_length=500)
-
-
-EVENT_DATA = {
-    events.SCRAP_RECEIVED: ("ScrapReceivedEvent", ScrapReceivedData, "New scrap lot from a supplier."),
-    events.MELT_RECORDED: ("MeltRecordedEvent", MeltRecordedData, "One furnace batch (heat)."),
-    events.INGOTS_CAST: ("IngotsCastEvent", IngotsCastData, "Melt(s) cast into ingot lots."),
-    events.PARTS_PRODUCED: ("PartsProducedEvent", PartsProducedData, "A production run of wheel hubs."),
-    events.CUSTODY_TRANSFERRED: (
-        "CustodyTransferredEvent",
-        CustodyTransferredData,
-        "Lots move to another organisation.",
-    ),
-    events.LOT_AMENDED: ("LotAmendedEvent", LotAmendedData, "Correct the non-structural facts of a lot."),
-    events.ENTRY_VOIDED: ("EntryVoidedEvent", EntryVoidedData, "Withdraw an entry whose lots are unused."),
-}
-
-
-def _event_serializer(entry_type: str, name: str, data: type, doc: str) -> type:
     return type(
-        name,
+        f"{event.component}Event",
         (serializers.Serializer,),
         {
-            "__doc__": doc,
+            "__doc__": event.summary,
             "__module__": __name__,
             "type": serializers.ChoiceField(choices=[entry_type]),
-            "occurred_at": serializers.DateTimeField(help_text="Business time, with its offset."),
-            "data": data(),
+            "occurred_at": serializers.DateTimeField(help_text=OCCURRED_AT_HELP),
+            "data": data_field(),
         },
     )
 
 
-EVENT_SERIALIZERS = {
-    entry_type: _event_serializer(entry_type, name, data, doc)
-    for entry_type, (name, data, doc) in EVENT_DATA.items()
-}
+EVENT_SERIALIZERS = {entry_type: _event_serializer(entry_type) for entry_type in EVENTS}
 
 
 # -- output ----------------------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "string", "pattern": DECIMAL_KG, "example": "1250.500"})
+@extend_schema_field({"type": "string", "pattern": AMOUNT_PATTERN, "example": "1250.500"})
 class KgField(serializers.Field):
     """Grams shown as the API's kg string with 3 decimals."""
 

@@ -56,9 +56,10 @@ class PassportViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
         return Response(PassportSerializer(passport(self.get_object())).data)
 
     @extend_schema(
-        summary="The evidence bundle of a wheel hub or ingot lot, for `remelt-verify bundle.json`",
-        description="One JSON file: the entries behind the current footprint (payloads where the caller "
-        "may read them), a signed checkpoint holding them, the Merkle proofs of every entry and link, "
+        summary="The evidence bundle of a wheel hub or ingot lot, for remelt-verify",
+        description="One JSON file, for `remelt-verify bundle.json`: the entries behind the current "
+        "footprint (payloads where the caller may read them), a signed checkpoint holding them, the "
+        "Merkle proofs of every entry and link, "
         "the factor set and the footprint. 409 while the lot has no footprint yet.",
         responses={200: OpenApiTypes.OBJECT},
     )

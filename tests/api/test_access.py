@@ -33,7 +33,7 @@ def test_anonymous_gets_401_with_a_bearer_challenge_everywhere(loop, anonymous):
     for what, response in _calls(anonymous):
         body = assert_problem(response, 401, "not_authenticated")
         assert response["WWW-Authenticate"] == 'Bearer realm="remelt"', what
-        assert body["title"] == "Unauthorized"
+        assert body["title"] == "Not authenticated"
     assert Entry.objects.count() == 8
 
 
@@ -141,3 +141,21 @@ def test_the_key_posts_as_its_organisation_and_records_its_prefix_as_actor(loop,
     entry = Entry.objects.get(seq=response.json()["entries"][0]["seq"])
     assert entry.organisation.slug == "alurec"
     assert entry.actor == f"apikey:{keys['alurec'].split('_')[1]}"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "message"),
+    [
+        ("{key}", "The key needs `Bearer ` before it: `Authorization: Bearer <key>`."),
+        (
+            "Token {key}",
+            "The API takes keys as `Authorization: Bearer <key>`; this header has another scheme.",
+        ),
+    ],
+)
+def test_a_key_without_bearer_is_told_so(loop, keys, authorization, message):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=authorization.format(key=keys["alurec"]))
+    body = assert_problem(client.get("/api/v1/lots/"), 401, "authentication_failed")
+    assert body["detail"] == message
+    assert body["title"] == "Authentication failed"

@@ -77,7 +77,7 @@ def test_a_batch_with_one_bad_item_writes_nothing_and_names_the_item(loop, clien
 
 
 def test_a_batch_with_a_malformed_item_names_it_too(cast, client_for):
-    batch = [event("scrap.received", scrap("SCR-1")), {"type": "scrap.received", "data": {}}]
+    batch = [event("scrap.received", scrap("SCR-1")), {"type": "scrap.received", "data": scrap("SCR-2")}]
     body = assert_problem(client_for("alurec").post("/api/v1/events/", batch, format="json"), 400, "invalid")
     assert body["errors"] == {"[1].occurred_at": ["This field is required."]}
     assert Entry.objects.count() == 0
@@ -90,7 +90,9 @@ def test_domain_errors_carry_their_code_status_and_field(loop, client_for):
         {"furnace": "TC-65", "inputs": [{"lot": "SCR-A", "mass_kg": "2000.0001"}], "output_mass_kg": "1900"},
     )
     body = assert_problem(response, 400, "invalid")
-    assert body["errors"] == {"data.inputs[0].mass_kg": ["mass has more than 3 decimals"]}
+    assert body["errors"] == {
+        "data.inputs[0].mass_kg": ["Ensure a mass in kg has no more than 3 decimal places."]
+    }
     not_owner = post(
         client_for("alurec"),
         "custody.transferred",
@@ -107,14 +109,19 @@ def test_domain_errors_carry_their_code_status_and_field(loop, client_for):
         ({"occurred_at": "2026-01-01T00:00:00Z", "data": {}}, {"type": ["This field is required."]}),
         (
             {"type": "scrap.melted", "occurred_at": "2026-01-01T00:00:00Z", "data": {}},
-            {"type": ['"scrap.melted" is not a valid choice.']},
+            {
+                "type": [
+                    '"scrap.melted" is not an event type; one of: scrap.received, melt.recorded, '
+                    "ingots.cast, parts.produced, custody.transferred, lot.amended, entry.voided."
+                ]
+            },
         ),
         (
-            {"type": "scrap.received", "occurred_at": "2026-01-01T00:00:00", "data": {}},
+            {"type": "scrap.received", "occurred_at": "2026-01-01T00:00:00", "data": scrap("S")},
             {"occurred_at": ["Give a time zone, e.g. 2026-11-02T07:30:00Z or +01:00."]},
         ),
         (
-            {"type": "scrap.received", "occurred_at": "yesterday", "data": {}},
+            {"type": "scrap.received", "occurred_at": "yesterday", "data": scrap("S")},
             {
                 "occurred_at": [
                     "Datetime has wrong format. Use one of these formats instead: "

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from ledger.events import EVENT_TYPES
+from ledger.shapes import MASS_PATTERN
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_payload_fields_are_documented(schema):
     components = schema["components"]["schemas"]
     scrap = components["ScrapReceivedData"]
     assert {"supplier", "grade", "category", "mass_kg", "transport"} <= set(scrap["required"])
-    assert scrap["properties"]["mass_kg"]["pattern"].startswith("^(0|[1-9]")
+    assert scrap["properties"]["mass_kg"]["pattern"] == MASS_PATTERN
     assert set(components["MeltRecordedData"]["properties"]) >= {"furnace", "inputs", "additions", "dross_kg"}
 
 
@@ -77,3 +78,22 @@ def test_the_docs_load_their_assets_locally(client):
     for source in sources:
         if source.startswith("/static/"):
             assert finders.find(source.removeprefix("/static/")), source
+
+
+def test_summaries_are_plain_text_and_a_part_is_named_by_its_serial(schema):
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "summary" in operation:
+                assert "`" not in operation["summary"], (path, operation["summary"])
+    for path in ("/api/v1/parts/{serial}/passport/", "/api/v1/parts/{serial}/evidence/"):
+        [parameter] = schema["paths"][path]["get"]["parameters"]
+        assert (parameter["name"], parameter["in"]) == ("serial", "path")
+    assert "/api/v1/lots/{code}/passport/" in schema["paths"]
+
+
+def test_the_payload_components_are_the_declarations(schema):
+    from ledger.shapes import component_schemas
+
+    served = schema["components"]["schemas"]
+    for name, component in component_schemas().items():
+        assert served[name] == component, name

@@ -285,7 +285,7 @@ def test_future_occurred_at_is_refused(alurec):
 
 
 def test_unknown_event_type_is_refused(alurec):
-    refused(alurec, "scrap.stolen", {}, "unknown_type", "type")
+    refused(alurec, "scrap.stolen", {}, "invalid", "type")
 
 
 @pytest.fixture
