@@ -257,3 +257,17 @@ def test_the_services_check_the_same_declaration_for_every_way_in(cast):
         "data.transport",
     }
     assert Entry.objects.count() == 0
+
+
+@pytest.mark.parametrize("entry_type", list(EVENTS))
+def test_the_api_answers_exactly_the_declarations_errors(cast, client_for, entry_type):
+    # Every field of the full sample made wrong at once: a number for a string, a string for a
+    # number, an unknown field; the API's `errors` are the declaration's, path for path.
+    sample = EVENTS[entry_type].data.sample()
+    broken = {key: (7 if isinstance(value, str) else "seven") for key, value in sample.items()}
+    broken["colour"] = "grey"
+    expected = payload_errors(entry_type, broken)
+    assert len(expected) == len(sample) + 1
+    response = client_for("alurec").post("/api/v1/events/", event(entry_type, broken), format="json")
+    assert assert_problem(response, 400, "invalid")["errors"] == expected
+    assert Entry.objects.count() == 0

@@ -37,3 +37,16 @@ def test_requests_are_throttled_per_key(cast, client_for, settings):
 def test_pages_outside_the_api_stay_as_they_were(cast, client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and not response["Content-Type"].startswith("application/problem")
+
+
+def test_one_code_has_one_title_whether_drf_or_a_rule_raised_it(loop, client_for):
+    from tests.api.support import post
+
+    client = client_for("alurec")
+    by_drf = client.post("/api/v1/events/", {"type": "scrap.received"}, format="json")
+    twice = [{"lot": "SCR-A", "mass_kg": "1"}, {"lot": "SCR-A", "mass_kg": "1"}]
+    by_rule = post(client, "melt.recorded", {"furnace": "F", "inputs": twice, "output_mass_kg": "1"})
+    assert assert_problem(by_drf, 400, "invalid")["title"] == "Invalid"
+    assert assert_problem(by_rule, 400, "invalid")["title"] == "Invalid"
+    assert list(by_rule.json()["errors"]) == ["data.inputs[1].lot"]
+    assert by_drf.json()["errors"]["occurred_at"] == ["This field is required."]
