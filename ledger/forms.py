@@ -30,6 +30,7 @@ from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.quantities import parse_amount, parse_mass
 from ledger.selectors import furnaces_used
 from ledger.services import EventInput, Recorded, events_record
+from ledger.shapes import CODE_MAX, declared
 from ledger.vocabulary import current_keys
 
 MAX_ROWS = 200  # rows of one list in a form; a bigger batch belongs on the API
@@ -59,6 +60,11 @@ def _parsed_by(parse, **options):
             raise forms.ValidationError(error.message, code=error.code) from None
 
     return validate
+
+
+def _longest(entry_type: str, path: str) -> int:
+    """The most characters the event's declaration (ledger.shapes) takes in that field."""
+    return declared(entry_type, path).max_length
 
 
 def mass_field(
@@ -171,7 +177,7 @@ class InputRow(forms.Form):
     """A lot going into the step and the mass it gives."""
 
     kinds: tuple[str, ...] = (LotKind.SCRAP, LotKind.MELT, LotKind.INGOT)
-    lot = forms.CharField(label="Lot", max_length=64)
+    lot = forms.CharField(label="Lot", max_length=_longest(events.MELT_RECORDED, "inputs.lot"))
     mass_kg = mass_field()
 
     def __init__(self, *args, **kwargs) -> None:
@@ -212,11 +218,12 @@ class IngotOutputRow(forms.Form):
     """An ingot lot cast from the melt(s)."""
 
     code = forms.CharField(
-        label="Code", max_length=64, required=False, widget=forms.TextInput(attrs={"size": 20})
+        label="Code", max_length=CODE_MAX, required=False, widget=forms.TextInput(attrs={"size": 20})
     )
     mass_kg = mass_field()
     alloy = forms.CharField(
-        max_length=40, widget=forms.TextInput(attrs={"size": 10, "placeholder": "A356.2"})
+        max_length=_longest(events.INGOTS_CAST, "outputs.alloy"),
+        widget=forms.TextInput(attrs={"size": 10, "placeholder": "A356.2"}),
     )
     chemistry = ChemistryField(label="Chemistry %", required=False, max_length=500)
 
@@ -485,7 +492,7 @@ def _put(payload: dict, key: str, value) -> None:
 def _code_field(example: str, label: str = "Code") -> forms.CharField:
     return forms.CharField(
         label=label,
-        max_length=64,
+        max_length=CODE_MAX,
         required=False,
         help_text=f"Leave blank to get the next code (e.g. {example}), or give the partner's own code.",
     )
@@ -511,14 +518,17 @@ class ScrapReceiptForm(EventForm):
 
     code = _code_field("SCR-2026-000123")
     supplier = forms.CharField(
-        max_length=200, help_text="An organisation's slug, or the name of a supplier not on the platform."
+        max_length=_longest(events.SCRAP_RECEIVED, "supplier"),
+        help_text="An organisation's slug, or the name of a supplier not on the platform.",
     )
-    grade = forms.CharField(max_length=200, help_text="e.g. ISRI Tense, wheels")
+    grade = forms.CharField(
+        max_length=_longest(events.SCRAP_RECEIVED, "grade"), help_text="e.g. ISRI Tense, wheels"
+    )
     category = forms.ChoiceField(
         choices=[("", "---------"), *ScrapCategory.choices[:2]]  # internal scrap comes from part runs
     )
     mass_kg = mass_field()
-    origin = forms.CharField(max_length=200, required=False)
+    origin = forms.CharField(max_length=_longest(events.SCRAP_RECEIVED, "origin"), required=False)
     documents = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
@@ -561,7 +571,7 @@ class MeltForm(EventForm):
 
     code = _code_field("MLT-2026-000042")
     furnace = forms.CharField(
-        max_length=64,
+        max_length=_longest(events.MELT_RECORDED, "furnace"),
         widget=forms.TextInput(attrs={"size": 30, "autocomplete": "off"}),
         help_text="The furnaces this organisation used before are suggested as you type.",
     )
@@ -658,14 +668,22 @@ class PartRunForm(EventForm):
         label="First number", required=False, min_value=0, initial=1, help_text="Number of the first serial."
     )
     part_mass_kg = mass_field("Mass kg per part")
-    part_number = forms.CharField(label="Part number", max_length=64, help_text="The same for every part.")
+    part_number = forms.CharField(
+        label="Part number",
+        max_length=_longest(events.PARTS_PRODUCED, "parts.part_number"),
+        help_text="The same for every part.",
+    )
     internal_scrap_mass_kg = mass_field(
         "Internal scrap kg",
         required=False,
         help_text="Chips, gates and rejects; becomes an internal scrap lot.",
     )
     internal_scrap_code = _code_field("SCR-2026-000124", "Internal scrap code")
-    internal_scrap_grade = forms.CharField(label="Internal scrap grade", max_length=100, required=False)
+    internal_scrap_grade = forms.CharField(
+        label="Internal scrap grade",
+        max_length=_longest(events.PARTS_PRODUCED, "internal_scrap.grade"),
+        required=False,
+    )
     electricity_kwh = amount_field("Electricity kWh", help_text="Casting, heat treatment and machining.")
     natural_gas_m3 = amount_field("Natural gas m³")
 
@@ -779,15 +797,20 @@ class LotAmendForm(EventForm):
     ]
     error_fields = TRANSPORT_ERRORS | ENERGY_ERRORS
 
-    lot = forms.CharField(label="Lot code", max_length=64)
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
-    grade = forms.CharField(max_length=100, required=False)
+    lot = forms.CharField(label="Lot code", max_length=_longest(events.LOT_AMENDED, "lot"))
+    reason = forms.CharField(
+        max_length=_longest(events.LOT_AMENDED, "reason"),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+    grade = forms.CharField(max_length=_longest(events.LOT_AMENDED, "grade"), required=False)
     category = forms.ChoiceField(choices=[("", "---------"), *ScrapCategory.choices[:2]], required=False)
-    origin = forms.CharField(max_length=100, required=False)
+    origin = forms.CharField(max_length=_longest(events.LOT_AMENDED, "origin"), required=False)
     transport_distance_km, transport_mode = _transport_fields(required=False)
-    alloy = forms.CharField(max_length=40, required=False)
+    alloy = forms.CharField(max_length=_longest(events.LOT_AMENDED, "alloy"), required=False)
     chemistry = ChemistryField(label="Chemistry %", required=False, max_length=500)
-    part_number = forms.CharField(label="Part number", max_length=64, required=False)
+    part_number = forms.CharField(
+        label="Part number", max_length=_longest(events.LOT_AMENDED, "part_number"), required=False
+    )
     electricity_kwh = amount_field(
         "Electricity kWh", help_text="Replaces both energy values; a blank one is 0."
     )
@@ -836,7 +859,10 @@ class EntryVoidForm(EventForm):
     layout = [("Entry", ["seq", "reason"])]
 
     seq = forms.IntegerField(label="Entry seq", min_value=1)
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
+    reason = forms.CharField(
+        max_length=_longest(events.ENTRY_VOIDED, "reason"),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
 
     def payload(self) -> dict:
         return {"seq": self.cleaned_data.get("seq"), "reason": self.cleaned_data.get("reason")}

@@ -640,6 +640,18 @@ EVENTS: dict[str, Event] = {
 # -- what is derived from it -----------------------------------------------------------------
 
 
+def declared(entry_type: str, path: str) -> Shape:
+    """The declaration of one field of a payload, by its dotted path (lists are walked into):
+    `declared(INGOTS_CAST, "outputs.alloy").max_length`, for forms that offer the field."""
+    shape: Shape = EVENTS[entry_type].data
+    for key in path.split("."):
+        while isinstance(shape, ListOf):
+            shape = shape.item
+        assert isinstance(shape, Obj), path
+        shape = shape.fields[key]
+    return shape
+
+
 def payload_errors(entry_type: str, data: object, path: str = "data") -> dict[str, list[str]]:
     """Every field error of an event's payload, by field path; empty if its shape is right."""
     errors = Errors()
