@@ -371,6 +371,32 @@ class Reader:
         captured.paths["data.inputs"] = f"{base}.inputQuantityList"
         return inputs, additions
 
+    def _footprints(self, event: Mapping, base: str, additions: list[dict], captured: Captured) -> None:
+        """`remelt:footprints`: the additions (by position in inputQuantityList) that cite a
+        supplier's PACT footprint, `urn:uuid:<id>` (method remelt-2)."""
+        cited = event.get(ext("footprints"))
+        if cited is None:
+            return
+        where = f"{base}.{ext('footprints')}"
+        if not isinstance(cited, list):
+            raise Refused(where, "must be a list of {remelt:input, remelt:pfId}")
+        first = len(event.get("inputQuantityList") or []) - len(additions)  # additions follow the lots
+        for index, item in enumerate(cited):
+            at = f"{where}[{index}]"
+            position = item.get(ext("input")) if isinstance(item, Mapping) else None
+            if (
+                not isinstance(position, int)
+                or isinstance(position, bool)
+                or not (first <= position < first + len(additions))
+            ):
+                raise Refused(f"{at}.{ext('input')}", "the position of an addition in inputQuantityList")
+            pf_id = self.text(item, ext("pfId"), at)
+            if not pf_id.startswith("urn:uuid:"):
+                raise Refused(f"{at}.{ext('pfId')}", "a PACT footprint id as urn:uuid:<id>")
+            addition = position - first
+            additions[addition]["footprint"] = pf_id.removeprefix("urn:uuid:")
+            captured.paths[f"data.additions[{addition}].footprint"] = f"{at}.{ext('pfId')}"
+
     def _transformation(self, event: Mapping, base: str, captured: Captured) -> None:
         inputs, additions = self._inputs(event, base, captured)
         ilmd = event.get("ilmd") or {}
@@ -401,6 +427,7 @@ class Reader:
             )
             if event.get(ext("drossKg")) is not None:
                 data["dross_kg"] = event[ext("drossKg")]
+            self._footprints(event, base, additions, captured)
             captured.paths.update(
                 {
                     "data.code": f"{where}.epcClass",

@@ -192,6 +192,13 @@ def making_event(entry: LedgerEntry, data: Mapping, names: Names, anchor: Ledger
                 ext("drossKg"): data["dross_kg"],
             }
         )
+        cited = [
+            {ext("input"): len(inputs) + position, ext("pfId"): f"urn:uuid:{item['footprint']}"}
+            for position, item in enumerate(data["additions"])
+            if "footprint" in item
+        ]
+        if cited:  # method remelt-2: additions priced by a supplier's PACT footprint
+            event[ext("footprints")] = cited
     elif entry.type == INGOTS_CAST:
         lots = []
         for item in data["outputs"]:

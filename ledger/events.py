@@ -9,6 +9,7 @@ database) and when the ledger is replayed (on state in memory), so the tables an
 can only differ if something changed the tables behind the ledger's back.
 """
 
+import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,9 @@ LOT_AMENDED = "lot.amended"
 ENTRY_VOIDED = "entry.voided"
 MAKING_TYPES = (SCRAP_RECEIVED, MELT_RECORDED, INGOTS_CAST, PARTS_PRODUCED)
 EVENT_TYPES = (*MAKING_TYPES, CUSTODY_TRANSFERRED, LOT_AMENDED, ENTRY_VOIDED)
+# Appended by the `pact` app when an organisation imports a supplier's PACT footprint; a melt's
+# addition may cite it (carbon method remelt-2), so the ledger reads these entries itself.
+FOOTPRINT_IMPORTED = "pact.footprint.imported"
 
 CODE_PREFIX = {"scrap": "SCR", "melt": "MLT", "ingot": "ING"}
 MIN_MELT_YIELD = (1, 2)  # 50 %
@@ -111,6 +115,10 @@ class MaterialState(ABC):
         """The active factor set's (materials, transport modes)."""
 
     @abstractmethod
+    def footprint_imports(self, org: str) -> list["ImportedFootprint"]:
+        """The `pact.footprint.imported` entries of organisation `org`, in seq order."""
+
+    @abstractmethod
     def add_lot(self, lot: LotState) -> None: ...
 
     @abstractmethod
@@ -121,6 +129,15 @@ class MaterialState(ABC):
 
     @abstractmethod
     def touch(self, thing: LotState | ProcessState | TransferState) -> None: ...
+
+
+@dataclass(frozen=True)
+class ImportedFootprint:
+    """A supplier's footprint as its import entry names it (per_kg_co2e "" if it has no mass)."""
+
+    seq: int
+    pf_id: str
+    per_kg_co2e: str
 
 
 @dataclass(frozen=True)
@@ -382,7 +399,7 @@ def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
     return normalised
 
 
-def _additions(payload: Payload, state: MaterialState) -> tuple[list[dict], int]:
+def _additions(payload: Payload, state: MaterialState, ctx: Context) -> tuple[list[dict], int]:
     materials, _modes = state.factor_keys()
     additions, total = [], 0
     for item in payload.items("additions", required=False):
@@ -395,15 +412,61 @@ def _additions(payload: Payload, state: MaterialState) -> tuple[list[dict], int]
             )
         grams = item.mass("mass_kg")
         total += grams
-        additions.append({"material": material, "mass_kg": format_kg(grams)})
+        addition = {"material": material, "mass_kg": format_kg(grams)}
+        if item.has("footprint"):
+            addition.update(_cited(item, state, ctx))
+        elif item.has("footprint_entry"):
+            raise DomainError(
+                "invalid",
+                "only an addition that cites a footprint names its entry",
+                field=item.where("footprint_entry"),
+            )
+        additions.append(addition)
     return additions, total
+
+
+def _cited(item: Payload, state: MaterialState, ctx: Context) -> dict:
+    """The supplier footprint an addition cites (method remelt-2): the poster's latest import of
+    that PACT footprint id before this entry, which must give a value per kg."""
+    text = item.text("footprint")
+    try:
+        pf_id = str(uuid.UUID(text))
+    except ValueError:
+        raise DomainError(
+            "invalid", "the id of a PACT footprint (a UUID) you imported", field=item.where("footprint")
+        ) from None
+    found = [
+        imported
+        for imported in state.footprint_imports(ctx.org.slug)
+        if imported.pf_id == pf_id and imported.seq < ctx.seq
+    ]
+    if not found:
+        raise DomainError(
+            "unknown_footprint",
+            f"{ctx.org.slug} has imported no PACT footprint {pf_id}; import it first",
+            field=item.where("footprint"),
+        )
+    imported = found[-1]
+    if not imported.per_kg_co2e:
+        raise DomainError(
+            "footprint_without_mass",
+            f"footprint {pf_id} is not per mass of product, so it cannot price an addition",
+            field=item.where("footprint"),
+        )
+    if item.has("footprint_entry") and item.data["footprint_entry"] != imported.seq:
+        raise DomainError(
+            "invalid",
+            f"footprint {pf_id} was last imported by entry {imported.seq}",
+            field=item.where("footprint_entry"),
+        )
+    return {"footprint": pf_id, "footprint_entry": imported.seq}
 
 
 def melt_recorded(state: MaterialState, ctx: Context, data: dict) -> dict:
     """A furnace batch (heat): scrap, ingots or melts in, alloying additions, liquid metal out."""
     payload = Payload(data)
     furnace = payload.text("furnace")
-    additions, added_g = _additions(payload, state)
+    additions, added_g = _additions(payload, state, ctx)
     energy = _energy(payload)
     output_g = payload.mass("output_mass_kg")
     dross_g = payload.mass("dross_kg", allow_zero=True) if payload.has("dross_kg") else 0
@@ -611,7 +674,7 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
         elif key == "energy":
             value = facts["energy"] = _energy(payload, required=True)
         else:  # additions: the materials may be corrected, their masses are structural
-            value, _total = _additions(payload, state)
+            value, _total = _additions(payload, state, ctx)
             if [a["mass_kg"] for a in value] != [a["mass_kg"] for a in facts["additions"]]:
                 raise DomainError(
                     "structural",

@@ -9,8 +9,10 @@ from remelt_verify.disclosure import DisclosureError
 from accounts.models import Organisation
 from ledger.errors import DomainError
 from ledger.events import (
+    FOOTPRINT_IMPORTED,
     HANDLERS,
     Context,
+    ImportedFootprint,
     LotState,
     MaterialState,
     OrgInfo,
@@ -47,6 +49,18 @@ class _Organisations:
         return OrgInfo(org.slug, org.sees_everything) if org else None
 
 
+def _footprint_imports(org: Organisation | None) -> list[ImportedFootprint]:
+    """The footprint imports of an organisation (a few per supplier), in seq order."""
+    if org is None:
+        return []
+    rows = Entry.objects.filter(type=FOOTPRINT_IMPORTED, organisation=org).order_by("seq")
+    found = []
+    for seq, payload in rows.values_list("seq", "payload"):
+        data = payload_data(payload, None)
+        found.append(ImportedFootprint(seq=seq, pf_id=data["pf_id"], per_kg_co2e=data["per_kg_co2e"]))
+    return found
+
+
 class MemoryState(MaterialState):
     """The whole material record in memory, built by replaying the ledger."""
 
@@ -56,6 +70,7 @@ class MemoryState(MaterialState):
         self.transfers: dict[int, TransferState] = {}
         self.types: dict[int, str] = {}
         self.sequences: dict[str, int] = {}
+        self.imports: dict[str, list[ImportedFootprint]] = {}
         self.orgs = _Organisations()
         # A replay checks history against every factor set there was, not only today's.
         self.factors = historic_keys()
@@ -85,6 +100,12 @@ class MemoryState(MaterialState):
 
     def factor_keys(self):
         return self.factors
+
+    def footprint_imports(self, org):
+        # Read once per organisation; the handlers take only the imports before their entry.
+        if org not in self.imports:
+            self.imports[org] = _footprint_imports(self.orgs.by_slug.get(org))
+        return self.imports[org]
 
     def add_lot(self, lot):
         self.lots[lot.code] = lot
@@ -118,6 +139,7 @@ class DbState(MaterialState):
         self._new_transfers: list[TransferState] = []
         self._touched: dict[int, LotState | ProcessState | TransferState] = {}
         self._factors: tuple[set[str], set[str]] | None = None
+        self._imports: dict[str, list[ImportedFootprint]] = {}
         self._new_codes: set[str] = set()
         self._checked_codes: set[str] = set()  # looked up by check_codes
         self._existing_codes: set[str] = set()  # of those, the ones a lot already has
@@ -264,6 +286,11 @@ class DbState(MaterialState):
         if self._factors is None:
             self._factors = current_keys()
         return self._factors
+
+    def footprint_imports(self, org):
+        if org not in self._imports:
+            self._imports[org] = _footprint_imports(self.orgs.by_slug.get(org))
+        return self._imports[org]
 
     # -- changing --------------------------------------------------------------------------
 

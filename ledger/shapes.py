@@ -382,6 +382,7 @@ INPUT = Obj(
         "mass_kg": Mass(),
     },
 )
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 ADDITION = Obj(
     component="AdditionData",
     fields={
@@ -391,6 +392,21 @@ ADDITION = Obj(
             example="silicon",
         ),
         "mass_kg": Mass(example="120"),
+        "footprint": Text(
+            required=False,
+            max_length=36,
+            pattern=UUID_PATTERN,
+            pattern_message="Not a PACT footprint id: a UUID such as 3a6c14a7-4deb-498a-b5ea-16ce2535b576.",
+            help="The id of a supplier's PACT ProductFootprint you imported: the roll-up prices the addition "
+            "with its kg CO2e per kg instead of the generic factor (method remelt-2).",
+            example="3a6c14a7-4deb-498a-b5ea-16ce2535b576",
+        ),
+        "footprint_entry": Int(
+            required=False,
+            help="Written by the ledger: the seq of the import entry the addition cites (the poster's "
+            "latest import of that footprint); if given, it must be that one.",
+            example=41,
+        ),
     },
 )
 CHEMISTRY = Chemistry(

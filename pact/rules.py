@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from django.utils.dateparse import parse_datetime
 
@@ -632,19 +631,3 @@ def product_footprint_check(document: object, *, path: str = "") -> dict:
         errors.errors = problems
         errors.raise_if_any("not a PACT v3 ProductFootprint")
     return document
-
-
-def cited_per_kg(document: Mapping) -> "Decimal | None":
-    """kg CO2e per kg of a supplier's product as delivered (method remelt-2): the footprint
-    excluding biogenic uptake plus its outbound logistics, per kg of product; None if its
-    declared unit gives no mass (energy, services)."""
-    pcf = document["pcf"]
-    emitted = Decimal(pcf["pcfExcludingBiogenicUptake"]) + Decimal(
-        pcf.get("outboundLogisticsGhgEmissions") or "0"
-    )
-    mass = Decimal(pcf["productMassPerDeclaredUnit"])
-    if mass <= 0 and pcf["declaredUnitOfMeasurement"] == "kilogram":
-        mass = Decimal(pcf["declaredUnitAmount"])
-    if mass <= 0:
-        return None
-    return (emitted / mass).quantize(Decimal("1E-12"))

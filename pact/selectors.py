@@ -102,6 +102,7 @@ class _Gate:
     factor_set: str
     ledger_seq: int
     state_id: int
+    supplier: Decimal  # of `alloying`, priced by suppliers' own footprints (remelt-2)
 
 
 def _gate(kind: str, key: int, lot: Lot) -> _Gate | None:
@@ -118,6 +119,7 @@ def _gate(kind: str, key: int, lot: Lot) -> _Gate | None:
             current.factor_set,
             current.ledger_seq,
             state,
+            current.supplier_per_kg,
         )
     state = lot_state(lot)
     if state is None:
@@ -131,6 +133,7 @@ def _gate(kind: str, key: int, lot: Lot) -> _Gate | None:
         state.factor_set.version,
         state.run.ledger_seq,
         state.pk,
+        value.supplier,
     )
 
 
@@ -193,7 +196,9 @@ def footprint_facts(subject: Subject) -> list[Group] | None:
             alloy=sample.alloy,
             mass_per_unit_kg=mass_per_unit,
             gate_per_kg=gate.per_kg_by_stage,
-            generic_per_kg=gate.per_kg_by_stage["alloying"],
+            # Alloying additions priced with the factor set; those citing a supplier's own
+            # footprint (remelt-2) are primary data.
+            generic_per_kg=gate.per_kg_by_stage["alloying"] - gate.supplier,
             outbound_per_kg=Decimal(outbound) if outbound else None,
             post_share=gate.post,
             pre_share=gate.pre,

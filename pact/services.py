@@ -14,9 +14,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from remelt_verify.canonical import canonical, sha256_hex
+from remelt_verify.carbon import cited_per_kg
 
 from accounts.models import Organisation, User
 from ledger.errors import DomainError
+from ledger.events import FOOTPRINT_IMPORTED
 from ledger.models import Entry
 from ledger.services import entry_append
 from ledger.visibility import Viewer
@@ -44,7 +46,6 @@ from pact.rules import (
     REQUEST_CREATED,
     REQUEST_FULFILLED,
     REQUEST_REJECTED,
-    cited_per_kg,
     format_time,
     product_footprint_check,
     request_criteria,
@@ -535,8 +536,6 @@ def request_answer(*, inbound_id: int) -> EventDelivery | None:
 
 # ---------------------------------------------------------------------------------------------
 # remelt as a PACT recipient: suppliers' hosts and their footprints
-
-FOOTPRINT_IMPORTED = "pact.footprint.imported"
 
 
 def supplier_host_create(

@@ -7,7 +7,7 @@ SHA-256(0x01 || left || right)):
 - `footprints`: one leaf per footprint version the run made, the RFC 8785 bytes of
   `[lot code, version, digest]`;
 - `states`: one leaf per making entry whose carbon state the run made anew, the RFC 8785 bytes
-  of `{"entry", "intensity", "internal_scrap"?, "post_consumer", "pre_consumer"}`.
+  of `{"entry", "intensity", "internal_scrap"?, "post_consumer", "pre_consumer", "supplier"?}`.
 
 So the payload has the same members and size whatever the run's size, and names no lot. Each
 version and state keeps its leaf index. Of each tree the database keeps the perfect subtrees of
@@ -54,6 +54,8 @@ def state_member(state: carbon.State) -> dict:
         member["internal_scrap"] = {
             stage: str(state.internal_scrap.intensity[stage]) for stage in carbon.STAGES
         }
+    if state.main.supplier:  # only where an addition upstream cites a supplier footprint (remelt-2)
+        member["supplier"] = str(state.main.supplier)
     return member
 
 

@@ -6,6 +6,7 @@ proofs that tie them to a signed checkpoint); this module gathers them from the 
 """
 
 import json
+from collections.abc import Callable, Iterable
 
 from remelt_verify.bundle import BUNDLE_FORMAT
 from remelt_verify.public import PUBLIC_FORMAT
@@ -13,13 +14,23 @@ from remelt_verify.public import PUBLIC_FORMAT
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
 from ledger.errors import DomainError
-from ledger.events import ENTRY_VOIDED, LOT_AMENDED
+from ledger.events import ENTRY_VOIDED, LOT_AMENDED, MELT_RECORDED
 from ledger.models import Entry, Lot, SignedCheckpoint, TransferItem
 from ledger.quantities import format_kg
 from ledger.tree import tree_inclusion_proofs
 from ledger.visibility import Viewer, disclosures_for, visible_payloads
 from passports.models import Footprint
 from passports.selectors import footprint_proof, upstream_lot_ids
+
+# Where the supplier footprints that melts cite are kept as received: registered by the app
+# that imports them (`pact`), so that passports imports nothing of it. Maps the seqs of
+# `pact.footprint.imported` entries to the bytes each names.
+_supplier_documents: Callable[[Iterable[int]], dict[int, bytes]] | None = None
+
+
+def supplier_documents_register(source: Callable[[Iterable[int]], dict[int, bytes]]) -> None:
+    global _supplier_documents
+    _supplier_documents = source
 
 
 def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
@@ -46,6 +57,9 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
         # An anchor of format 2 names no lot (counts and roots only): whoever may read the
         # footprint gets it, so holders check the anchoring as auditors do.
         shown.add(footprint.run.entry_id)
+    # Whoever may read a melt that cites a supplier footprint reads its import and document.
+    cited = {seq for entry in entries if entry.seq in shown for seq in _cited_imports(entry)}
+    shown |= cited
     disclosed = disclosures_for(viewer, entries, shown)
 
     checkpoint = _checkpoint_holding(entries[-1].seq)
@@ -71,6 +85,28 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
         "proofs": {str(seq): [node.hex() for node in paths[seq - 1]] for seq in sorted(present)},
         "links": {str(seq): [node.hex() for node in paths[seq - 2]] for seq in unlinked},
         **_footprint_proof_member(footprint),
+        **_supplier_footprints_member(cited),
+    }
+
+
+def _cited_imports(entry: Entry) -> set[int]:
+    """The `pact.footprint.imported` entries a melt's additions (or an amendment's) cite."""
+    if entry.type not in (MELT_RECORDED, LOT_AMENDED):
+        return set()
+    return {
+        addition["footprint_entry"]
+        for addition in entry.data.get("additions", ())
+        if isinstance(addition, dict) and "footprint" in addition
+    }
+
+
+def _supplier_footprints_member(seqs: set[int]) -> dict:
+    """The bundle's `supplier_footprints`: each cited import's document as received (its text)."""
+    if not seqs:
+        return {}
+    found = _supplier_documents(seqs) if _supplier_documents is not None else {}
+    return {
+        "supplier_footprints": {str(seq): bytes(found[seq]).decode() for seq in sorted(seqs) if seq in found}
     }
 
 
@@ -176,6 +212,10 @@ def _bundle_seqs(lot: Lot, footprint: Footprint) -> set[int]:
         ):
             seqs.add(entry.seq)
     seqs.add(footprint.run.entry_id)
+    for entry in Entry.objects.filter(seq__in=seqs, type__in=(MELT_RECORDED, LOT_AMENDED)).only(
+        "seq", "type", "payload", "disclosures"
+    ):
+        seqs |= _cited_imports(entry)
     return seqs
 
 

@@ -127,7 +127,9 @@ class RollupRun(models.Model):
 
     ledger_seq = models.BigIntegerField(help_text="the last ledger seq the run saw")
     factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="runs")
-    method = models.CharField(max_length=20, default=METHOD_VERSION)
+    # Every run names the method it computed with (the roll-up passes it); the default is the
+    # method of the runs made before the column existed.
+    method = models.CharField(max_length=20, default="remelt-1")
     full = models.BooleanField(default=False)
     processes_computed = models.PositiveIntegerField(default=0, help_text="making entries computed")
     versions_created = models.PositiveIntegerField(default=0)
@@ -171,6 +173,11 @@ class CarbonState(models.Model):
     internal_scrap = models.JSONField(null=True, help_text="the same for a part run's internal scrap")
     post_share = models.CharField(max_length=40)
     pre_share = models.CharField(max_length=40)
+    # Null (not ""), so SQLite adds the column without rebuilding the table; states with no
+    # addition upstream that cites a supplier footprint have none.
+    supplier = models.CharField(  # noqa: DJ001
+        max_length=40, null=True, help_text="of `alloying`, what suppliers' own footprints priced (remelt-2)"
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -189,10 +196,11 @@ class CarbonState(models.Model):
     @property
     def value(self) -> carbon.State:
         post, pre = Decimal(self.post_share), Decimal(self.pre_share)
+        supplier = Decimal(self.supplier or 0)
         scrap = self.internal_scrap
         return carbon.State(
-            carbon.Carbon(_vector(self.intensity), post, pre),
-            None if scrap is None else carbon.Carbon(_vector(scrap), post, pre),
+            carbon.Carbon(_vector(self.intensity), post, pre, supplier),
+            None if scrap is None else carbon.Carbon(_vector(scrap), post, pre, supplier),
         )
 
 
@@ -281,6 +289,7 @@ class Footprint(models.Model):
                 factors=self.run.factor_set.carbon_factors(),
                 version=self.version,
                 ledger_seq=self.run.ledger_seq,
+                method=self.run.method,
             )
         return self._document
 
@@ -295,11 +304,13 @@ def footprint_document(
     factors: carbon.Factors,
     version: int,
     ledger_seq: int,
+    method: str = METHOD_VERSION,
 ) -> dict:
-    """The document of a footprint version: a lot's carbon at making, raised by its transports."""
+    """The document of a footprint version: a lot's carbon at making, raised by its transports;
+    it names the method of the roll-up that made the version."""
     intensity = dict(base.intensity)
     intensity["transport"] = carbon.CONTEXT.add(intensity["transport"], transport_per_kg)
     document = carbon.footprint_document(
-        code=code, kind=kind, mass_g=mass_g, intensity=intensity, base=base, factors=factors
+        code=code, kind=kind, mass_g=mass_g, intensity=intensity, base=base, factors=factors, method=method
     )
     return {**document, "version": version, "ledger_seq": ledger_seq}

@@ -294,6 +294,7 @@ class RunFootprint:
     version: int
     per_kg_by_stage: dict[str, Decimal]  # kg CO2e per kg
     per_kg: Decimal
+    supplier_per_kg: Decimal  # of `alloying`, priced by suppliers' own footprints (remelt-2)
     post_consumer: Decimal
     pre_consumer: Decimal
     factor_set: str
@@ -324,6 +325,7 @@ def production_run_footprints(process: Process | int) -> list[RunFootprint]:
                 version=state.version,
                 per_kg_by_stage=dict(value.intensity),
                 per_kg=carbon.total(value.intensity),
+                supplier_per_kg=value.supplier,
                 post_consumer=value.post,
                 pre_consumer=value.pre,
                 factor_set=state.factor_set.version,

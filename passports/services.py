@@ -21,6 +21,7 @@ from remelt_verify import carbon
 from remelt_verify.chain import canonical
 
 from ledger.errors import DomainError
+from ledger.events import FOOTPRINT_IMPORTED
 from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, Transfer, TransferItem
 from ledger.quantities import parse_amount
 from ledger.rows import rows_insert
@@ -118,6 +119,8 @@ def _load_processes(dirty: set[int]) -> list[carbon.ProcessFacts]:
         .annotate(grams=Sum("mass_g"))
         .values_list("made_by_id", "grams")
     )
+    rows = list(rows)
+    cited = _cited_per_kg(facts for _seq, _type, facts in rows)
     return [
         carbon.ProcessFacts(
             seq=seq,
@@ -127,9 +130,28 @@ def _load_processes(dirty: set[int]) -> list[carbon.ProcessFacts]:
             outputs=outputs.get(seq, []),
             category=categories.get(seq, ""),
             parts_g=int(parts.get(seq) or 0),
+            cited=cited,
         )
         for seq, entry_type, facts in rows
     ]
+
+
+def _cited_per_kg(facts: Iterable[dict]) -> dict[int, Decimal]:
+    """kg CO2e per kg of the supplier footprints the melts' additions cite (method remelt-2),
+    by the seq of the `pact.footprint.imported` entry each names, read from those entries."""
+    seqs = {
+        addition["footprint_entry"]
+        for process in facts
+        for addition in process.get("additions", ())
+        if "footprint" in addition
+    }
+    if not seqs:
+        return {}
+    entries = Entry.objects.filter(seq__in=seqs, type=FOOTPRINT_IMPORTED)
+    return {
+        entry.seq: Decimal(entry.data["per_kg_co2e"])
+        for entry in entries.only("seq", "payload", "disclosures")
+    }
 
 
 def _transfer_log(lot_ids: Iterable[int], factors: carbon.Factors) -> carbon.TransferLog:
@@ -385,6 +407,8 @@ def _member(row: CarbonState) -> dict:
     member = {"intensity": row.intensity, "post_consumer": row.post_share, "pre_consumer": row.pre_share}
     if row.internal_scrap is not None:
         member["internal_scrap"] = row.internal_scrap
+    if row.supplier is not None:
+        member["supplier"] = row.supplier
     return member
 
 
@@ -453,6 +477,10 @@ class _Documents:
 
 def _numbers_of(document: dict) -> dict:
     return {key: value for key, value in document.items() if key not in ("lot", "version", "ledger_seq")}
+
+
+def _without_method(numbers: dict) -> dict:
+    return {key: value for key, value in numbers.items() if key != "method"}
 
 
 def _candidate_chunks(candidates: set[int] | None) -> Iterator[list[tuple]]:
@@ -529,8 +557,8 @@ def _versions(
                     if stored is not None
                     else documents.numbers(fp_state, kind, mass_g, fp_transport, fp_factor_set)
                 )
-                if previous == numbers:
-                    continue
+                if _without_method(previous) == _without_method(numbers):
+                    continue  # remelt-2 gives remelt-1's numbers unless an addition cites a footprint
                 plan.superseded.append(fp_id)
             version = fp_version + 1 if fp_id is not None else 1
             digest = documents.digest(code, ref, kind, mass_g, transport, current, version)
@@ -562,7 +590,7 @@ def _write(plan: _Plan, progress: Callable[[str], None]) -> RollupRun:
     state_pks = rows_insert(
         CarbonState,
         ("process", "version", "run", "leaf_index", "factor_set", "intensity", "internal_scrap")
-        + ("post_share", "pre_share"),
+        + ("post_share", "pre_share", "supplier"),
         [
             (
                 process_id,
@@ -574,6 +602,7 @@ def _write(plan: _Plan, progress: Callable[[str], None]) -> RollupRun:
                 member.get("internal_scrap"),
                 member["post_consumer"],
                 member["pre_consumer"],
+                member.get("supplier"),
             )
             for leaf, (process_id, version, member) in enumerate(plan.states)
         ],

@@ -25,7 +25,7 @@ def test_the_holder_and_the_auditor_see_the_passport(loop, client_for):
     for slug in ("autofab", "certa", "wheelworks"):
         body = client_for(slug).get(PASSPORT).json()
         assert body["lot"] == "W-0001" and body["status"] == "current"
-        assert body["footprint"]["method"] == "remelt-1" and body["footprint"]["factor_set"] == "cn-2026.1"
+        assert body["footprint"]["method"] == "remelt-2" and body["footprint"]["factor_set"] == "cn-2026.1"
         assert body["versions"][0]["version"] == 1 and body["versions"][0]["anchored_in"]
         assert [e["type"] for e in body["entries"]][:2] == ["scrap.received", "scrap.received"]
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from itertools import groupby
 from pathlib import Path
 
+import jsonschema
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,10 @@ from accounts.services import organisation_gs1_prefix_set
 from epcis.models import CaptureJob, LotIdentifier
 from ledger.models import Entry, Lot
 from ledger.services import EventInput, events_record
+from pact.services import footprint_import
 from tests.api.support import assert_problem
+from tests.epcis.test_query import SHARED_SCHEMA
+from tests.pact.test_remelt2_worked_example import SMELTER_ID, smelter_footprint
 
 pytestmark = pytest.mark.django_db
 GS1_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "epcis" / "examples"
@@ -295,3 +299,59 @@ def test_round_trip_export_capture_export_gives_the_same_events(client_for, fres
         ]
 
     assert pointers(again) == pointers(exported)
+
+
+def test_a_melt_citing_a_supplier_footprint_round_trips(client_for, fresh_ledger, cast):
+    """Method remelt-2: the additions a melt prices by a supplier's PACT footprint are named in
+    `remelt:footprints`, and a capture records the same citations."""
+    alurec = cast["alurec"]
+    footprint_import(organisation=alurec, raw=smelter_footprint(), actor="user:alice")
+    now = timezone.now() - timedelta(minutes=10)
+    events_record(
+        organisation=alurec,
+        actor="user:t",
+        events=[
+            EventInput(
+                "scrap.received",
+                now,
+                {"code": "S1", "supplier": "scrapco", "grade": "wheels", "category": "post_consumer",
+                 "mass_kg": "10000", "transport": {"distance_km": "200", "mode": "truck"}},
+            ),
+            EventInput(
+                "melt.recorded",
+                now,
+                {"code": "M1", "furnace": "TC-65", "inputs": [{"lot": "S1", "mass_kg": "8000"}],
+                 "additions": [{"material": "silicon", "mass_kg": "100"},
+                               {"material": "primary_aluminium", "mass_kg": "1500", "footprint": SMELTER_ID}],
+                 "output_mass_kg": "9000"},
+            ),
+        ],
+    )  # fmt: skip
+    certa = client_for("certa")
+    page = certa.get("/api/v1/epcis/events", {"perPage": 1000}).json()
+    schema = json.loads(SHARED_SCHEMA.read_text())
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(
+        page
+    )
+    exported = page["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    melt_event = exported[-1]
+    assert melt_event["remelt:footprints"] == [{"remelt:input": 2, "remelt:pfId": f"urn:uuid:{SMELTER_ID}"}]
+
+    fresh_ledger()
+    # The capture cites the footprint by id: on the fresh ledger alurec imports it first.
+    without = job_of(capture(client_for("alurec"), document(*exported)))
+    (problem,) = without["errors"]
+    assert not without["success"] and problem["code"] == "unknown_footprint", without
+    assert list(problem["errors"]) == ["epcisBody.eventList[1].remelt:footprints[0].remelt:pfId"]
+    assert not Entry.objects.filter(type="melt.recorded").exists()
+    imported = footprint_import(organisation=alurec, raw=smelter_footprint(), actor="user:alice")
+    assert job_of(capture(client_for("alurec"), document(*exported)))["success"]
+    melt_entry = Entry.objects.get(type="melt.recorded")
+    assert melt_entry.data["additions"][1] == {
+        "material": "primary_aluminium",
+        "mass_kg": "1500.000",
+        "footprint": SMELTER_ID,
+        "footprint_entry": imported.entry_id,
+    }
+    again = _export(certa)
+    assert [_anchorless(e) for e in again] == [_anchorless(e) for e in exported]

@@ -247,3 +247,42 @@ def test_lot_traces_as_documents(gs1, loop, client_for):
 def test_credentials_are_needed(loop, anonymous):
     assert_problem(anonymous.get("/api/v1/epcis/events"), 401)
     assert_problem(anonymous.get("/api/v1/lots/W-0001/epcis"), 401)
+
+
+def test_a_holders_trace_and_corrections_keep_to_its_items(gs1, loop, wheelworks, client_for):
+    """Per-item visibility in traces and error declarations: another holder's wheel, and its
+    amendment, are absent (not redacted into an invalid event)."""
+    events_record(
+        organisation=wheelworks,
+        actor="user:t",
+        events=[
+            EventInput(
+                "lot.amended", timezone.now(), {"lot": "W-0003", "reason": "label", "part_number": "AF-9"}
+            ),
+            EventInput(
+                "lot.amended", timezone.now(), {"lot": "W-0001", "reason": "label", "part_number": "AF-8"}
+            ),
+        ],
+    )
+    autofab = client_for("autofab")
+    for response in (
+        query(autofab, perPage=100),
+        autofab.get("/api/v1/lots/W-0001/epcis", {"direction": "up"}),
+    ):
+        valid(gs1, response.json())
+        events = events_of(response)
+        shown = json.dumps(events)
+        assert "W-0003" not in shown and "W-0004" not in shown and "AF-9" not in shown
+        runs = [e for e in events if e["remelt:ledger"]["remelt:seq"] == loop.parts_made]
+        assert runs and all(
+            set(e["outputEPCList"]) <= {"urn:remelt:serial:W-0001", "urn:remelt:serial:W-0002"} for e in runs
+        )
+        for event in events:
+            assert event["eventID"] == event_hash(event, NAMESPACES)
+        # W-0001's amendment: its run's event as it stood, declared, then corrected.
+        declared = [e for e in events if "errorDeclaration" in e]
+        assert [e["errorDeclaration"]["reason"] for e in declared] == ["incorrect_data"]
+        (corrected_id,) = declared[0]["errorDeclaration"]["correctiveEventIDs"]
+        (corrected,) = [e for e in events if e["eventID"] == corrected_id]
+        parts = {p["remelt:serial"]: p for p in corrected["ilmd"]["remelt:parts"]}
+        assert parts["urn:remelt:serial:W-0001"]["remelt:partNumber"] == "AF-8"

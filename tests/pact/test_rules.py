@@ -7,8 +7,9 @@ import copy
 import json
 
 import pytest
+from remelt_verify.carbon import cited_per_kg
 
-from pact.rules import cited_per_kg, product_footprint_problems
+from pact.rules import product_footprint_problems
 from tests.pact.conftest import PRODUCT_FOOTPRINT, TESTDATA
 
 EXAMPLES = TESTDATA / "pact" / "examples"

@@ -102,7 +102,7 @@ def test_each_wheel(example):
     assert wheel["baseline_kg_co2e"] == "163.007333"
     assert wheel["saving_kg_co2e"] == "138.573105"
     assert wheel["recycled_content"] == {"post_consumer": "0.547945", "pre_consumer": "0.342466"}
-    assert wheel["method"] == "remelt-1" and wheel["factor_set"] == "cn-2026.1"
+    assert wheel["method"] == "remelt-2" and wheel["factor_set"] == "cn-2026.1"  # nothing cited: remelt-1
     assert Footprint.objects.filter(lot__kind="part", superseded_at__isnull=True).count() == 90
 
 

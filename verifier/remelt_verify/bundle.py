@@ -13,6 +13,10 @@ A bundle (`GET /api/v1/parts/{serial}/evidence/`) is one JSON object:
 - `entries`: the ledger entries behind it, in seq order, each `{hash, header, payload}` as
   in an export: the entries that made every lot upstream, the custody transfers of those
   lots (and their voids), the amendments of them, and the anchor;
+- `supplier_footprints` (only where a melt upstream cites one, method remelt-2): for each
+  `pact.footprint.imported` entry that an addition names (`footprint_entry`), the supplier's
+  PACT ProductFootprint exactly as received, as text; its SHA-256 is the entry's `sha256` and
+  its value per kg (`carbon.cited_per_kg`) the entry's `per_kg_co2e`;
 - `checkpoint`: a signed checkpoint (C2SP note) of a ledger size that holds every entry,
   and `verifier_key`, the key the operator publishes at /api/v1/ledger/key/;
 - `proofs`: for each entry, its RFC 6962 inclusion proof in that checkpoint; `links`: for
@@ -46,6 +50,7 @@ from remelt_verify.public import PublicProblem, footprint_committed
 BUNDLE_FORMAT = "remelt-evidence-1"
 MAKING_TYPES = ("scrap.received", "melt.recorded", "ingots.cast", "parts.produced")
 FOOTPRINT_COMPUTED = "footprint.computed"
+FOOTPRINT_IMPORTED = "pact.footprint.imported"
 
 
 class BundleProblem(Exception):
@@ -92,6 +97,7 @@ class _Replay:
         self.made_by: dict[str, int] = {}  # lot code -> seq of the entry that made it
         self.transfers: dict[int, tuple[list[str], dict]] = {}  # seq -> (lot codes, transport)
         self.voided: set[int] = set()
+        self.imports: dict[int, dict] = {}  # seq -> payload of a pact.footprint.imported entry
 
     def apply(self, seq: int, entry_type: str, data: dict) -> None:
         where = f"entry {seq} ({entry_type})"
@@ -105,6 +111,8 @@ class _Replay:
                 self._amended(data, where)
             elif entry_type == "entry.voided":
                 self.voided.add(data["seq"])
+            elif entry_type == FOOTPRINT_IMPORTED:
+                self.imports[seq] = data
         except (KeyError, TypeError) as exc:
             raise BundleProblem(f"{where}: payload lacks {exc}") from None
 
@@ -162,18 +170,88 @@ class _Replay:
         raise KeyError(code)
 
 
+def _cited(replay: _Replay, documents: dict, method: str) -> dict[int, Decimal]:
+    """kg CO2e per kg of every supplier footprint the live melts cite, by import entry seq, each
+    checked: its import entry is in the bundle, and the document given for it is the one that
+    entry names (its SHA-256 and id) with the value per kg the entry states."""
+    cited: dict[int, Decimal] = {}
+    for seq, process in sorted(replay.processes.items()):
+        if seq in replay.voided:
+            continue
+        for index, addition in enumerate(process["facts"].get("additions", ())):
+            if "footprint" not in addition:
+                continue
+            where = f"entry {seq} (melt.recorded): additions[{index}]"
+            if method == "remelt-1":
+                raise BundleProblem(
+                    f"{where} cites supplier footprint {addition['footprint']}, which method remelt-1 "
+                    "does not price; the footprint names remelt-1"
+                )
+            source = addition.get("footprint_entry")
+            imported = replay.imports.get(source)
+            if imported is None:
+                raise BundleProblem(
+                    f"{where} cites footprint {addition['footprint']} imported by entry {source!r}, "
+                    "which is not a pact.footprint.imported entry in the bundle"
+                )
+            if imported.get("pf_id") != addition["footprint"]:
+                raise BundleProblem(
+                    f"{where} cites footprint {addition['footprint']}, entry {source} imported "
+                    f"{imported.get('pf_id')}"
+                )
+            if source not in cited:
+                cited[source] = _supplier_footprint(source, imported, documents)
+    return cited
+
+
+def _supplier_footprint(seq: int, imported: dict, documents: dict) -> Decimal:
+    """The value per kg of the supplier footprint that import entry `seq` names, recomputed
+    from the document the bundle gives for it."""
+    where = f"supplier_footprints[{seq}]"
+    raw = documents.get(str(seq)) if isinstance(documents, dict) else None
+    if not isinstance(raw, str):
+        raise BundleProblem(f"{where}: the bundle lacks the supplier footprint that entry {seq} imported")
+    digest = sha256_hex(raw.encode())
+    if digest != imported.get("sha256"):
+        raise BundleProblem(
+            f"{where}: the document hashes to {digest}, entry {seq} imported {imported.get('sha256')}: "
+            "it is not the footprint as received"
+        )
+    try:
+        document = json.loads(raw)
+        per_kg = carbon.cited_per_kg(document)
+    except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        raise BundleProblem(f"{where}: not a PACT ProductFootprint with a value per kg: {exc}") from None
+    if per_kg is None or str(per_kg) != imported.get("per_kg_co2e"):
+        raise BundleProblem(
+            f"{where}: its value per kg is {per_kg}, entry {seq} says {imported.get('per_kg_co2e')!r}"
+        )
+    return per_kg
+
+
 def footprint_recompute(
-    *, entries: list[tuple[int, str, dict]], code: str, ledger_seq: int, factors: carbon.Factors
+    *,
+    entries: list[tuple[int, str, dict]],
+    code: str,
+    ledger_seq: int,
+    factors: carbon.Factors,
+    method: str = carbon.METHOD_VERSION,
+    supplier_footprints: dict | None = None,
 ) -> dict:
     """The footprint document of lot `code` at ledger position `ledger_seq`, from entry payloads.
 
     `entries` are (seq, type, payload) in seq order; only those up to `ledger_seq` count, as
-    only they were in the ledger when the footprint was rolled up.
+    only they were in the ledger when the footprint was rolled up. `method` is the one the
+    footprint names; under remelt-2 the additions that cite a supplier footprint are priced
+    with the documents of `supplier_footprints` (the bundle's member of that name).
     """
+    if method not in carbon.METHODS:
+        raise BundleProblem(f"footprint.method: {method!r} is not a method this verifier knows")
     replay = _Replay()
     for seq, entry_type, data in entries:
         if seq <= ledger_seq:
             replay.apply(seq, entry_type, data)
+    cited = _cited(replay, supplier_footprints or {}, method)
     if code not in replay.made_by:
         raise BundleProblem(f"no entry in the bundle makes lot {code!r}")
     transfers = carbon.TransferLog()
@@ -187,7 +265,7 @@ def footprint_recompute(
         for lot_code in codes:
             transfers.add(lot_code, seq, per_kg)
     processes = [
-        carbon.ProcessFacts(seq=seq, **process)
+        carbon.ProcessFacts(seq=seq, **process, cited=cited)
         for seq, process in sorted(replay.processes.items())
         if seq not in replay.voided
     ]
@@ -204,6 +282,7 @@ def footprint_recompute(
         intensity=carbon.intensity_at(base, code, transfers, None),
         base=base,
         factors=factors,
+        method=method,
     )
 
 
@@ -388,6 +467,8 @@ def bundle_verify(
         code=code,
         ledger_seq=ledger_seq,
         factors=factors,
+        method=footprint.get("method"),
+        supplier_footprints=bundle.get("supplier_footprints"),
     )
     differences = _differences(footprint, recomputed, "footprint")
     if differences:

@@ -1,4 +1,7 @@
-"""The carbon and recycled-content method `remelt-1` of CARBON.md, as pure computation.
+"""The carbon and recycled-content method of CARBON.md, as pure computation: `remelt-2`, which
+is `remelt-1` except that an alloying addition citing a supplier's footprint (a PACT
+ProductFootprint imported into the ledger) is priced with that footprint's value per kg
+instead of the factor set's generic factor.
 
 No database and no Django here: the roll-up service loads processes, lots and transfers in
 bulk and hands them to `compute`, which walks the processes once in ledger order (a
@@ -12,7 +15,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
-METHOD_VERSION = "remelt-1"
+METHOD_VERSION = "remelt-2"
+METHODS = ("remelt-1", "remelt-2")  # remelt-1: no addition cites a footprint
 STAGES = ("scrap_transport", "alloying", "melting", "casting", "part_production", "transport")
 LotKey = Hashable  # a lot's database id in the roll-up, its code in the offline verifier
 
@@ -75,11 +79,16 @@ class Factors:
 
 @dataclass(frozen=True)
 class Carbon:
-    """A lot's intensity at its making (kg CO2e per kg, by stage) and recycled shares."""
+    """A lot's intensity at its making (kg CO2e per kg, by stage) and recycled shares.
+
+    `supplier` is the part of its `alloying` intensity priced by suppliers' own footprints
+    (remelt-2) rather than generic factors; it follows the metal like every stage does.
+    """
 
     intensity: Mapping[str, Decimal]
     post: Decimal
     pre: Decimal
+    supplier: Decimal = ZERO
 
 
 def settle(value: Carbon) -> Carbon:
@@ -87,6 +96,7 @@ def settle(value: Carbon) -> Carbon:
         {stage: SETTLED.plus(value.intensity[stage]) for stage in STAGES},
         SETTLED.plus(value.post),
         SETTLED.plus(value.pre),
+        SETTLED.plus(value.supplier),
     )
 
 
@@ -106,6 +116,8 @@ class ProcessFacts:
     outputs: list[tuple[LotKey, int, str]]
     category: str = ""  # received scrap only
     parts_g: int = 0
+    # kg CO2e per kg of the supplier footprints its additions cite, by import entry seq
+    cited: Mapping[int, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,7 +213,7 @@ def _state(process: ProcessFacts, of, transfers: TransferLog, factors: Factors) 
             )
         )
     metal = vector()
-    post = pre = ZERO
+    post = pre = supplier = ZERO
     in_kg = ZERO
     for lot_id, grams in process.inputs:
         kg = div(Decimal(grams), KG)
@@ -209,6 +221,7 @@ def _state(process: ProcessFacts, of, transfers: TransferLog, factors: Factors) 
         metal = add(metal, intensity_at(source, lot_id, transfers, process.seq), kg)
         post = CONTEXT.add(post, CONTEXT.multiply(kg, source.post))
         pre = CONTEXT.add(pre, CONTEXT.multiply(kg, source.pre))
+        supplier = CONTEXT.add(supplier, CONTEXT.multiply(kg, source.supplier))
         in_kg = CONTEXT.add(in_kg, kg)
     scrap_g = sum(grams for _id, grams, kind in process.outputs if kind == "scrap")
     main_g = sum(grams for _id, grams, kind in process.outputs if kind != "scrap") + process.parts_g
@@ -217,20 +230,55 @@ def _state(process: ProcessFacts, of, transfers: TransferLog, factors: Factors) 
         alloying, added_kg = ZERO, ZERO
         for addition in process.facts["additions"]:
             kg = Decimal(addition["mass_kg"])
-            alloying = CONTEXT.add(alloying, CONTEXT.multiply(kg, factors.values[addition["material"]]))
+            emitted = CONTEXT.multiply(kg, addition_per_kg(process, addition, factors))
+            alloying = CONTEXT.add(alloying, emitted)
+            if "footprint" in addition:
+                supplier = CONTEXT.add(supplier, emitted)
             added_kg = CONTEXT.add(added_kg, kg)
         burden = add(metal, vector(alloying=alloying, melting=factors.energy(process.facts["energy"])))
         charged = CONTEXT.add(in_kg, added_kg)
-        return State(settle(Carbon(scaled(burden, div(ONE, out_kg)), div(post, charged), div(pre, charged))))
+        per_out = div(ONE, out_kg)
+        melted = Carbon(
+            scaled(burden, per_out),
+            div(post, charged),
+            div(pre, charged),
+            CONTEXT.multiply(supplier, per_out),
+        )
+        return State(settle(melted))
     # Casting and part runs (rule 3): the metal's burden goes to all outputs by mass,
     # the process energy to the main products only (not to internal scrap).
     stage = "casting" if process.type == "ingots.cast" else "part_production"
     main_kg = div(Decimal(main_g), KG)
     metal_per_kg = scaled(metal, div(ONE, out_kg))
     energy_per_kg = div(factors.energy(process.facts["energy"]), main_kg)
-    shares = (div(post, in_kg), div(pre, in_kg))
+    shares = (div(post, in_kg), div(pre, in_kg), div(supplier, out_kg))
     main = settle(Carbon(add(metal_per_kg, vector(**{stage: energy_per_kg})), *shares))
     return State(main, settle(Carbon(metal_per_kg, *shares)) if scrap_g else None)
+
+
+def addition_per_kg(process: ProcessFacts, addition: Mapping, factors: Factors) -> Decimal:
+    """kg CO2e per kg of an alloying addition: the cited supplier footprint's value (remelt-2),
+    else the factor set's EF(material)."""
+    if "footprint" in addition:
+        return process.cited[addition["footprint_entry"]]
+    return factors.values[addition["material"]]
+
+
+def cited_per_kg(document: Mapping) -> Decimal | None:
+    """kg CO2e per kg of a supplier's product as delivered, from its PACT v3 ProductFootprint:
+    `pcfExcludingBiogenicUptake` plus `outboundLogisticsGhgEmissions` (both per declared unit)
+    over `productMassPerDeclaredUnit`, to 12 decimals; None if its declared unit has no mass
+    (energy, services)."""
+    pcf = document["pcf"]
+    emitted = CONTEXT.add(
+        Decimal(pcf["pcfExcludingBiogenicUptake"]), Decimal(pcf.get("outboundLogisticsGhgEmissions") or "0")
+    )
+    mass = Decimal(pcf["productMassPerDeclaredUnit"])
+    if mass <= 0 and pcf["declaredUnitOfMeasurement"] == "kilogram":
+        mass = Decimal(pcf["declaredUnitAmount"])
+    if mass <= 0:
+        return None
+    return div(emitted, mass).quantize(Decimal("1E-12"), context=CONTEXT)
 
 
 def _q(value: Decimal, step: Decimal = MICRO) -> str:
@@ -238,9 +286,17 @@ def _q(value: Decimal, step: Decimal = MICRO) -> str:
 
 
 def footprint_document(
-    *, code: str, kind: str, mass_g: int, intensity: Mapping[str, Decimal], base: Carbon, factors: Factors
+    *,
+    code: str,
+    kind: str,
+    mass_g: int,
+    intensity: Mapping[str, Decimal],
+    base: Carbon,
+    factors: Factors,
+    method: str = METHOD_VERSION,
 ) -> dict:
-    """A lot's footprint as published: whole-lot totals by stage, shares, baseline and saving."""
+    """A lot's footprint as published: whole-lot totals by stage, shares, baseline and saving.
+    `method` is the one the roll-up that computed it named."""
     mass_kg = div(Decimal(mass_g), KG)
     by_stage = scaled(intensity, mass_kg)
     footprint = total(by_stage)
@@ -250,7 +306,7 @@ def footprint_document(
     return {
         "lot": code,
         "kind": kind,
-        "method": METHOD_VERSION,
+        "method": method,
         "factor_set": factors.version,
         "mass_kg": format_kg(mass_g),
         "total_kg_co2e": _q(footprint),
