@@ -30,6 +30,7 @@ from ledger.events import (
     EVENT_TYPES,
     INGOTS_CAST,
     LOT_AMENDED,
+    MELT_RECORDED,
     PARTS_PRODUCED,
 )
 from ledger.models import Consumption, Entry, LedgerHead, Lot, LotKind, Process, TransferItem
@@ -363,7 +364,7 @@ def _seqs_naming(uris: list[str], *, parts: bool) -> set[int]:
     if not parts:
         materials = {identifiers.remelt_name(uri, identifiers.MATERIAL) for uri in uris} - {None}
         if materials:
-            for seq, facts in Process.objects.filter(type="melt.recorded").values_list("entry_id", "facts"):
+            for seq, facts in Process.objects.filter(type=MELT_RECORDED).values_list("entry_id", "facts"):
                 if materials & {addition["material"] for addition in facts.get("additions", [])}:
                     seqs.add(seq)
     return seqs

@@ -24,6 +24,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Collate
 
 from accounts.models import Organisation
+from ledger.events import MELT_RECORDED, PARTS_PRODUCED
 from ledger.models import Consumption, Lot, LotKind, Process
 from ledger.quantities import parse_mass
 from ledger.selectors import grams_of, lot_holders
@@ -198,7 +199,7 @@ def lot_recall(*, lot: Lot, viewer: Viewer) -> Recall:
         for output in outputs[step]:
             if output in seen:
                 shares[output] = share
-        if types[step] == "parts.produced":
+        if types[step] == PARTS_PRODUCED:
             runs[step] = share
     return Recall(lot=lot, viewer=viewer, runs=runs)
 
@@ -217,7 +218,7 @@ def _charges(steps: set[int]) -> dict[int, int]:
         .annotate(grams=Sum("mass_g"))
         .values_list("process_id", "grams")
     )
-    for step, facts in Process.objects.filter(pk__in=steps, type="melt.recorded").values_list("pk", "facts"):
+    for step, facts in Process.objects.filter(pk__in=steps, type=MELT_RECORDED).values_list("pk", "facts"):
         charges[step] += sum(
             parse_mass(addition["mass_kg"], "additions") for addition in facts.get("additions", [])
         )

@@ -21,7 +21,7 @@ from remelt_verify import carbon
 from remelt_verify.chain import canonical
 
 from ledger.errors import DomainError
-from ledger.events import FOOTPRINT_IMPORTED
+from ledger.events import CUSTODY_TRANSFERRED, ENTRY_VOIDED, FOOTPRINT_IMPORTED, LOT_AMENDED, MAKING_TYPES
 from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, Transfer, TransferItem
 from ledger.quantities import parse_amount
 from ledger.rows import rows_insert
@@ -62,14 +62,14 @@ def rollup_scope(pending: list[int]) -> tuple[set[int], set[int]]:
     for seq, entry_type, payload in Entry.objects.filter(seq__in=pending).values_list(
         "seq", "type", "payload"
     ):
-        if entry_type in ("scrap.received", "melt.recorded", "ingots.cast", "parts.produced"):
+        if entry_type in MAKING_TYPES:
             dirty.add(seq)
-        elif entry_type == "custody.transferred":
+        elif entry_type == CUSTODY_TRANSFERRED:
             transfers.add(seq)
-        elif entry_type == "lot.amended":
+        elif entry_type == LOT_AMENDED:
             code = Entry(payload=payload).data["lot"]
             dirty.add(Lot.objects.values_list("made_by_id", flat=True).get(code=code))
-        elif entry_type == "entry.voided":
+        elif entry_type == ENTRY_VOIDED:
             target = Entry(payload=payload).data["seq"]
             lots |= set(Lot.objects.filter(made_by_id=target).values_list("pk", flat=True))
             transfers.add(target)
