@@ -51,7 +51,9 @@ class EventInputSerializer(serializers.Serializer):
 
     type = serializers.CharField(help_text="One of the event types.")
     occurred_at = AwareDateTimeField(help_text=OCCURRED_AT_HELP)
-    data = serializers.DictField(help_text="The event's payload; see the schema of each type.")
+    # Any JSON: the declaration of the event's type says what is wrong with it, in the same
+    # words for the API, the admin and EPCIS capture.
+    data = serializers.JSONField(help_text="The event's payload; see the schema of each type.")
 
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):

@@ -131,7 +131,7 @@ def test_domain_errors_carry_their_code_status_and_field(loop, client_for):
         ),
         (
             {"type": "scrap.received", "occurred_at": "2026-01-01T00:00:00Z", "data": [1]},
-            {"data": ['Expected a dictionary of items but got type "list".']},
+            {"data": ["Expected an object but got a JSON array."]},
         ),
         ([], {"non_field_errors": ["This list may not be empty."]}),
         ("scrap", {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}),
