@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "epcis",
     "witness",
     "pact",
+    "cbam",
     "operations",
 ]
 
