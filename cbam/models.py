@@ -35,3 +35,48 @@ class CbamFactorSet(models.Model):
 
     def factors(self) -> CbamFactors:
         return CbamFactors.from_document(self.document)
+
+
+class Installation(models.Model):
+    """A site of an organisation (CBAM's installation), as its ledger entries registered it."""
+
+    code = models.CharField(max_length=32, unique=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="installations"
+    )
+    name = models.CharField(max_length=200)
+    address = models.TextField()
+    country = models.CharField(max_length=2)
+    unlocode = models.CharField(max_length=5, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
+    registry_id = models.CharField(max_length=64, blank=True)
+    registered_by = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+    amended_by = models.ForeignKey("ledger.Entry", on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class UnitKind(models.TextChoices):
+    FURNACE = "furnace", "Furnace"
+    CASTING_LINE = "casting_line", "Casting line"
+
+
+class InstallationUnit(models.Model):
+    """A furnace or casting line of an installation; its code is unique across all installations."""
+
+    code = models.CharField(max_length=64, unique=True)
+    installation = models.ForeignKey(Installation, on_delete=models.PROTECT, related_name="units")
+    kind = models.CharField(max_length=12, choices=UnitKind.choices)
+    name = models.CharField(max_length=200, blank=True)
+    registered_by = models.ForeignKey("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["installation", "kind", "code"]
+
+    def __str__(self) -> str:
+        return self.code

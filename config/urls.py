@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/v1/", include("pact.api.partner_urls")),
     path("api/v1/", include("ledger.api.urls")),
     path("api/v1/", include("epcis.api.urls")),
+    path("api/v1/", include("cbam.api.urls")),
     path("api/", include("config.api.urls")),
     path("pact/", include("pact.api.urls")),
 ]

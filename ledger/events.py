@@ -16,6 +16,7 @@ from datetime import datetime
 
 from ledger.errors import DomainError
 from ledger.quantities import format_amount, format_kg, parse_amount, parse_mass
+from ledger.vocabulary import Installations
 
 SCRAP_RECEIVED = "scrap.received"
 MELT_RECORDED = "melt.recorded"
@@ -117,6 +118,10 @@ class MaterialState(ABC):
     @abstractmethod
     def footprint_imports(self, org: str) -> list["ImportedFootprint"]:
         """The `pact.footprint.imported` entries of organisation `org`, in seq order."""
+
+    @abstractmethod
+    def sites(self) -> Installations:
+        """The installations melts happen at, as of this point of the ledger."""
 
     @abstractmethod
     def add_lot(self, lot: LotState) -> None: ...
@@ -466,6 +471,7 @@ def melt_recorded(state: MaterialState, ctx: Context, data: dict) -> dict:
     """A furnace batch (heat): scrap, ingots or melts in, alloying additions, liquid metal out."""
     payload = Payload(data)
     furnace = payload.text("furnace")
+    state.sites().furnace_site(ctx.org.slug, furnace, payload.where("furnace"))
     additions, added_g = _additions(payload, state, ctx)
     energy = _energy(payload)
     output_g = payload.mass("output_mass_kg")
@@ -525,9 +531,25 @@ def ingots_cast(state: MaterialState, ctx: Context, data: dict) -> dict:
             {"code": code, "mass_kg": format_kg(grams), "alloy": alloy, "chemistry": chemistry}
         )
     inputs = _take_inputs(state, payload, ctx, ("melt",))
+    _check_one_site(state, payload, inputs)
     _check_outputs_fit(payload, inputs, sum(lot.mass_g for lot in outputs), "outputs")
     _record_process(state, ctx, INGOTS_CAST, {"energy": energy}, inputs, outputs)
     return {"inputs": _inputs_out(inputs), "outputs": normalised_outputs, "energy": energy}
+
+
+def _check_one_site(state: MaterialState, payload: Payload, inputs: dict[str, int]) -> None:
+    """Casting happens at the installation of the melts it takes: one, or none for them all."""
+    sites = set()
+    for code in inputs:
+        melt = state.process(state.lot(code).made_by)
+        sites.add(state.sites().site_of(melt.org, melt.facts["furnace"], melt.seq))
+    if len(sites) > 1:
+        named = ", ".join(sorted(site or "no installation" for site in sites))
+        raise DomainError(
+            "mixed_installations",
+            f"a cast takes the melts of one installation; these come from {named}",
+            field=payload.where("inputs"),
+        )
 
 
 def _check_outputs_fit(payload: Payload, inputs: dict[str, int], out_g: int, key: str) -> None:

@@ -31,7 +31,7 @@ from ledger.models import (
     payload_data,
 )
 from ledger.rows import rows_insert, rows_update
-from ledger.vocabulary import current_keys, historic_keys
+from ledger.vocabulary import current_keys, historic_keys, installation_types, installations
 
 CODES_CHECKED_AHEAD = 256  # generated codes looked up per query, in case a client chose one
 LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
@@ -74,6 +74,7 @@ class MemoryState(MaterialState):
         self.orgs = _Organisations()
         # A replay checks history against every factor set there was, not only today's.
         self.factors = historic_keys()
+        self._sites = installations(replay=True)
 
     def lot(self, code):
         return self.lots.get(code)
@@ -106,6 +107,9 @@ class MemoryState(MaterialState):
         if org not in self.imports:
             self.imports[org] = _footprint_imports(self.orgs.by_slug.get(org))
         return self.imports[org]
+
+    def sites(self):
+        return self._sites
 
     def add_lot(self, lot):
         self.lots[lot.code] = lot
@@ -144,6 +148,7 @@ class DbState(MaterialState):
         self._checked_codes: set[str] = set()  # looked up by check_codes
         self._existing_codes: set[str] = set()  # of those, the ones a lot already has
         self._sequences: dict[str, CodeSequence] = {}  # locked by next_code, saved by flush
+        self._sites = installations(replay=False)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -292,6 +297,9 @@ class DbState(MaterialState):
             self._imports[org] = _footprint_imports(self.orgs.by_slug.get(org))
         return self._imports[org]
 
+    def sites(self):
+        return self._sites
+
     # -- changing --------------------------------------------------------------------------
 
     def add_lot(self, lot):
@@ -312,6 +320,7 @@ class DbState(MaterialState):
 
     def flush(self) -> list[str]:
         """Write what the handlers changed; call after the entries exist. Returns new lot codes."""
+        self._sites.flush()
         org_id = {slug: org.pk for slug, org in self.orgs.by_slug.items()}
         new_ids = {id(thing) for thing in (*self.new_lots, *self._new_processes, *self._new_transfers)}
         rows_insert(
@@ -454,12 +463,22 @@ def holders_of(state: MaterialState, lot: LotState) -> set[str]:
 # Replay
 
 
+def handler_for(entry_type: str):
+    """The rules of an entry type: a material-flow event's, or the installations' app's."""
+    handler = HANDLERS.get(entry_type)
+    if handler is not None:
+        return handler
+    if entry_type in installation_types():
+        return lambda state, ctx, data: state.sites().handle(entry_type, ctx, data)
+    raise DomainError("unknown_type", f"unknown event type {entry_type!r}", field="type")
+
+
 def replay() -> MemoryState:
     """Rebuild the material record from the entries alone, re-checking every rule on the way."""
     state = MemoryState()
     entries = (
         Entry.objects.order_by("seq")
-        .filter(type__in=HANDLERS)
+        .filter(type__in=[*HANDLERS, *installation_types()])
         .values_list("seq", "type", "organisation_id", "occurred_at", "payload", "disclosures")
         .iterator(chunk_size=2000)
     )
@@ -472,7 +491,7 @@ def replay() -> MemoryState:
         except DisclosureError as exc:
             raise ReplayError(Problem(seq, "disclosure", str(exc))) from None
         try:
-            HANDLERS[entry_type](state, ctx, data)
+            handler_for(entry_type)(state, ctx, data)
         except DomainError as exc:
             raise ReplayError(Problem(seq, "replay", f"the entry breaks a rule on replay: {exc}")) from None
     return state

@@ -14,11 +14,12 @@ from ledger.disclosure import payload_commit
 from ledger.errors import DomainError, fields_summary
 from ledger.events import EVENT_TYPES, HANDLERS, Context, OrgInfo
 from ledger.models import Entry, LedgerHead, TreeNode
-from ledger.projection import DbState
+from ledger.projection import DbState, handler_for
 from ledger.rows import insert_statements
 from ledger.shapes import claimed_codes, payload_errors, referenced_lots
 from ledger.signals import entries_appended
 from ledger.tree import NODE_FIELDS, tree_completed
+from ledger.vocabulary import installation_types
 
 SYSTEM_ACTOR = "system"
 
@@ -73,14 +74,15 @@ def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
 
 
 def unknown_type_message(entry_type: object) -> str:
-    return f'"{entry_type}" is not an event type; one of: {", ".join(EVENT_TYPES)}.'
+    return f'"{entry_type}" is not an event type; one of: {", ".join((*EVENT_TYPES, *installation_types()))}.'
 
 
 def event_errors(entry_type: object, occurred_at: datetime | None, data: object) -> dict[str, list[str]]:
     """Every field error of one event as posted: its type, its business time (when given) and
     its payload against the declaration of its type (ledger.shapes)."""
     errors: dict[str, list[str]] = {}
-    if entry_type not in HANDLERS:
+    # Installation events are declared and checked by the app that keeps installations.
+    if entry_type not in HANDLERS and entry_type not in installation_types():
         errors["type"] = [unknown_type_message(entry_type)]
     if occurred_at is not None and (error := occurred_at_error(occurred_at)):
         errors["occurred_at"] = [error]
@@ -288,7 +290,7 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
         drafts, made = [], []
         for index, event in enumerate(events):
             try:
-                handler = HANDLERS[event.type]
+                handler = handler_for(event.type)
                 check_occurred_at(event.occurred_at, now)
                 state.load_lots(referenced_lots(event.type, event.data))
                 before = len(state.new_lots)

@@ -1,11 +1,14 @@
-"""The names the material record accepts for alloying materials and transport modes.
+"""What the material record checks but does not own, registered by the apps that own it.
 
-The ledger checks them but does not own them: the app that prices them (the emission-factor
-sets of `passports`) registers where they come from when it is ready, so the ledger imports
-nothing of it.
+The names it accepts for alloying materials and transport modes come from the app that prices
+them (the emission-factor sets of `passports`); the installations that melts happen at come
+from the app that keeps their register (`cbam`). Each registers when it is ready, so the
+ledger imports nothing of them.
 """
 
 from collections.abc import Callable
+
+from ledger.errors import DomainError
 
 Keys = tuple[set[str], set[str]]  # (materials, transport modes)
 
@@ -34,3 +37,62 @@ def _source(source: Callable[[], Keys] | None) -> Callable[[], Keys]:
     if source is None:
         raise RuntimeError("no app registered the ledger's vocabulary (is `passports` installed?)")
     return source
+
+
+# -- installations ----------------------------------------------------------------------------
+
+
+class Installations:
+    """The installations (an organisation's sites, with their furnaces) that the rules ask about.
+
+    An app that keeps a register of installations subclasses it, once for posting (its tables,
+    read under the ledger head lock) and once for replaying the ledger (built in memory from the
+    entries in order), and handles the entries that register and amend them. This base is the
+    record without such an app: no installation anywhere, and every furnace a free name.
+    """
+
+    def handle(self, entry_type: str, ctx, data: dict) -> dict:
+        """Check an installation event of `ctx.org` and apply it; its normalised payload."""
+        raise DomainError("unknown_type", f"unknown event type {entry_type!r}", field="type")
+
+    def furnace_site(self, org: str, furnace: str, where: str) -> str | None:
+        """The code of `org`'s installation that has `furnace`, or None while `org` has none.
+
+        Refuses (DomainError on `where`) a furnace that is not one of `org`'s installations'
+        once it has installations, and one that belongs to another organisation's.
+        """
+        return None
+
+    def site_of(self, org: str, furnace: str, seq: int) -> str | None:
+        """The installation a melt of `org` at `furnace`, recorded as entry `seq`, happened at."""
+        return None
+
+    def flush(self) -> None:
+        """Write what `handle` changed (posting only), after the entries exist."""
+
+
+_installation_types: tuple[str, ...] = ()
+_installations: tuple[Callable[[], Installations], Callable[[], Installations]] | None = None
+
+
+def installations_register(
+    *,
+    entry_types: tuple[str, ...],
+    posting: Callable[[], Installations],
+    replaying: Callable[[], Installations],
+) -> None:
+    """Name the app's installation entry types and how to make its state for posting and replaying."""
+    global _installation_types, _installations
+    _installation_types, _installations = entry_types, (posting, replaying)
+
+
+def installation_types() -> tuple[str, ...]:
+    """The entry types that register and amend installations (none without such an app)."""
+    return _installation_types
+
+
+def installations(*, replay: bool) -> Installations:
+    """A fresh installations state: the app's, or the base without any installation."""
+    if _installations is None:
+        return Installations()
+    return _installations[1 if replay else 0]()

@@ -37,6 +37,7 @@ def _fixture_teardown_past_triggers(self):
         _flush_between_tests(self)
     LedgerHead.objects.get_or_create(pk=1)
     importlib.import_module("passports.migrations.0002_factor_set_cn_2026_1").load(apps, None)
+    importlib.import_module("cbam.migrations.0001_initial").load(apps, None)
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown_past_triggers

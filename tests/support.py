@@ -9,6 +9,8 @@ from ledger import append_only as sql
 
 # The trigger that freezes a factor set once a roll-up used it (a migration's SQL).
 _factors_frozen = importlib.import_module("passports.migrations.0004_factor_sets_frozen_once_used")
+# … and the one that keeps CBAM factor sets as they were stored.
+_cbam_frozen = importlib.import_module("cbam.migrations.0001_initial")
 
 
 @contextlib.contextmanager
@@ -29,12 +31,16 @@ def append_only_suspended():
             finally:
                 cursor.execute("SET session_replication_role = DEFAULT")
         else:
-            for statement in sql.SQLITE_DOWN + sql.HISTORY_SQLITE_DOWN + _factors_frozen.SQLITE_DOWN:
+            for statement in (
+                sql.SQLITE_DOWN + sql.HISTORY_SQLITE_DOWN + _factors_frozen.SQLITE_DOWN + _cbam_frozen.SQLITE_DOWN
+            ):
                 cursor.execute(statement)
             try:
                 yield cursor
             finally:
-                for statement in sql.SQLITE_UP + sql.HISTORY_SQLITE_UP + _factors_frozen.SQLITE_UP:
+                for statement in (
+                    sql.SQLITE_UP + sql.HISTORY_SQLITE_UP + _factors_frozen.SQLITE_UP + _cbam_frozen.SQLITE_UP
+                ):
                     cursor.execute(statement)
 
 

@@ -65,6 +65,9 @@ SQLITE_UP = [
 ]
 
 
+SQLITE_DOWN = ["DROP TRIGGER cbam_factor_set_frozen_update", "DROP TRIGGER cbam_factor_set_frozen_delete"]
+
+
 def load(apps, schema_editor):
     apps.get_model("cbam", "CbamFactorSet").objects.create(
         version=CBAM_2026_1["version"], document=CBAM_2026_1, active=True

@@ -1,0 +1,110 @@
+"""Installations over the API and in the admin: the same services and rules as every event."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.services import user_create
+from cbam.models import Installation
+from ledger.models import Entry
+from tests.api.support import assert_problem
+from tests.cbam.conftest import HN1
+from tests.ledger.test_admin import error_next_to, form_data
+
+
+@pytest.fixture
+def api(client_for):
+    return client_for
+
+
+def test_an_organisation_registers_and_amends_its_installation(api, alurec):
+    response = api("alurec").post("/api/v1/installations/", HN1, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["entries"][0]["type"] == "installation.registered"
+    amended = api("alurec").post(
+        "/api/v1/installations/HN-1/amendments/",
+        {"reason": "third furnace", "furnaces": [{"code": "HN-1-RF3"}]},
+        format="json",
+    )
+    assert amended.status_code == 201, amended.content
+    body = api("alurec").get("/api/v1/installations/HN-1/").json()
+    assert body["furnaces"] == ["HN-1-RF1", "HN-1-RF2", "HN-1-RF3"]
+    assert body["facts"]["unlocode"] == "CNFOS" and body["organisation"] == "alurec"
+    # The same event posted as any other.
+    other = {**HN1, "code": "HN-2", "furnaces": [{"code": "HN-2-F1"}], "casting_lines": []}
+    posted = api("alurec").post(
+        "/api/v1/events/",
+        {"type": "installation.registered", "occurred_at": "2026-11-20T07:30:00Z", "data": other},
+        format="json",
+    )
+    assert posted.status_code == 201, posted.content
+
+
+def test_refusals_name_the_field_and_write_nothing(api, alurec):
+    entries = Entry.objects.count()
+    without_country = {key: value for key, value in HN1.items() if key != "country"}
+    body = assert_problem(
+        api("alurec").post("/api/v1/installations/", without_country, format="json"), 400, "invalid"
+    )
+    assert "data.country" in body["errors"]
+    assert Entry.objects.count() == entries and not Installation.objects.exists()
+
+
+def test_others_see_no_installation_and_cannot_amend_it(api, alurec, wheelworks, certa):
+    api("alurec").post("/api/v1/installations/", HN1, format="json")
+    assert api("wheelworks").get("/api/v1/installations/HN-1/").status_code == 404
+    assert api("wheelworks").get("/api/v1/installations/").json()["count"] == 0
+    refused = api("wheelworks").post(
+        "/api/v1/installations/HN-1/amendments/", {"reason": "x", "name": "y"}, format="json"
+    )
+    assert refused.status_code == 404
+    assert api("certa").get("/api/v1/installations/HN-1/").status_code == 200  # the auditor
+    # An auditor reads it but may not amend what it does not own.
+    body = assert_problem(
+        api("certa").post(
+            "/api/v1/installations/HN-1/amendments/", {"reason": "x", "name": "y"}, format="json"
+        ),
+        400,
+        "unknown_installation",
+    )
+    assert "data.installation" in body["errors"]
+
+
+def test_anonymous_callers_are_refused(anonymous):
+    assert anonymous.get("/api/v1/installations/").status_code == 401
+
+
+@pytest.fixture
+def staff(client, cast):
+    user = user_create(username="ops", organisation=cast["remelt-ops"], password="ops-runs-it", is_staff=True)
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    client.force_login(user)
+    return client
+
+
+def _rows(units):
+    return [{"code": unit["code"], "name": unit.get("name", "")} for unit in units]
+
+
+def test_staff_register_an_installation_in_the_admin(staff, alurec):
+    url = reverse("admin:cbam_installation_record", args=["register"])
+    fields = {key: HN1[key] for key in ("code", "name", "address", "unlocode", "registry_id")}
+    data = form_data(
+        alurec,
+        rows={"furnaces": _rows(HN1["furnaces"]), "casting_lines": _rows(HN1["casting_lines"])},
+        country="cn",
+        latitude="23.0215",
+        longitude="113.1214",
+        **fields,
+    )
+    response = staff.post(url, data)
+    assert response.status_code == 200
+    assert "capitals" in error_next_to(response, "country")
+    assert not Installation.objects.exists()
+    response = staff.post(url, {**data, "country": "CN"})
+    installation = Installation.objects.get(code="HN-1")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:cbam_installation_change", args=[installation.pk])
+    assert installation.units.count() == 3
+    page = staff.get(response["Location"])
+    assert page.status_code == 200 and b"Amend this installation" in page.content
