@@ -80,3 +80,60 @@ class InstallationUnit(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ReportPeriod(models.Model):
+    """An installation's reporting period [start, end) whose report is kept current.
+
+    `pending` is set in the transaction of any entry that may change it (and when it is
+    requested); the report task clears it with a conditional update before computing.
+    """
+
+    installation = models.ForeignKey(Installation, on_delete=models.PROTECT, related_name="periods")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    pending = models.BooleanField(default=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["installation", "start", "end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["installation", "start", "end"], name="one_period_per_installation"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="period_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.installation.code} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+
+
+class CbamReport(models.Model):
+    """One version of a period's communication (`remelt-cbam-1`), anchored by its ledger entry.
+
+    A new version is made only when the figures change (an amendment or a new melt in the
+    period, a new factor set); old versions stay readable, marked superseded.
+    """
+
+    period = models.ForeignKey(ReportPeriod, on_delete=models.PROTECT, related_name="reports")
+    version = models.PositiveIntegerField()
+    document = models.JSONField()
+    digest = models.CharField(max_length=64)
+    factor_set = models.ForeignKey(CbamFactorSet, on_delete=models.PROTECT, related_name="reports")
+    ledger_seq = models.BigIntegerField(help_text="the ledger head the report was computed at")
+    entries_first = models.BigIntegerField(null=True)
+    entries_last = models.BigIntegerField(null=True)
+    entries_count = models.PositiveIntegerField()
+    entries_digest = models.CharField(max_length=64)
+    anchor = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+    computed_at = models.DateTimeField(default=timezone.now)
+    superseded_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["period", "-version"]
+        constraints = [models.UniqueConstraint(fields=["period", "version"], name="one_report_version")]
+
+    def __str__(self) -> str:
+        return f"{self.period} v{self.version}"

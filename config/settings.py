@@ -181,6 +181,11 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 2**20)  # larger bodies g
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "6000/minute") or None  # per key; empty: no limit
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 # Beat deletes the records past that age once an hour, so the table holds about a day of keys.
+# Computes CBAM reports whose task was never queued (cbam.tasks).
+CELERY_BEAT_SCHEDULE["cbam-reports"] = {
+    "task": "cbam.reports",
+    "schedule": env_int("ROLLUP_STALE_SECONDS", 60),
+}
 CELERY_BEAT_SCHEDULE["idempotency-purge"] = {"task": "accounts.tasks.idempotency_purge", "schedule": 3600}
 # Throttle counters are shared between web processes only in a shared cache (redis://…); each
 # connect and answer is bounded, so a slow cache cannot hold a request.

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("passports/", include("passports.urls")),
     path("audit/", include("ledger.urls")),
+    path("cbam/", include("cbam.urls")),
     path("api/v1/ledger/", include("ledger.api.proof_urls")),
     path("api/v1/", include("passports.api.urls")),
     path("api/v1/", include("pact.api.partner_urls")),

@@ -64,3 +64,38 @@ class InstallationSerializer(serializers.Serializer):
 
     def get_casting_lines(self, installation) -> list[str]:
         return [unit.code for unit in installation.units.all() if unit.kind == "casting_line"]
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    """A reporting period [start, end): by default the operator's calendar year, any other chosen here."""
+
+    start = serializers.DateTimeField(help_text="Start, with its offset, e.g. 2026-01-01T00:00:00Z.")
+    end = serializers.DateTimeField(help_text="End (excluded), after the start.")
+
+
+class ReportPeriodSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    installation = serializers.CharField(source="installation.code")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    pending = serializers.BooleanField(help_text="true while the report task has to (re)compute it")
+
+
+class CbamReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    installation = serializers.CharField(source="period.installation.code")
+    period = ReportPeriodSerializer()
+    version = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    digest = serializers.CharField(help_text="SHA-256 of the document's RFC 8785 bytes")
+    anchored_in = serializers.IntegerField(
+        source="anchor_id", help_text="seq of its cbam.report.computed entry"
+    )
+    factor_set = serializers.CharField(source="factor_set.version")
+    ledger_seq = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
+    superseded_at = serializers.DateTimeField(allow_null=True)
+    document = serializers.JSONField(help_text="the remelt-cbam-1 communication (see its schema)")
+
+    def get_status(self, report) -> str:
+        return "superseded" if report.superseded_at else "current"

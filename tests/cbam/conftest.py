@@ -18,8 +18,8 @@ HN1 = {
 }
 
 
-def register(org, data=None, **changes):
-    return record(org, "installation.registered", {**(data or HN1), **changes})
+def register(org, data=None, *, occurred_at=None, **changes):
+    return record(org, "installation.registered", {**(data or HN1), **changes}, occurred_at=occurred_at)
 
 
 @pytest.fixture

@@ -14,12 +14,22 @@ significant digits; figures are rounded only in `figures()`.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
+from remelt_verify.canonical import canonical, sha256_hex
+
 METHOD_VERSION = "cbam-1"
+FORMAT = "remelt-cbam-1"
 MELT = "melt.recorded"
 CAST = "ingots.cast"
+SCRAP_RECEIVED = "scrap.received"
+PARTS_PRODUCED = "parts.produced"
+LOT_AMENDED = "lot.amended"
+ENTRY_VOIDED = "entry.voided"
+INSTALLATION_REGISTERED = "installation.registered"
+INSTALLATION_AMENDED = "installation.amended"
+REPORT_COMPUTED = "cbam.report.computed"
 SCRAP_CATEGORIES = ("post_consumer", "pre_consumer", "internal")
 # A melt's input that is a melt or ingot lot is aluminium already unwrought: a CBAM good
 # (CN 7601) whose producer's figure the ledger does not hold, so it carries the default of
@@ -362,3 +372,239 @@ def figures(result: CbamResult) -> dict:
         for p in result.precursors
     ]
     return {"totals": totals, "precursors": precursors, "goods": goods}
+
+
+# -- from ledger entries -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """An entry as the method reads it: seq, type, posting organisation, business time, data."""
+
+    seq: int
+    type: str
+    org: str | None
+    occurred_at: datetime
+    data: Mapping
+
+
+@dataclass
+class Site:
+    """An installation as its entries registered and amended it."""
+
+    code: str
+    org: str
+    facts: dict
+    furnaces: dict[str, int] = field(default_factory=dict)  # code → seq of the entry that added it
+    casting_lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Making:
+    seq: int
+    type: str
+    org: str
+    occurred_at: datetime
+    data: dict
+    site: str | None = None
+    voided: bool = False
+    lots: list[str] = field(default_factory=list)
+
+
+def _grams(kg: str) -> int:
+    return int(Decimal(kg) * KG)
+
+
+def _sites_register(sites: dict[str, Site], entry: LedgerEntry) -> None:
+    data = entry.data
+    if entry.type == INSTALLATION_REGISTERED:
+        facts = {
+            key: data[key]
+            for key in ("name", "address", "country", "unlocode", "coordinates", "registry_id")
+            if key in data
+        }
+        site = sites[data["code"]] = Site(data["code"], entry.org, facts)
+    else:
+        site = sites[data["installation"]]
+        site.facts.update(
+            {
+                key: value
+                for key, value in data.items()
+                if key not in ("installation", "reason", "furnaces", "casting_lines")
+            }
+        )
+    for unit in data.get("furnaces", ()):
+        site.furnaces[unit["code"]] = entry.seq
+    for unit in data.get("casting_lines", ()):
+        site.casting_lines[unit["code"]] = entry.seq
+
+
+def record_of(entries: Iterable[LedgerEntry]) -> tuple[dict[str, Site], list[CbamProcess]]:
+    """Installations and the melts and casts (with their installation) of a list of entries.
+
+    The list holds what the report used: the installation's entries, the melts and casts, the
+    entries that made the lots they took (for the scrap's category and the kind of metal), and the
+    amendments and voids of any of them. Amendments and voids apply as in the ledger; a melt is at
+    the installation whose furnace it names only if that furnace was registered before it, and a
+    cast at the installation of its melts.
+    """
+    sites: dict[str, Site] = {}
+    furnace_of: dict[str, str] = {}
+    makings: dict[int, _Making] = {}
+    lots: dict[str, tuple[int, str, str]] = {}  # code → (making seq, kind, scrap category)
+    alloys: dict[str, list] = {}  # ingot code → [alloy, chemistry]
+    for entry in sorted(entries, key=lambda e: e.seq):
+        data = entry.data
+        if entry.type in (INSTALLATION_REGISTERED, INSTALLATION_AMENDED):
+            _sites_register(sites, entry)
+            for code, site in sites.items():
+                for furnace in site.furnaces:
+                    furnace_of[furnace] = code
+            continue
+        if entry.type in (SCRAP_RECEIVED, MELT, CAST, PARTS_PRODUCED):
+            making = makings[entry.seq] = _Making(
+                entry.seq, entry.type, entry.org, entry.occurred_at, dict(data)
+            )
+            if entry.type == SCRAP_RECEIVED:
+                lots[data["code"]] = (entry.seq, "scrap", data["category"])
+            elif entry.type == MELT:
+                lots[data["code"]] = (entry.seq, "melt", "")
+                code = furnace_of.get(data["furnace"])
+                site = sites.get(code) if code else None
+                if site is not None and site.org == entry.org and site.furnaces[data["furnace"]] < entry.seq:
+                    making.site = code
+            elif entry.type == CAST:
+                for output in data["outputs"]:
+                    lots[output["code"]] = (entry.seq, "ingot", "")
+                    alloys[output["code"]] = [output["alloy"], output.get("chemistry", {})]
+                melt_sites = {
+                    makings[lots[item["lot"]][0]].site for item in data["inputs"] if item["lot"] in lots
+                }
+                making.site = melt_sites.pop() if len(melt_sites) == 1 else None
+            elif "internal_scrap" in data:
+                lots[data["internal_scrap"]["code"]] = (entry.seq, "scrap", "internal")
+            continue
+        if entry.type == LOT_AMENDED:
+            seq, kind, category = lots[data["lot"]]
+            making = makings[seq]
+            for key in ("energy", "additions"):
+                if key in data:
+                    making.data[key] = data[key]
+            if "category" in data:
+                lots[data["lot"]] = (seq, kind, data["category"])
+            if "alloy" in data:
+                alloys[data["lot"]][0] = data["alloy"]
+            if "chemistry" in data:
+                alloys[data["lot"]][1] = data["chemistry"]
+        elif entry.type == ENTRY_VOIDED and data["seq"] in makings:
+            makings[data["seq"]].voided = True
+    processes = []
+    for making in makings.values():
+        if making.voided or making.type not in (MELT, CAST):
+            continue
+        data = making.data
+        if making.type == MELT:
+            scrap: dict[str, int] = {}
+            metal = 0
+            for item in data["inputs"]:
+                _seq, kind, category = lots[item["lot"]]
+                if kind == "scrap":
+                    scrap[category] = scrap.get(category, 0) + _grams(item["mass_kg"])
+                else:
+                    metal += _grams(item["mass_kg"])
+            processes.append(
+                CbamProcess(
+                    making.seq,
+                    MELT,
+                    making.occurred_at,
+                    making.site,
+                    data["energy"],
+                    scrap,
+                    metal,
+                    tuple(data.get("additions", ())),
+                )
+            )
+        else:
+            ingots = tuple(
+                Ingot(out["code"], _grams(out["mass_kg"]), alloys[out["code"]][0], alloys[out["code"]][1])
+                for out in data["outputs"]
+            )
+            processes.append(
+                CbamProcess(making.seq, CAST, making.occurred_at, making.site, data["energy"], ingots=ingots)
+            )
+    return sites, processes
+
+
+def entries_digest(entries: Iterable[tuple[int, str]]) -> str:
+    """SHA-256 of the RFC 8785 list `[[seq, hash], …]` of the entries a report used, in seq order."""
+    return sha256_hex(canonical([[seq, entry_hash] for seq, entry_hash in sorted(entries)]))
+
+
+def report_digest(document: Mapping) -> str:
+    """SHA-256 of a report document's RFC 8785 bytes: what its anchor entry commits to."""
+    return sha256_hex(canonical(document))
+
+
+def format_time(moment: datetime) -> str:
+    """UTC, ISO 8601 with a Z, to the second or finer as given."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def report_document(
+    *,
+    site: Site,
+    operator: Mapping,
+    t0: datetime,
+    t1: datetime,
+    result: CbamResult,
+    processes: Iterable[CbamProcess],
+    factors: CbamFactors,
+    factor_set_digest: str,
+    entries: Mapping,
+) -> dict:
+    """The communication of installation `site` for [t0, t1) as published (`remelt-cbam-1`).
+
+    `operator` is `{id, name}` of the organisation; `factor_set_digest` the SHA-256 of the
+    factor set's document; `entries` is `{first, last, count, digest}` of the entries used.
+    """
+    gas_ef = factors.values["natural_gas_combustion_m3"]
+    rows = []
+    for process in sorted(processes, key=lambda p: p.seq):
+        if process.seq not in result.seqs:
+            continue
+        gas = Decimal(process.energy["natural_gas_m3"])
+        rows.append(
+            {
+                "seq": process.seq,
+                "type": process.type,
+                "occurred_at": format_time(process.occurred_at),
+                "natural_gas_m3": process.energy["natural_gas_m3"],
+                "electricity_kwh": process.energy["electricity_kwh"],
+                "direct_emissions_kg_co2e": _q(_mul(gas, gas_ef), GRAM),
+            }
+        )
+    published = figures(result)
+    return {
+        "format": FORMAT,
+        "method": METHOD_VERSION,
+        "installation": {
+            "code": site.code,
+            "operator": dict(operator),
+            **site.facts,
+            "furnaces": sorted(site.furnaces),
+            "casting_lines": sorted(site.casting_lines),
+        },
+        "period": {"start": format_time(t0), "end": format_time(t1)},
+        "factor_set": {"version": factors.version, "digest": factor_set_digest},
+        "entries": dict(entries),
+        "processes": rows,
+        **published,
+        "notes": [
+            "Embedded emissions are direct only (CBAM, aluminium goods); electricity and its "
+            "emissions are for information.",
+            "Scrap of every category carries no emissions; internal home scrap is given apart and "
+            "is not pre-consumer scrap.",
+            "With several goods, direct emissions and precursors are shared by mass.",
+            "This is not the product carbon footprint of the passports (method remelt-1).",
+        ],
+    }
