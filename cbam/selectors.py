@@ -1,11 +1,14 @@
 """CBAM reads, narrowed to what a viewer may see."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from cbam.models import CbamReport, Installation, UnitKind
+from django.db.models import Q, QuerySet
+
+from cbam.models import CbamFactorSet, CbamReport, Installation, InstallationUnit, ReportPeriod, UnitKind
 from cbam.rules import INSTALLATION_TYPES
 from ledger.events import ENTRY_VOIDED, INGOTS_CAST, LOT_AMENDED, MELT_RECORDED
-from ledger.models import Consumption, Entry, Lot, Process
+from ledger.models import Consumption, Entry, Lot, Process, Transfer
 from ledger.visibility import Viewer
 
 
@@ -79,3 +82,96 @@ def visible_reports(viewer: Viewer, reports: QuerySet[CbamReport] | None = None)
     if viewer.sees_everything:
         return reports
     return reports.filter(period__installation__organisation_id=viewer.organisation_id)
+
+
+def melt_sites(melts: Iterable[Process]) -> dict[int, Installation | None]:
+    """The installation each melt happened at: the one whose furnace it names, registered before it."""
+    melts = list(melts)
+    furnaces = {melt.facts.get("furnace") for melt in melts}
+    units = {
+        unit.code: unit
+        for unit in InstallationUnit.objects.filter(code__in=furnaces, kind=UnitKind.FURNACE).select_related(
+            "installation__organisation"
+        )
+    }
+    sites: dict[int, Installation | None] = {}
+    for melt in melts:
+        unit = units.get(melt.facts.get("furnace"))
+        at = unit is not None and unit.registered_by_id < melt.pk
+        sites[melt.pk] = (
+            unit.installation if at and unit.installation.organisation_id == melt.organisation_id else None
+        )
+    return sites
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    """One lot of a shipment as the importer declares it."""
+
+    lot: Lot
+    mass_g: int
+    cn_code: str
+    installation: Installation | None
+    report: CbamReport | None  # the current report of the period the lot was cast in, if one is kept
+    see_direct: str | None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    transfer: Transfer
+    lines: list[ShipmentLine]
+
+
+def visible_shipments(viewer: Viewer, transfers: QuerySet[Transfer] | None = None) -> QuerySet[Transfer]:
+    """Custody transfers the viewer sent or received (auditors and the operator: all)."""
+    transfers = Transfer.objects.all() if transfers is None else transfers
+    if viewer.sees_everything:
+        return transfers
+    return transfers.filter(
+        Q(from_organisation_id=viewer.organisation_id) | Q(to_organisation_id=viewer.organisation_id)
+    )
+
+
+def shipment(transfer: Transfer) -> Shipment:
+    """Each ingot lot of a custody transfer with its CN code, net mass, installation, period and SEE_direct.
+
+    A lot is at the installation of the melts its cast poured; its report is the current version
+    of the widest period kept for that installation that holds the cast's time (the operator's
+    reporting period). A lot cast at no installation, or in a period without a report, says so.
+    """
+    items = list(
+        transfer.items.filter(lot__kind="ingot").select_related("lot__made_by").order_by("lot__code")
+    )
+    casts = {item.lot.made_by_id: item.lot.made_by for item in items}
+    melt_of_cast = dict(
+        Consumption.objects.filter(process_id__in=casts).values_list("process_id", "lot__made_by_id")
+    )
+    sites = melt_sites(Process.objects.filter(entry_id__in=set(melt_of_cast.values())))
+    factors = CbamFactorSet.current().factors()
+    lines = []
+    for item in items:
+        cast = item.lot.made_by
+        site = sites.get(melt_of_cast.get(cast.pk))
+        cn_code, _default = factors.cn_code(item.lot.alloy)
+        report = None
+        if site is not None:
+            period = (
+                ReportPeriod.objects.filter(
+                    installation=site, start__lte=cast.occurred_at, end__gt=cast.occurred_at
+                )
+                .order_by("start", "-end")
+                .first()
+            )
+            report = period.reports.filter(superseded_at=None).first() if period else None
+        see = None
+        if report is not None:
+            see = next(
+                (
+                    good["see_direct_t_co2e_per_t"]
+                    for good in report.document["goods"]
+                    if good["cn_code"] == cn_code
+                ),
+                None,
+            )
+        lines.append(ShipmentLine(item.lot, item.mass_g, cn_code, site, report, see))
+    return Shipment(transfer, lines)

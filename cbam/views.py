@@ -1,10 +1,13 @@
-"""CBAM pages: a report version as a page, with its JSON and XLSX."""
+"""CBAM pages: a report version with its JSON and XLSX; a shipment with its PDF."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
+from cbam.documents import shipment_pdf
 from cbam.models import CbamReport
-from cbam.selectors import visible_reports
+from cbam.selectors import shipment, visible_reports, visible_shipments
 from ledger.visibility import viewer_of_user
 
 
@@ -19,3 +22,26 @@ def report_page(request, pk: int):
     return render(
         request, "cbam/report.html", {"report": report, "document": report.document, "versions": versions}
     )
+
+
+def _visible_shipment(request, seq: int):
+    transfers = visible_shipments(viewer_of_user(request.user)).select_related(
+        "from_organisation", "to_organisation"
+    )
+    return shipment(get_object_or_404(transfers, pk=seq, voided=False))
+
+
+@login_required
+def shipment_page(request, seq: int):
+    """A custody transfer's ingot lots as the importer declares them; others' transfers are a 404."""
+    return render(request, "cbam/shipment.html", {"shipment": _visible_shipment(request, seq)})
+
+
+@login_required
+def shipment_document(request, seq: int):
+    """The same as a PDF that the importer files."""
+    found = _visible_shipment(request, seq)
+    url = request.build_absolute_uri(reverse("cbam-shipment", args=[seq]))
+    response = HttpResponse(shipment_pdf(found, url=url), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="cbam-shipment-{seq}.pdf"'
+    return response

@@ -4,6 +4,7 @@ checked by `cbam.rules`) and the installations as the API shows them."""
 from rest_framework import serializers
 
 from cbam.projection import installation_facts
+from ledger.quantities import format_kg
 
 
 class CoordinatesData(serializers.Serializer):
@@ -99,3 +100,32 @@ class CbamReportSerializer(serializers.Serializer):
 
     def get_status(self, report) -> str:
         return "superseded" if report.superseded_at else "current"
+
+
+class ShipmentLineSerializer(serializers.Serializer):
+    lot = serializers.CharField(source="lot.code")
+    alloy = serializers.CharField(source="lot.alloy")
+    cn_code = serializers.CharField()
+    net_mass_kg = serializers.SerializerMethodField()
+    installation = serializers.CharField(source="installation.code", allow_null=True, default=None)
+    period = serializers.SerializerMethodField()
+    see_direct_t_co2e_per_t = serializers.CharField(source="see_direct", allow_null=True)
+    report = serializers.IntegerField(source="report.pk", allow_null=True, default=None)
+    report_version = serializers.IntegerField(source="report.version", allow_null=True, default=None)
+    report_digest = serializers.CharField(source="report.digest", allow_null=True, default=None)
+
+    def get_net_mass_kg(self, line) -> str:
+        return format_kg(line.mass_g)
+
+    def get_period(self, line) -> dict | None:
+        return line.report.document["period"] if line.report else None
+
+
+class ShipmentSerializer(serializers.Serializer):
+    transfer = serializers.IntegerField(
+        source="transfer.entry_id", help_text="seq of the custody.transferred entry"
+    )
+    sender = serializers.CharField(source="transfer.from_organisation.slug")
+    receiver = serializers.CharField(source="transfer.to_organisation.slug")
+    occurred_at = serializers.DateTimeField(source="transfer.occurred_at")
+    lines = ShipmentLineSerializer(many=True)

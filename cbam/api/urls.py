@@ -3,11 +3,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cbam.api.views import CbamReportViewSet, InstallationViewSet, report_schema
+from cbam.api.views import CbamReportViewSet, InstallationViewSet, ShipmentViewSet, report_schema
 
 router = SimpleRouter()
 router.register("installations", InstallationViewSet, basename="installation")
 router.register("cbam/reports", CbamReportViewSet, basename="cbam-report")
+router.register("cbam/shipments", ShipmentViewSet, basename="cbam-shipment")
 
 urlpatterns = [
     path("cbam/schema/remelt-cbam-1.json", report_schema, name="cbam-schema"),

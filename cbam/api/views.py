@@ -14,11 +14,12 @@ from rest_framework.response import Response
 
 from cbam.api import serializers
 from cbam.models import CbamReport, Installation
-from cbam.selectors import visible_installations, visible_reports
+from cbam.selectors import shipment, visible_installations, visible_reports, visible_shipments
 from cbam.services import installation_amend, installation_register, report_request
 from cbam.workbook import report_workbook
 from config.api.viewsets import PageNumberPagination, RemeltViewSet
 from ledger.api.serializers import EventsRecordedSerializer
+from ledger.models import Transfer
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "remelt-cbam-1.json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,3 +135,16 @@ def _filename(report: CbamReport) -> str:
 @authentication_classes([])
 def report_schema(request):
     return HttpResponse(SCHEMA_PATH.read_bytes(), content_type="application/schema+json")
+
+
+class ShipmentViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
+    """A custody transfer's ingot lots with what the importer declares: CN code, net mass,
+    installation, period and SEE_direct, with the report each comes from."""
+
+    queryset = Transfer.objects.filter(voided=False).select_related("from_organisation", "to_organisation")
+    serializer_class = serializers.ShipmentSerializer
+    visible = visible_shipments
+
+    @extend_schema(summary="The CBAM figures of a shipment (a custody transfer, by its entry's seq)")
+    def retrieve(self, request, *args, **kwargs):
+        return Response(serializers.ShipmentSerializer(shipment(self.get_object())).data)
