@@ -77,11 +77,37 @@ def report_entries(installation: Installation, start, end, *, upto: int) -> list
 
 
 def visible_reports(viewer: Viewer, reports: QuerySet[CbamReport] | None = None) -> QuerySet:
-    """Report versions of the installations the viewer may see."""
+    """Report versions of the viewer's installations, and those of the periods in which the ingot
+    lots it holds or held were cast (a buyer sees what it bought); auditors and the operator: all."""
     reports = CbamReport.objects.all() if reports is None else reports
     if viewer.sees_everything:
         return reports
-    return reports.filter(period__installation__organisation_id=viewer.organisation_id)
+    own = Q(period__installation__organisation_id=viewer.organisation_id)
+    return reports.filter(own | Q(period_id__in=_bought_periods(viewer.organisation_id)))
+
+
+def _bought_periods(organisation_id: int | None) -> set[int]:
+    """Periods holding the cast of an ingot lot the organisation holds or held but did not make."""
+    if organisation_id is None:
+        return set()
+    lots = Lot.objects.filter(kind="ingot", holders__organisation_id=organisation_id).exclude(
+        made_by__organisation_id=organisation_id
+    )
+    casts = {cast.pk: cast for cast in Process.objects.filter(entry_id__in=lots.values("made_by_id"))}
+    melt_of_cast = dict(
+        Consumption.objects.filter(process_id__in=casts).values_list("process_id", "lot__made_by_id")
+    )
+    sites = melt_sites(Process.objects.filter(entry_id__in=set(melt_of_cast.values())))
+    found: set[int] = set()
+    for cast_id, cast in casts.items():
+        site = sites.get(melt_of_cast.get(cast_id))
+        if site is not None:
+            found |= set(
+                ReportPeriod.objects.filter(
+                    installation=site, start__lte=cast.occurred_at, end__gt=cast.occurred_at
+                ).values_list("pk", flat=True)
+            )
+    return found
 
 
 def melt_sites(melts: Iterable[Process]) -> dict[int, Installation | None]:
@@ -139,20 +165,23 @@ def shipment(transfer: Transfer) -> Shipment:
     of the widest period kept for that installation that holds the cast's time (the operator's
     reporting period). A lot cast at no installation, or in a period without a report, says so.
     """
-    items = list(
-        transfer.items.filter(lot__kind="ingot").select_related("lot__made_by").order_by("lot__code")
-    )
-    casts = {item.lot.made_by_id: item.lot.made_by for item in items}
+    items = transfer.items.filter(lot__kind="ingot").select_related("lot__made_by").order_by("lot__code")
+    return Shipment(transfer, _lines([(item.lot, item.mass_g) for item in items]))
+
+
+def _lines(lots: list[tuple[Lot, int]]) -> list[ShipmentLine]:
+    """Ingot lots (with the mass that counts) with their CN code, installation, report and SEE_direct."""
+    casts = {lot.made_by_id: lot.made_by for lot, _grams in lots}
     melt_of_cast = dict(
         Consumption.objects.filter(process_id__in=casts).values_list("process_id", "lot__made_by_id")
     )
     sites = melt_sites(Process.objects.filter(entry_id__in=set(melt_of_cast.values())))
     factors = CbamFactorSet.current().factors()
     lines = []
-    for item in items:
-        cast = item.lot.made_by
+    for lot, grams in lots:
+        cast = lot.made_by
         site = sites.get(melt_of_cast.get(cast.pk))
-        cn_code, _default = factors.cn_code(item.lot.alloy)
+        cn_code, _default = factors.cn_code(lot.alloy)
         report = None
         if site is not None:
             period = (
@@ -173,5 +202,38 @@ def shipment(transfer: Transfer) -> Shipment:
                 ),
                 None,
             )
-        lines.append(ShipmentLine(item.lot, item.mass_g, cn_code, site, report, see))
-    return Shipment(transfer, lines)
+        lines.append(ShipmentLine(lot, grams, cn_code, site, report, see))
+    return lines
+
+
+def lot_cbam(lot: Lot) -> ShipmentLine | None:
+    """The CBAM figures of an ingot lot (as a shipment line of its whole mass); None for other lots."""
+    if lot.kind != "ingot":
+        return None
+    [line] = _lines([(lot, lot.mass_g)])
+    return line
+
+
+def audit_lot_links(lot: Lot, viewer: Viewer) -> list[tuple[str, str]]:
+    """For the auditor's lot page: an ingot lot's CBAM report, and the shipments that moved it."""
+    from django.urls import reverse
+
+    links = []
+    line = lot_cbam(lot)
+    if (
+        line is not None
+        and line.report is not None
+        and visible_reports(viewer).filter(pk=line.report.pk).exists()
+    ):
+        links.append(
+            (
+                f"CBAM report {line.installation.code} v{line.report.version}",
+                reverse("cbam-report", args=[line.report.pk]),
+            )
+        )
+    if lot.kind == "ingot":
+        for seq in (
+            visible_shipments(viewer).filter(items__lot=lot, voided=False).values_list("pk", flat=True)
+        ):
+            links.append((f"CBAM shipment #{seq}", reverse("cbam-shipment", args=[seq])))
+    return links

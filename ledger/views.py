@@ -46,6 +46,7 @@ from ledger.trace import (
     lot_trace,
 )
 from ledger.visibility import Viewer, viewer_of_user, visible_lots
+from ledger.vocabulary import lot_links
 
 # A trace down from a big scrap lot reaches thousands of parts; the lot page shows its lots and
 # steps a page at a time (the recall list has every part on one page, and as CSV).
@@ -322,6 +323,7 @@ def audit_lot(request, code: str):
         "down": _traced(request, lot, DOWN, viewer),
         "has_passport": lot.kind in PASSPORT_KINDS,
         "can_recall": lot.kind in RECALL_KINDS,
+        "links": lot_links(lot, viewer),
     }
     return render(request, "ledger/audit_lot.html", context)
 

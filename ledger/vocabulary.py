@@ -96,3 +96,20 @@ def installations(*, replay: bool) -> Installations:
     if _installations is None:
         return Installations()
     return _installations[1 if replay else 0]()
+
+
+# -- links from the auditor's lot page to what other apps keep about a lot ----------------------
+
+LotLinks = Callable[[object, object], list[tuple[str, str]]]  # (lot, viewer) → [(label, url)]
+_lot_links: list[LotLinks] = []
+
+
+def lot_links_register(links: LotLinks) -> None:
+    """Add links to the auditor's page of a lot (e.g. its CBAM report); the app decides what the
+    viewer may follow."""
+    if links not in _lot_links:
+        _lot_links.append(links)
+
+
+def lot_links(lot, viewer) -> list[tuple[str, str]]:
+    return [link for links in _lot_links for link in links(lot, viewer)]

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from qrcode.image.svg import SvgPathImage
 
+from cbam.models import CbamReport
+from cbam.selectors import lot_cbam, visible_reports
 from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.selectors import holdings
@@ -123,6 +125,12 @@ def passport_page(request, code: str):
     }
     if context["footprint"]:
         context["stage_chart"] = _stage_chart(lot, context["footprint"])
+    # CBAM's embedded emissions are another figure than the footprint: shown apart, never mixed.
+    context["cbam"] = cbam = lot_cbam(lot)
+    if cbam is not None and cbam.report is not None and request.user.is_authenticated:
+        context["cbam_report_shown"] = visible_reports(
+            viewer, CbamReport.objects.filter(pk=cbam.report.pk)
+        ).exists()
     proof = _public_proof(lot)
     if proof is not None:
         context["public_proof"] = proof

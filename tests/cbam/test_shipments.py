@@ -65,3 +65,26 @@ def test_the_shipment_page_and_api(client, client_for, shipped, wheelworks, scra
     assert body["lines"][0]["installation"] == "HN-1" and body["lines"][0]["report_digest"] == report.digest
     assert client_for("scrapco").get(f"/api/v1/cbam/shipments/{transfer.pk}/").status_code == 404
     assert signed_in(client, scrapco, "sc").get(f"/cbam/shipments/{transfer.pk}/").status_code == 404
+
+
+def test_the_buyer_sees_the_report_of_what_it_bought_and_no_other(client_for, shipped, alurec):
+    transfer, report = shipped
+    assert client_for("wheelworks").get(f"/api/v1/cbam/reports/{report.pk}/").status_code == 200
+    assert client_for("autofab").get(f"/api/v1/cbam/reports/{report.pk}/").status_code == 404
+
+
+def test_the_ingot_passport_shows_cbam_apart_from_the_footprint(client, shipped, wheelworks):
+    transfer, report = shipped
+    anonymous = client.get("/passports/ING-A/").content.decode()
+    section = anonymous[anonymous.index('id="cbam"') :]
+    assert "CBAM embedded emissions (EU customs)" in section and "Not the carbon footprint above" in section
+    assert "0.2033" in section and "7601 20" in section and "HN-1 (CN)" in section
+    assert f"/cbam/reports/{report.pk}/" not in anonymous  # the report itself is for those who may see it
+    page = signed_in(client, wheelworks, "wu").get("/passports/ING-A/").content.decode()
+    assert f"/cbam/reports/{report.pk}/" in page
+
+
+def test_the_auditor_view_links_the_report_and_the_shipment(client, shipped, certa):
+    transfer, report = shipped
+    page = signed_in(client, certa, "vera").get("/audit/lots/ING-A/").content.decode()
+    assert f'href="/cbam/reports/{report.pk}/"' in page and f'href="/cbam/shipments/{transfer.pk}/"' in page
