@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from cbam.api import serializers
+from cbam.evidence import report_bundle
 from cbam.models import CbamReport, Installation
 from cbam.selectors import shipment, visible_installations, visible_reports, visible_shipments
 from cbam.services import installation_amend, installation_register, report_request
@@ -119,6 +120,21 @@ class CbamReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Remelt
         report = self.get_object()
         response = HttpResponse(report_workbook(report), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{_filename(report)}.xlsx"'
+        return response
+
+    @extend_schema(
+        summary="The report's evidence bundle, for `remelt-verify bundle` (installation owner, auditors)",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"])
+    def evidence(self, request, pk=None):
+        report = self.get_object()
+        installations = visible_installations(self.caller.viewer)
+        if not installations.filter(pk=report.period.installation_id).exists():
+            raise exceptions.NotFound()  # a buyer reads the report, not the installation's ledger entries
+        body = report_bundle(report=report, viewer=self.caller.viewer)
+        response = HttpResponse(canonical(body), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{_filename(report)}-evidence.json"'
         return response
 
 

@@ -136,17 +136,18 @@ def chain(args) -> str:
 
 
 def bundle(args) -> str:
-    """An evidence bundle, or a public bundle (format remelt-public-1)."""
+    """An evidence bundle, a public bundle (format remelt-public-1) or a CBAM report's bundle
+    (format remelt-cbam-evidence-1)."""
     from remelt_verify.bundle import BundleProblem, bundle_load, bundle_verify
+    from remelt_verify.cbam_bundle import CBAM_BUNDLE_FORMAT, cbam_bundle_verify
     from remelt_verify.public import PUBLIC_FORMAT, PublicProblem, public_verify
 
     witnesses, quorum = _witnesses(args)
     try:
         loaded = bundle_load(args.bundle.read_bytes())
-        check = (
-            public_verify
-            if isinstance(loaded, dict) and loaded.get("format") == PUBLIC_FORMAT
-            else bundle_verify
+        kind = loaded.get("format") if isinstance(loaded, dict) else None
+        check = {PUBLIC_FORMAT: public_verify, CBAM_BUNDLE_FORMAT: cbam_bundle_verify}.get(
+            kind, bundle_verify
         )
         return check(loaded, key=_key(args.key) if args.key else None, witnesses=witnesses, quorum=quorum)
     except (BundleProblem, PublicProblem) as exc:
