@@ -2,21 +2,23 @@
 
 Three scrap suppliers (a scrap market trader, a dismantler of end-of-life vehicles selling
 wheel scrap, a die-caster selling its pre-consumer scrap), a recycler that melts scrap and
-sells A356.2 ingots, an integrated wheel maker whose 65 t twin-chamber furnace melts ingots,
-wheel scrap and its own returns and casts wheels directly, an automaker buying the wheels,
-and an auditor. Seeded, so every run builds the same history.
+sells A356.2 ingots from its registered installation (with its CBAM report), an integrated
+wheel maker whose 65 t twin-chamber furnace melts ingots, wheel scrap and its own returns and
+casts wheels directly, an automaker buying the wheels, a wheel foundry in the EU importing the
+recycler's last ingots, and an auditor. Seeded, so every run builds the same history.
 """
 
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
 from accounts.services import api_key_issue, organisation_create, user_create
+from cbam.services import report_request
 from ledger.models import Entry, Lot
 from ledger.quantities import format_kg
 from ledger.services import EventInput, events_record
@@ -30,10 +32,25 @@ ORGANISATIONS = [
     ("huanan-recycling", "Huanan Aluminium Recycling", [Role.RECYCLER]),
     ("zhenyuan-wheels", "Zhenyuan Alloy Wheels", [Role.WHEEL_MAKER]),
     ("northstar-motors", "Northstar Motors", [Role.OEM]),
+    ("elbe-radguss", "Elbe Radguss GmbH (Hamburg)", [Role.WHEEL_MAKER]),  # imports ingots into the EU
     ("veritas-audit", "Veritas Sustainability Audits", [Role.AUDITOR]),
     ("remelt-ops", "remelt operations", [Role.OPERATOR]),
 ]
 DAYS = 30
+# The recycler's site, registered before the month (its melts name these furnaces).
+INSTALLATION = {
+    "code": "HN-1",
+    "name": "Huanan Aluminium Recycling, Nanhai remelt plant",
+    "address": "8 Shishan Industrial Road, Nanhai District, Foshan, Guangdong 528225",
+    "country": "CN",
+    "unlocode": "CNFOS",
+    "coordinates": {"latitude": "23.0801", "longitude": "113.0223"},
+    "furnaces": [
+        {"code": "RF-1", "name": "reverberatory 60 t"},
+        {"code": "RF-2", "name": "reverberatory 60 t"},
+    ],
+    "casting_lines": [{"code": "CL-1", "name": "ingot casting line"}],
+}
 
 
 @dataclass
@@ -106,11 +123,36 @@ class Month:
         wheel_melts = sorted(self.rng.uniform(3, DAYS - 1) for _ in range(s.wheel_melts))
         timeline = [(day, "receipt") for day in receipts] + [(day, "melt") for day in melts]
         timeline += [(day, "wheel_melt") for day in wheel_melts]
+        self.post("huanan-recycling", "installation.registered", -1, INSTALLATION)
         for index, (day, what) in enumerate(sorted(timeline)):
             getattr(self, what)(day)
             if index % 10 == 0:
                 self.progress(f"{index + 1}/{len(timeline)} days' events, {Lot.objects.count()} lots")
         self.corrections(DAYS - 0.5)
+        self.export_to_eu(DAYS - 0.4)
+        # The CBAM report of each calendar year the month touches (the default reporting period).
+        for year in sorted({self.at(0).year, self.at(DAYS).year}):
+            start = datetime(year, 1, 1, tzinfo=UTC)
+            report_request(
+                organisation=self.orgs["huanan-recycling"],
+                installation="HN-1",
+                start=start,
+                end=start.replace(year=year + 1),
+            )
+
+    def export_to_eu(self, day: float) -> None:
+        """The ingot lots the recycler kept in stock go by sea to the wheel foundry in Hamburg."""
+        stock = Lot.objects.filter(
+            kind="ingot", owner__slug="huanan-recycling", remaining_g__gt=0, voided=False
+        )
+        codes = list(stock.order_by("code").values_list("code", flat=True))
+        if codes:
+            self.post(
+                "huanan-recycling",
+                "custody.transferred",
+                day,
+                {"lots": codes, "to": "elbe-radguss", "transport": {"distance_km": "19000", "mode": "ship"}},
+            )
 
     def receipt(self, day: float) -> None:
         supplier = self.rng.choices(["guangfa-scrap", "lianhe-elv", "jinghua-diecast"], weights=[5, 3, 2])[0]
@@ -173,7 +215,7 @@ class Month:
             "melt.recorded",
             day,
             {
-                "furnace": self.rng.choice(["RF-1 reverberatory 60 t", "RF-2 reverberatory 60 t"]),
+                "furnace": self.rng.choice(["RF-1", "RF-2"]),
                 "inputs": inputs,
                 "additions": [
                     {"material": "silicon", "mass_kg": f"{silicon:.3f}"},

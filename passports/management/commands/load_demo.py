@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiKey
+from cbam.models import CbamReport
+from cbam.services import reports_compute
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign
-from ledger.models import Entry, Lot
+from ledger.models import Entry, Lot, Transfer
 from passports.demo import PASSWORD, SMALL, demo_load, ensure_cast, issue_keys
 from passports.services import rollup_run
 
@@ -51,6 +53,7 @@ class Command(BaseCommand):
             ("demo month loaded" if loaded else "demo data already there") + ", rolling up the carbon …"
         )
         run = rollup_run()
+        reports_compute()  # the CBAM reports the month asked for (the task may have done it already)
         # Sign the month's checkpoint now (the witnesses configured cosign it once it commits).
         checkpoint = checkpoint_sign() or checkpoint_latest()
         seconds = time.perf_counter() - started
@@ -78,6 +81,19 @@ class Command(BaseCommand):
             ]
         if scrap is not None:
             lines.append(f"a scrap lot's recall: {base}{reverse('audit-recall', args=[scrap.code])}")
+        report = (
+            CbamReport.objects.filter(superseded_at=None, period__installation__code="HN-1")
+            .order_by("-period__start")
+            .first()
+        )
+        if report is not None:
+            lines.append(f"CBAM report (HN-1):   {base}{reverse('cbam-report', args=[report.pk])}   (huanan)")
+        shipment = Transfer.objects.filter(to_organisation__slug="elbe-radguss", voided=False).first()
+        if shipment is not None:
+            lines.append(
+                f"CBAM shipment to EU:  {base}{reverse('cbam-shipment', args=[shipment.pk])}   "
+                f"(PDF: {base}{reverse('cbam-shipment-pdf', args=[shipment.pk])}; sign in as elbe or huanan)"
+            )
         self.stdout.write("\n".join(lines))
         self.stdout.write(
             f"logins (password {PASSWORD}): staff (admin), " + ", ".join(slug.split("-")[0] for slug in orgs)
