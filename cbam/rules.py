@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ledger.errors import DomainError
-from ledger.events import Context, Payload
+from ledger.events import Context
+from ledger.events import Payload as _LedgerPayload
 from ledger.vocabulary import Installations
 
 INSTALLATION_REGISTERED = "installation.registered"
@@ -23,6 +24,37 @@ FACTS = ("name", "address", "country", "unlocode", "coordinates", "registry_id")
 COUNTRY = re.compile(r"[A-Z]{2}")
 UNLOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 COORDINATE = re.compile(r"-?(0|[1-9][0-9]{0,2})(\.[0-9]{1,6})?")
+
+
+MAX_LIST = 500  # furnaces or casting lines in one event
+
+
+class Payload(_LedgerPayload):
+    """The ledger's payload reader, with the checks of shape that installation events make
+    themselves (the ledger's declarations in `ledger.shapes` are of material-flow events)."""
+
+    def only(self, *allowed: str) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise DomainError("invalid", f"unknown field {key!r}", field=self.where(key))
+
+    def text(self, key: str, *, required: bool = True, default: str = "", max_length: int = 200) -> str:
+        value = super().text(key, required=required, default=default)
+        if len(value) > max_length:
+            raise DomainError("invalid", f"at most {max_length} characters", field=self.where(key))
+        return value
+
+    def items(self, key: str, *, required: bool = True, min_items: int = 1) -> list["Payload"]:
+        items = super().items(key, required=required)
+        if (required or items) and len(items) < min_items:
+            raise DomainError("invalid", f"needs at least {min_items} item(s)", field=self.where(key))
+        if len(items) > MAX_LIST:
+            raise DomainError("invalid", f"at most {MAX_LIST} items", field=self.where(key))
+        return [Payload(item.data, item.path) for item in items]
+
+    def child(self, key: str, *, required: bool = True) -> "Payload | None":
+        child = super().child(key, required=required)
+        return None if child is None else Payload(child.data, child.path)
 
 
 @dataclass

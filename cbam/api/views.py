@@ -123,7 +123,7 @@ class CbamReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Remelt
         return response
 
     @extend_schema(
-        summary="The report's evidence bundle, for `remelt-verify bundle` (installation owner, auditors)",
+        summary="The report's evidence bundle, for remelt-verify bundle (installation owner, auditors)",
         responses={200: OpenApiTypes.OBJECT},
     )
     @action(detail=True, methods=["get"])
