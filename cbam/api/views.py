@@ -150,7 +150,7 @@ def _filename(report: CbamReport) -> str:
 @permission_classes([AllowAny])
 @authentication_classes([])
 def report_schema(request):
-    return HttpResponse(SCHEMA_PATH.read_bytes(), content_type="application/schema+json")
+    return HttpResponse(SCHEMA_PATH.read_bytes(), content_type="application/json")
 
 
 class ShipmentViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
