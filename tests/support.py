@@ -31,16 +31,14 @@ def append_only_suspended():
             finally:
                 cursor.execute("SET session_replication_role = DEFAULT")
         else:
-            for statement in (
-                sql.SQLITE_DOWN + sql.HISTORY_SQLITE_DOWN + _factors_frozen.SQLITE_DOWN + _cbam_frozen.SQLITE_DOWN
-            ):
+            frozen = _factors_frozen.SQLITE_DOWN + _cbam_frozen.SQLITE_DOWN
+            for statement in sql.SQLITE_DOWN + sql.HISTORY_SQLITE_DOWN + frozen:
                 cursor.execute(statement)
             try:
                 yield cursor
             finally:
-                for statement in (
-                    sql.SQLITE_UP + sql.HISTORY_SQLITE_UP + _factors_frozen.SQLITE_UP + _cbam_frozen.SQLITE_UP
-                ):
+                frozen = _factors_frozen.SQLITE_UP + _cbam_frozen.SQLITE_UP
+                for statement in sql.SQLITE_UP + sql.HISTORY_SQLITE_UP + frozen:
                     cursor.execute(statement)
 
 
