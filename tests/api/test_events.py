@@ -112,7 +112,8 @@ def test_domain_errors_carry_their_code_status_and_field(loop, client_for):
             {
                 "type": [
                     '"scrap.melted" is not an event type; one of: scrap.received, melt.recorded, '
-                    "ingots.cast, parts.produced, custody.transferred, lot.amended, entry.voided."
+                    "ingots.cast, parts.produced, custody.transferred, lot.amended, entry.voided, "
+                    "installation.registered, installation.amended."
                 ]
             },
         ),
