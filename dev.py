@@ -5,8 +5,9 @@
 gunicorn, a Celery worker, Celery beat) without Docker, against the PostgreSQL and Redis
 named by DATABASE_URL and CELERY_BROKER_URL.
 
-Needs only Python 3.11+: it makes a virtual environment in .venv, installs remelt with its
-test tools (again only when pyproject.toml changed), and then runs the demo or the tests.
+Needs only Python 3.11+: it makes a virtual environment in .venv, installs what the command
+needs (the demo and the stack remelt's runtime dependencies, the tests remelt with its test
+tools; again only when pyproject.toml changed), and then runs the demo or the tests.
 """
 
 import hashlib
@@ -23,22 +24,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
-STAMP = VENV / ".remelt-installed"
+# What is installed, and for which pyproject.toml: one stamp per extra, so the demo never
+# pulls in the test tools and the tests install them on top of what the demo put there.
+STAMPS = {"runtime": VENV / ".remelt-runtime", "dev": VENV / ".remelt-dev"}
 HOST, PORT = "127.0.0.1", os.environ.get("PORT", "8000")
 
 
-def ensure_environment() -> None:
+def ensure_environment(extra: str) -> None:
+    """Install remelt into .venv: `runtime` (its dependencies only) or `dev` (with the test tools)."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+    enough = ("runtime", "dev") if extra == "runtime" else ("dev",)  # dev includes the runtime
+    if PYTHON.exists() and any(_stamped(STAMPS[name], wanted) for name in enough):
         return
+    started = time.monotonic()
     if not PYTHON.exists():
         print("creating .venv …", flush=True)
         venv.create(VENV, with_pip=True)
-    print("installing remelt and its tools into .venv …", flush=True)
-    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
-    STAMP.write_text(wanted)
+    what = "remelt and its test tools" if extra == "dev" else "remelt's runtime dependencies"
+    print(f"installing {what} into .venv (pip's progress below) …", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--quiet", "--upgrade", "pip"], check=True)
+    target = f"{ROOT}[dev]" if extra == "dev" else str(ROOT)
+    subprocess.run([*pip, "--progress-bar", "off", "-e", target], check=True)
+    STAMPS[extra].write_text(wanted)
+    print(f"installed in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def _stamped(stamp: Path, wanted: str) -> bool:
+    return stamp.exists() and stamp.read_text() == wanted
 
 
 def manage(*args: str) -> None:
@@ -132,7 +145,7 @@ def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "stack"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    ensure_environment()
+    ensure_environment("dev" if sys.argv[1] == "test" else "runtime")
     try:
         if sys.argv[1] == "stack":
             return stack()

@@ -5,7 +5,8 @@ wheel scrap, a die-caster selling its pre-consumer scrap), a recycler that melts
 sells A356.2 ingots from its registered installation (with its CBAM report), an integrated
 wheel maker whose 65 t twin-chamber furnace melts ingots, wheel scrap and its own returns and
 casts wheels directly, an automaker buying the wheels, a wheel foundry in the EU importing the
-recycler's last ingots, and an auditor. Seeded, so every run builds the same history.
+recycler's last ingots, and an auditor. Seeded and on a fixed calendar (November 2026), so every
+load builds the same history: the lot codes and serials the README names are in every demo.
 """
 
 import random
@@ -14,14 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
 from accounts.services import api_key_issue, organisation_create, user_create
 from cbam.services import report_request
 from ledger.models import Entry, Lot
 from ledger.quantities import format_kg
+from ledger.recall import lot_recall
 from ledger.services import EventInput, events_record
+from ledger.visibility import Viewer
+from passports.selectors import upstream_lot_ids
 
 PASSWORD = "remelt-demo"  # noqa: S105 - the demo's published login
 
@@ -36,6 +39,7 @@ ORGANISATIONS = [
     ("veritas-audit", "Veritas Sustainability Audits", [Role.AUDITOR]),
     ("remelt-ops", "remelt operations", [Role.OPERATOR]),
 ]
+START = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # the demo month's first shift
 DAYS = 30
 # The recycler's site, registered before the month (its melts name these furnaces).
 INSTALLATION = {
@@ -102,7 +106,7 @@ class Month:
         self.orgs = orgs
         self.scale = scale
         self.rng = random.Random(2026)  # noqa: S311 - a seeded, repeatable demo, not secrets
-        self.start = timezone.now().replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=DAYS)
+        self.start = START
         self.progress = progress
         self.serial = 0
 
@@ -391,3 +395,16 @@ def demo_load(*, scale: Scale | None = None, progress: Callable[[str], None] = l
             return False
         Month(orgs, scale or Scale(), progress).run()
     return True
+
+
+def recall_example(wheel: Lot | None) -> tuple[Lot, int] | None:
+    """The scrap lot to show a recall with: of the receipts upstream of `wheel`, the one whose
+    metal is in the most wheels, with their number."""
+    if wheel is None:
+        return None
+    everyone = Viewer(organisation_id=None, sees_everything=True)
+    receipts = Lot.objects.filter(
+        pk__in=upstream_lot_ids(wheel.pk), kind="scrap", made_by__type="scrap.received"
+    ).order_by("code")
+    counted = [(lot, lot_recall(lot=lot, viewer=everyone).count) for lot in receipts]
+    return max(counted, key=lambda counted_lot: counted_lot[1], default=None)

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from remelt_verify.bundle import bundle_verify
+from remelt_verify.cli import main as verify_main
 
 from ledger.checkpoints import verifier_key
 from ledger.models import Entry, Lot
@@ -66,19 +68,43 @@ def test_an_interrupted_load_leaves_nothing_and_the_next_run_loads(db, monkeypat
     assert Lot.objects.filter(kind="part").count() == 300
 
 
-def test_load_demo_prints_urls_that_answer(db, client, tmp_path, settings, ledger_signing_key):
+def test_load_demo_prints_urls_that_answer(db, tmp_path, settings, ledger_signing_key, capsys):
+    """Every URL of the banner answers 200 in a browser session of the user it names (anyone's
+    where it names none), and the offline check it prints passes on what those URLs serve."""
     settings.VAR_DIR = tmp_path
     out = io.StringIO()
     call_command("load_demo", "--small", "--base-url", "http://testserver", stdout=out)
     printed = out.getvalue()
-    urls = dict(re.findall(r"^([a-z' ]+):\s+http://testserver(\S+)", printed, re.MULTILINE))
-    passport = client.get(urls["a wheel's passport"])
-    assert passport.status_code == 200
-    footprint = Footprint.objects.get(lot__code=urls["a wheel's passport"].split("/")[2], superseded_at=None)
+    lines = re.findall(r"^([A-Za-z' ]+):\s+http://testserver(\S+)(.*)$", printed, re.MULTILINE)
+    urls = {label: path for label, path, _ in lines}
+    assert {"home", "admin", "auditor view", "API docs", "health", "a wheel's passport"} <= set(urls)
+    answers = {}
+    for label, path, hint in lines:
+        browser = Client()
+        if user := re.search(r"sign in as (\w+)", hint):
+            assert browser.login(username=user[1], password="remelt-demo"), user[1]
+            assert Client().get(path).status_code != 200, f"{label} answers without signing in"
+        response = browser.get(path)
+        assert response.status_code == 200, (label, path, response.status_code)
+        answers[label] = response
+
+    passport = answers["a wheel's passport"]
+    serial = urls["a wheel's passport"].split("/")[2]
+    footprint = Footprint.objects.get(lot__code=serial, superseded_at=None)
     assert footprint.document["total_kg_co2e"][:6] in passport.content.decode()
-    assert client.get(urls["health"]).status_code == 200
     assert "veritas" in printed and "northstar-motors rmk_" in printed
-    assert client.login(username="veritas", password="remelt-demo")
-    assert client.get(urls["auditor view"]).status_code == 200
-    recall = client.get(urls["a scrap lot's recall"])
-    assert recall.status_code == 200 and "ZY" in recall.content.decode()
+
+    # The recall shown is of a scrap lot whose metal is in many of the demo's wheels.
+    recall_wheels = int(re.search(r"its metal is in ([\d,]+) wheels", printed)[1].replace(",", ""))
+    assert recall_wheels >= 50
+    assert f'<div class="figure">{recall_wheels}</div>' in answers["a scrap lot's recall"].content.decode()
+
+    # The printed offline check, run on the bundle and key those URLs gave.
+    [command] = re.findall(r"^check it offline:\s+remelt-verify (.+)$", printed, re.MULTILINE)
+    bundle_name, key_flag, key_name = command.split()
+    assert (bundle_name, key_flag) == (f"{serial}-evidence.json", "--key")
+    (tmp_path / bundle_name).write_bytes(answers["its evidence bundle"].content)
+    (tmp_path / key_name).write_bytes(answers["the operator's key"].content)
+    capsys.readouterr()
+    assert verify_main([str(tmp_path / bundle_name), "--key", str(tmp_path / key_name)]) == 0
+    assert capsys.readouterr().out.startswith("OK ")

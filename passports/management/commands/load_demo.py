@@ -12,7 +12,7 @@ from cbam.models import CbamReport
 from cbam.services import reports_compute
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign
 from ledger.models import Entry, Lot, Transfer
-from passports.demo import PASSWORD, SMALL, demo_load, ensure_cast, issue_keys
+from passports.demo import PASSWORD, SMALL, demo_load, ensure_cast, issue_keys, recall_example
 from passports.services import rollup_run
 
 
@@ -42,17 +42,24 @@ class Command(BaseCommand):
             credentials.parent.mkdir(parents=True, exist_ok=True)
             credentials.write_text("".join(f"{slug} {token}\n" for slug, token in keys.items()))
 
+        tty = sys.stderr.isatty()
+
         def progress(message):
-            if sys.stderr.isatty():
-                self.stderr.write(f"\r{message}   ", ending="")
+            # One line rewritten in a terminal; a line each in a log.
+            line = f"[{time.perf_counter() - started:5.1f} s] {message}"
+            self.stderr.write(f"\r{line}   " if tty else line, ending="" if tty else "\n")
+
+        def phase_done():
+            if tty:
+                self.stderr.write("")
 
         loaded = demo_load(scale=SMALL if small else None, progress=progress)
-        if sys.stderr.isatty():
-            self.stderr.write("")
+        phase_done()
         self.stdout.write(
             ("demo month loaded" if loaded else "demo data already there") + ", rolling up the carbon …"
         )
-        run = rollup_run()
+        run = rollup_run(progress=progress)
+        phase_done()
         reports_compute()  # the CBAM reports the month asked for (the task may have done it already)
         # Sign the month's checkpoint now (the witnesses configured cosign it once it commits).
         checkpoint = checkpoint_sign() or checkpoint_latest()
@@ -64,9 +71,10 @@ class Command(BaseCommand):
         )
         base = base_url.rstrip("/")
         wheel = Lot.objects.filter(kind="part", owner__slug="northstar-motors").order_by("code").first()
-        scrap = Lot.objects.filter(kind="scrap", made_by__type="scrap.received").order_by("code").first()
+        recall = recall_example(wheel)
         lines = [
-            f"admin (staff):        {base}{reverse('admin:index')}",
+            f"home:                 {base}{reverse('home')}",
+            f"admin:                {base}{reverse('admin:index')}   (sign in as staff)",
             f"auditor view:         {base}{reverse('audit')}   (sign in as veritas)",
             f"API docs:             {base}{reverse('api-docs')}",
             f"health:               {base}{reverse('healthz')}",
@@ -76,18 +84,27 @@ class Command(BaseCommand):
         if wheel is not None:
             lines += [
                 f"a wheel's passport:   {base}{reverse('passport-page', args=[wheel.code])}",
-                f"its evidence bundle:  {base}{reverse('part-evidence', args=[wheel.code])}   "
-                "(with an API key; check it with: remelt-verify bundle.json)",
+                f"its evidence bundle:  {base}{reverse('passport-evidence', args=[wheel.code])}   "
+                "(sign in as northstar, its holder, or veritas)",
+                f"the operator's key:   {base}{reverse('ledger-verifier-key')}   (save it as ledger.key)",
+                f"check it offline:     remelt-verify {wheel.code}-evidence.json --key ledger.key",
             ]
-        if scrap is not None:
-            lines.append(f"a scrap lot's recall: {base}{reverse('audit-recall', args=[scrap.code])}")
+        if recall is not None:
+            scrap, wheels = recall
+            lines.append(
+                f"a scrap lot's recall: {base}{reverse('audit-recall', args=[scrap.code])}   "
+                f"(sign in as veritas; its metal is in {wheels:,} wheels)"
+            )
         report = (
             CbamReport.objects.filter(superseded_at=None, period__installation__code="HN-1")
             .order_by("-period__start")
             .first()
         )
         if report is not None:
-            lines.append(f"CBAM report (HN-1):   {base}{reverse('cbam-report', args=[report.pk])}   (huanan)")
+            lines.append(
+                f"CBAM report (HN-1):   {base}{reverse('cbam-report', args=[report.pk])}   "
+                "(sign in as huanan)"
+            )
         shipment = Transfer.objects.filter(to_organisation__slug="elbe-radguss", voided=False).first()
         if shipment is not None:
             lines.append(
