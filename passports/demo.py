@@ -304,7 +304,7 @@ class Month:
             returns_g = count * wheel_g * self.rng.randint(35, 50) // 100  # gates, risers, chips, rejects
             metal_g = count * wheel_g + returns_g + self.rng.randint(1_000, 5_000)
             left_g -= metal_g
-            serials = [f"ZY{self.at(day):%y%m%d}{self.serial + i:06d}" for i in range(count)]
+            serials = [f"ZY{self.at(day):%y%m%d}{self.serial + i:06d}" for i in range(1, count + 1)]
             self.serial += count
             self.post(
                 "zhenyuan-wheels",

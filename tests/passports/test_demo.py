@@ -4,6 +4,7 @@ footprint, and carbon is conserved."""
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -108,3 +109,21 @@ def test_load_demo_prints_urls_that_answer(db, tmp_path, settings, ledger_signin
     capsys.readouterr()
     assert verify_main([str(tmp_path / bundle_name), "--key", str(tmp_path / key_name)]) == 0
     assert capsys.readouterr().out.startswith("OK ")
+
+
+def test_the_readme_names_what_the_demo_prints(db, tmp_path, settings, ledger_signing_key):
+    """The README names serials of the full demo month and its tour names lots: they are there
+    after a load, and the wheel and the recall are the ones the banner prints."""
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    printed = out.getvalue()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    tour = readme[: readme.index("\n## Layout")]  # later sections also show events' made-up lots
+    named = set(re.findall(r"\bZY\d{12}\b", readme) + re.findall(r"\b(?:SCR|MLT|ING)-2026-\d{6}\b", tour))
+    assert "ZY261106000001" in named and "SCR-2026-000001" in named
+    assert named <= set(Lot.objects.filter(code__in=named).values_list("code", flat=True))
+    assert "/passports/ZY261106000001/" in printed
+    recall = re.search(r"/audit/lots/(\S+)/recall/ .* its metal is in ([\d,]+) wheels", printed)
+    assert recall[1] == "SCR-2026-000001"
+    assert f"whose metal is in {recall[2]} of the wheels" in " ".join(readme.split())
