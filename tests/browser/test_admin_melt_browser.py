@@ -1,6 +1,7 @@
 """Recording a melt through the admin in a real browser, as staff would (issue #19): choose the
 organisation, pick the input lots by search, add a row in the page, submit with three mistakes
-and see all three, correct them and see the entry. Screenshots go to tests/artifacts/.
+and see all three, correct them and see the entry, then on the staff desk. Screenshots go to
+tests/artifacts/.
 
 The database is filled before the browser starts (Playwright's sync API runs an event loop in
 this thread, and Django refuses ORM calls from it); what the browser recorded is read after.
@@ -116,6 +117,13 @@ def test_staff_record_a_melt_in_the_browser(live_server, cast, chromium_executab
             expect(page.locator("#content")).to_contain_text("RF-1 reverberatory")  # the melt's own page
             page.screenshot(path=str(artifacts / "admin-melt-recorded.png"), full_page=True)
             message = page.locator(".messagelist .success").inner_text()
+
+            # The staff desk (the admin's index) counts today's melt and the stock it left.
+            page.goto(f"{live_server.url}/admin/")
+            expect(
+                page.locator("#desk-activity tbody tr", has_text="Melts").locator("td").first
+            ).to_contain_text("2,250.000 kg tapped")
+            page.screenshot(path=str(artifacts / "admin-desk.png"), full_page=True)
         finally:
             browser.close()
 
