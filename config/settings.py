@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "witness",
     "pact",
     "cbam",
+    "weighbridge",
     "operations",
 ]
 
