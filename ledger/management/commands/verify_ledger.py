@@ -1,6 +1,5 @@
 import base64
 import sys
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -8,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from remelt_verify import notes
 
+from config.progress import CommandProgress
 from ledger.checkpoints import verifier_key
 from ledger.projection import projection_drift
 from ledger.selectors import chain_verify
@@ -45,29 +45,20 @@ class Command(BaseCommand):
     def handle(self, *args, head, chain_only, checkpoint, key, **options):
         kept = self._read_checkpoint(checkpoint, key) if checkpoint else None
 
-        started = time.perf_counter()
-        tty = sys.stderr.isatty()
-
-        def progress(seq):
-            if tty:
-                self.stderr.write(f"\rverified {seq:,} entries", ending="")
-
-        def phase(message):
-            if tty:
-                self.stderr.write(f"\r{message}", ending="\n")
-
-        report = chain_verify(expected_head=head, progress=progress)
+        progress = CommandProgress(self.stderr)
+        report = chain_verify(expected_head=head, progress=lambda seq: progress(f"verified {seq:,} entries"))
         problem = report.problem
         if problem is None:
-            phase(f"chain of {report.count:,} entries verified; checking the Merkle tree")
+            progress(f"chain of {report.count:,} entries verified; checking the Merkle tree")
             problem = tree_verify().problem
         if problem is None and not chain_only:
-            phase("replaying the ledger against the lots, consumptions and transfers")
+            progress("replaying the ledger against the lots, consumptions and transfers")
             problem = projection_drift()
+        progress.end()
         if problem is not None:
             self._fail(problem)
         self.stdout.write(f"OK {report.count} entries, head {report.head_hash}")
-        phase(f"verified in {time.perf_counter() - started:.1f} s")
+        progress.end(f"verified in {progress.elapsed:.1f} s")
         if kept is not None:
             self._check_checkpoint(kept, report.count)
 

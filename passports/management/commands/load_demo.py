@@ -1,4 +1,3 @@
-import sys
 import time
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 from accounts.models import ApiKey
 from cbam.models import CbamReport
 from cbam.services import reports_compute
+from config.progress import CommandProgress
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign
 from ledger.models import Entry, Lot, Transfer
 from passports.demo import PASSWORD, SMALL, demo_load, ensure_cast, issue_keys, recall_example
@@ -42,24 +42,14 @@ class Command(BaseCommand):
             credentials.parent.mkdir(parents=True, exist_ok=True)
             credentials.write_text("".join(f"{slug} {token}\n" for slug, token in keys.items()))
 
-        tty = sys.stderr.isatty()
-
-        def progress(message):
-            # One line rewritten in a terminal; a line each in a log.
-            line = f"[{time.perf_counter() - started:5.1f} s] {message}"
-            self.stderr.write(f"\r{line}   " if tty else line, ending="" if tty else "\n")
-
-        def phase_done():
-            if tty:
-                self.stderr.write("")
-
+        progress = CommandProgress(self.stderr)
         loaded = demo_load(scale=SMALL if small else None, progress=progress)
-        phase_done()
+        progress.end()
         self.stdout.write(
             ("demo month loaded" if loaded else "demo data already there") + ", rolling up the carbon …"
         )
         run = rollup_run(progress=progress)
-        phase_done()
+        progress.end()
         reports_compute()  # the CBAM reports the month asked for (the task may have done it already)
         # Sign the month's checkpoint now (the witnesses configured cosign it once it commits).
         checkpoint = checkpoint_sign() or checkpoint_latest()

@@ -1,7 +1,6 @@
-import time
-
 from django.core.management.base import BaseCommand
 
+from config.progress import CommandProgress
 from passports.services import rollup_run
 
 
@@ -18,13 +17,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, full, **options):
-        started = time.perf_counter()
-
-        def progress(message):
-            self.stderr.write(f"[{time.perf_counter() - started:5.1f} s] {message}")
-
+        progress = CommandProgress(self.stderr)
         run = rollup_run(full=full, progress=progress)
-        seconds = time.perf_counter() - started
+        progress.end()
+        seconds = progress.elapsed
         if run is None:
             self.stdout.write("nothing pending")
             return

@@ -1,5 +1,4 @@
 import sys
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -7,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation, User
+from config.progress import CommandProgress
 from ledger.errors import DomainError
 from ledger.services import SYSTEM_ACTOR
 from weighbridge.services import receipts_import
@@ -32,7 +32,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, org, file, timezone, user, **options):
-        started = time.perf_counter()
         organisation = Organisation.objects.filter(slug=org).first()
         if organisation is None:
             raise CommandError(f"no organisation {org!r}")
@@ -50,9 +49,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from None
 
-        def progress(message):
-            self.stderr.write(f"[{time.perf_counter() - started:5.1f} s] {message}")
-
+        progress = CommandProgress(self.stderr)
         try:
             done = receipts_import(
                 organisation=organisation,
