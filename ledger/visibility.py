@@ -108,7 +108,8 @@ def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
     """The seqs among `entries` whose payload the viewer may read.
 
     A payload is visible to the organisation that posted it and to whoever may see a lot
-    the entry made, moved or amended (a void shows to whoever may see what it withdrew).
+    the entry made or moved, or a lot made by the entry an amendment corrects (a void shows to
+    whoever may see what it withdrew).
     System entries (no organisation) show to auditors and the operator only.
     """
     entries = list(entries)
@@ -129,12 +130,12 @@ def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
             voided[entry.seq] = _payload_value(entry, "seq")
     visible |= _entries_touching_visible_lots(viewer, pending | set(voided.values()) - {None})
     if amended:
-        seen_codes = set(
-            visible_lots(viewer, Lot.objects.filter(code__in=set(amended.values()))).values_list(
-                "code", flat=True
-            )
-        )
-        visible |= {seq for seq, code in amended.items() if code in seen_codes}
+        # An amendment corrects the entry that made the lot it names: it shows to whoever may
+        # see any lot of that entry (a run's energy, amended through one wheel, is every wheel's).
+        makers = dict(Lot.objects.filter(code__in=set(amended.values())).values_list("code", "made_by_id"))
+        seen = visible_lots(viewer, Lot.objects.filter(made_by_id__in=set(makers.values())))
+        seen_makers = set(seen.values_list("made_by_id", flat=True))
+        visible |= {seq for seq, code in amended.items() if makers.get(code) in seen_makers}
     visible |= {seq for seq, target in voided.items() if target in visible}
     return visible & {entry.seq for entry in entries}
 

@@ -13,6 +13,7 @@ from remelt_verify.public import PUBLIC_FORMAT
 
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
+from ledger.disclosure import item_lot
 from ledger.errors import DomainError
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED, MELT_RECORDED
 from ledger.models import Entry, Lot, SignedCheckpoint, TransferItem
@@ -61,6 +62,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
     cited = {seq for entry in entries if entry.seq in shown for seq in _cited_imports(entry)}
     shown |= cited
     disclosed = disclosures_for(viewer, entries, shown)
+    _disclose_amended(entries, shown, disclosed)
 
     checkpoint = _checkpoint_holding(entries[-1].seq)
     present = {entry.seq for entry in entries}
@@ -121,6 +123,22 @@ def _record(entry: Entry, shown: set[int], disclosed: dict[int, list]) -> dict:
     if entry.seq in disclosed:
         record["disclosures"] = disclosed[entry.seq]
     return record
+
+
+def _disclose_amended(entries: list[Entry], shown: set[int], disclosed: dict[int, list]) -> None:
+    """Add to a making entry's disclosures the item an amendment of it names, where the reader
+    lacks it (another holder's wheel of the same run): the verifier finds the entry an amendment
+    corrects through that lot, and whoever may read the amendment reads the lot's code in it."""
+    by_seq = {entry.seq: entry for entry in entries}
+    named = {entry.data["lot"] for entry in entries if entry.type == LOT_AMENDED and entry.seq in shown}
+    for code, maker in Lot.objects.filter(code__in=named).values_list("code", "made_by_id"):
+        entry = by_seq.get(maker)
+        if entry is None or entry.disclosures is None or maker not in disclosed:
+            continue
+        if any(item_lot(item) == code for _salt, item in disclosed[maker]):
+            continue
+        stored = json.loads(bytes(entry.disclosures))
+        disclosed[maker] = [*disclosed[maker], *(d for d in stored if item_lot(d[1]) == code)]
 
 
 def _footprint_proof_member(footprint: Footprint) -> dict:
@@ -192,25 +210,30 @@ def public_bundle(*, lot: Lot, sign: bool = True) -> dict | None:
 def _bundle_seqs(lot: Lot, footprint: Footprint) -> set[int]:
     """The entries behind a footprint version, as its evidence bundle carries them: what made
     every lot upstream, the custody transfers of those lots and their voids, the amendments of
-    them (all up to the ledger seq the footprint was computed at), and the anchor."""
+    those making entries (all up to the ledger seq the footprint was computed at), and the anchor."""
     upstream = upstream_lot_ids(lot.pk)
-    codes = set(Lot.objects.filter(pk__in=upstream).values_list("code", flat=True))
-    seqs = set(Lot.objects.filter(pk__in=upstream).values_list("made_by_id", flat=True))
+    made = set(Lot.objects.filter(pk__in=upstream).values_list("made_by_id", flat=True))
+    seqs = set(made)
     transfers = set(
         TransferItem.objects.filter(lot_id__in=upstream, transfer_id__lte=footprint.ledger_seq).values_list(
             "transfer_id", flat=True
         )
     )
     seqs |= transfers
-    # Corrections are few; their payloads say which lot or entry they are about.
+    # Corrections are few; their payloads say which lot or entry they are about. An amendment
+    # corrects the facts of the entry that made the lot it names, so it is behind every lot that
+    # entry made (a run's energy, amended through one wheel, is every wheel's).
+    amended: dict[int, str] = {}
     for entry in Entry.objects.filter(
         type__in=(LOT_AMENDED, ENTRY_VOIDED), seq__lte=footprint.ledger_seq
     ).only("seq", "type", "payload", "disclosures"):
         data = entry.data
-        if (entry.type == LOT_AMENDED and data["lot"] in codes) or (
-            entry.type == ENTRY_VOIDED and data["seq"] in transfers
-        ):
+        if entry.type == LOT_AMENDED:
+            amended[entry.seq] = data["lot"]
+        elif data["seq"] in transfers:
             seqs.add(entry.seq)
+    makers = dict(Lot.objects.filter(code__in=set(amended.values())).values_list("code", "made_by_id"))
+    seqs |= {seq for seq, code in amended.items() if makers.get(code) in made}
     seqs.add(footprint.run.entry_id)
     for entry in Entry.objects.filter(seq__in=seqs, type__in=(MELT_RECORDED, LOT_AMENDED)).only(
         "seq", "type", "payload", "disclosures"

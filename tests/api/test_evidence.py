@@ -163,6 +163,45 @@ def test_amendments_and_later_versions_are_recomputed_from_the_entries(loop, cli
     _fails(stripped, f"entry {amendment['header']['seq'] + 1}: link unproven")
 
 
+def test_a_runs_energy_amended_through_another_holders_wheel_is_in_every_wheels_bundle(
+    loop, client_for, cast
+):
+    """wheelworks corrects the run's energy through W-0003, which it holds; autofab holds W-0001
+    of the same run, may not see W-0003, and its bundle must still recompute the amended run."""
+    rollup_run()
+    events_record(
+        organisation=cast["wheelworks"],
+        actor="user:loader",
+        events=[
+            EventInput(
+                "lot.amended",
+                timezone.now() - timedelta(minutes=5),
+                {"lot": "W-0003", "reason": "meter read again", "energy": {"electricity_kwh": "900"}},
+            )
+        ],
+    )
+    rollup_run()
+    passport = client_for("autofab").get("/api/v1/parts/W-0001/passport/").json()
+    bundle = _bundle(client_for("autofab"))
+    assert bundle["footprint"] == passport["footprint"]
+    assert bundle["footprint"]["version"] == 2
+    assert _entry(bundle, "lot.amended")["payload"]["lot"] == "W-0003"  # in the bundle, readable
+    bundle_verify(bundle, key=verifier_key())
+    # The run's entry discloses W-0003 to autofab only as the lot the amendment names; W-0004
+    # (not amended, not autofab's) stays a placeholder.
+    run = _data(_entry(bundle, "parts.produced"))
+    serials = [part.get("serial") for part in run["parts"]]
+    assert "W-0003" in serials and "W-0004" not in serials
+    entries = [(e["header"]["seq"], e["header"]["type"], _data(e)) for e in bundle["entries"]]
+    unamended = footprint_recompute(
+        entries=[entry for entry in entries if entry[1] != "lot.amended"],
+        code="W-0001",
+        ledger_seq=bundle["footprint"]["ledger_seq"],
+        factors=factors_of(EmissionFactorSet.current()),
+    )
+    assert unamended["by_stage"]["part_production"] != bundle["footprint"]["by_stage"]["part_production"]
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
