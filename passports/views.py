@@ -43,6 +43,12 @@ STAGE_LABELS = {
     "part_production": gettext_lazy("Part production"),
     "transport": gettext_lazy("Transport to holder"),
 }
+# The names of the factor sets' materials as people say them; any other key shows as it is.
+MATERIAL_LABELS = {
+    "primary_aluminium": gettext_lazy("primary aluminium"),
+    "silicon": gettext_lazy("silicon"),
+    "magnesium": gettext_lazy("magnesium"),
+}
 # One colour per stage, the same in the chart and (as .stage-<key> in remelt.css) the tables.
 STAGE_COLOURS = {
     "scrap_transport": "#8fb8c9",
@@ -394,7 +400,7 @@ def _flow(trace: Trace) -> dict:
     additions = []
     for addition in trace.additions:
         kg = _kg(addition.share, root_kg)
-        material = addition.material.replace("_", " ")
+        material = MATERIAL_LABELS.get(addition.material) or addition.material.replace("_", " ")
         target = index[addition.target]
         links.append(
             {"source": len(nodes), "target": target, "value": float(kg), "colour": FLOW_COLOURS["addition"]}
