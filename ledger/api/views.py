@@ -156,6 +156,27 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
         return serializers.LotDetailSerializer if self.action == "retrieve" else self.serializer_class
 
     @extend_schema(
+        summary="Every part that holds metal of a scrap lot, melt or ingot lot (a recall)",
+        description=(
+            "All of them, never cut short, by serial, each with the kg of the lot's metal in it, "
+            "its share, its holder now and every holder before. The answer is streamed: `lot`, "
+            "`count` and `metal_kg` come first, then `parts` as they are read, a few thousand at a "
+            "time, in constant memory on both sides if you parse it as a stream. Only the parts "
+            "you may see, reached through lots you may see. A part is not a recall's start: 400."
+        ),
+        responses=serializers.RecallSerializer,
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def recall(self, request, code=None):
+        lot = self.get_object()
+        if lot.kind == LotKind.PART:
+            message = f"{lot.code} is a part: a recall starts from a scrap, melt or ingot lot"
+            raise DomainError("invalid", message, field="code")
+        recall = lot_recall(lot=lot, viewer=self.caller.viewer)
+        return StreamingHttpResponse(_recall_json(recall), content_type="application/json")
+
+    @extend_schema(
         summary="The lot's material graph, back to the scrap or forward to the parts",
         description=(
             "`up` walks back to the scrap a lot was made from; `down` walks forward to what was "
@@ -177,27 +198,6 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
         responses=serializers.TraceSerializer,
         filters=False,
     )
-    @extend_schema(
-        summary="Every part that holds metal of a scrap lot, melt or ingot lot (a recall)",
-        description=(
-            "All of them, never cut short, by serial, each with the kg of the lot's metal in it, "
-            "its share, its holder now and every holder before. The answer is streamed: `lot`, "
-            "`count` and `metal_kg` come first, then `parts` as they are read, a few thousand at a "
-            "time, in constant memory on both sides if you parse it as a stream. Only the parts "
-            "you may see, reached through lots you may see. A part is not a recall's start: 400."
-        ),
-        responses=serializers.RecallSerializer,
-        filters=False,
-    )
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def recall(self, request, code=None):
-        lot = self.get_object()
-        if lot.kind == LotKind.PART:
-            message = f"{lot.code} is a part: a recall starts from a scrap, melt or ingot lot"
-            raise DomainError("invalid", message, field="code")
-        recall = lot_recall(lot=lot, viewer=self.caller.viewer)
-        return StreamingHttpResponse(_recall_json(recall), content_type="application/json")
-
     @action(detail=True, methods=["get"], filter_backends=[])
     def trace(self, request, code=None):
         lot = self.get_object()

@@ -99,3 +99,16 @@ def test_the_payload_components_are_the_declarations(schema):
     served = schema["components"]["schemas"]
     for name, component in component_schemas().items():
         assert served[name] == component, name
+
+
+def test_the_trace_and_the_recall_each_document_their_own_answer(schema):
+    trace = schema["paths"]["/api/v1/lots/{code}/trace/"]["get"]
+    recall = schema["paths"]["/api/v1/lots/{code}/recall/"]["get"]
+    assert trace["summary"].startswith("The lot's material graph")
+    assert recall["summary"].startswith("Every part that holds metal")
+    assert trace["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Trace"
+    }
+    assert recall["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Recall"
+    }
