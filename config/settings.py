@@ -173,7 +173,7 @@ ROLLUP_LAG_DEGRADED_SECONDS = env_int("ROLLUP_LAG_DEGRADED_SECONDS", 600)
 # Ledger: business time may run ahead of our clock by at most this many seconds.
 LEDGER_CLOCK_SKEW_SECONDS = env_int("LEDGER_CLOCK_SKEW_SECONDS", 300)
 # The most items (events, and the entries of their lists) one request may record: its work
-# under the ledger head lock grows with them (ledger/services.py batch_cost_check), so this
+# the ledger head lock is held for grows with them (ledger/services.py batch_cost_check), so this
 # bounds how long one request holds every other writer (bench/headlock.py; README "Limits").
 LEDGER_MAX_BATCH_ITEMS = env_int("LEDGER_MAX_BATCH_ITEMS", 6_000)
 

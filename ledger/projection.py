@@ -1,6 +1,7 @@
 """The material record's tables as projections of the ledger: written with each entry, and
 rebuilt from the entries alone to check that nobody changed them behind the ledger's back."""
 
+import secrets
 from collections.abc import Iterable
 
 from remelt_verify.chain import Problem
@@ -30,11 +31,31 @@ from ledger.models import (
     TransferItem,
     payload_data,
 )
-from ledger.rows import rows_insert, rows_update
+from ledger.rows import insert_prepare, rows_insert, rows_update
 from ledger.vocabulary import current_keys, historic_keys, installation_types, installations
 
 CODES_CHECKED_AHEAD = 256  # generated codes looked up per query, in case a client chose one
 LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
+
+
+class PendingCode(str):
+    """A code that next_code stands in with until the head lock is held (its `prefix` is known)."""
+
+    prefix: str
+
+
+def codes_resolved(value, codes: dict[str, str]):
+    """`value` (a payload) with every PendingCode replaced by its code in `codes`; the parts that
+    hold none are the same objects as before (payload_commit keeps their commitments)."""
+    if isinstance(value, PendingCode):
+        return codes[value]
+    if isinstance(value, dict):
+        resolved = {key: codes_resolved(item, codes) for key, item in value.items()}
+        return value if all(resolved[key] is item for key, item in value.items()) else resolved
+    if isinstance(value, list):
+        resolved_items = [codes_resolved(item, codes) for item in value]
+        return value if all(a is b for a, b in zip(resolved_items, value, strict=True)) else resolved_items
+    return value
 
 
 class _Organisations:
@@ -147,10 +168,38 @@ class DbState(MaterialState):
         self._new_codes: set[str] = set()
         self._checked_codes: set[str] = set()  # looked up by check_codes
         self._existing_codes: set[str] = set()  # of those, the ones a lot already has
-        self._sequences: dict[str, CodeSequence] = {}  # locked by next_code, saved by flush
+        self._sequences: dict[str, CodeSequence] = {}  # locked by codes_generate, saved by flush
+        self._pending: list[PendingCode] = []  # codes asked of next_code, generated under the head lock
+        self._generated: list[LotState] = []  # new lots whose codes codes_generate made
+        self._inserts: list = []  # built by flush_prepare, run by flush
+        self._org_id: dict[str, int] = {}
         self._sites = installations(replay=False)
 
     # -- reading ---------------------------------------------------------------------------
+
+    def lock(self, *, lots: Iterable[str], entries: Iterable[int] = (), amended: Iterable[str] = ()) -> None:
+        """Load and lock, before the head lock, every lot the events will read or change.
+
+        `lots` are the codes they name, `entries` the seqs they void (whose made, consumed and
+        transferred lots change), `amended` the lots whose making process they amend (its row is
+        locked too, after the lots: two amendments of lots of one run change the same facts).
+        """
+        wanted = set(lots)
+        seqs = list(entries)
+        if seqs:
+            wanted |= set(Lot.objects.filter(made_by_id__in=seqs).values_list("code", flat=True))
+            wanted |= set(Consumption.objects.filter(process_id__in=seqs).values_list("lot__code", flat=True))
+            wanted |= set(
+                TransferItem.objects.filter(transfer_id__in=seqs).values_list("lot__code", flat=True)
+            )
+        self.load_lots(wanted)
+        made_by = sorted({self._lots[code].made_by for code in amended if code in self._lots})
+        if made_by:
+            list(Process.objects.select_for_update().filter(pk__in=made_by).order_by("pk").values_list("pk"))
+            # Their facts as of now, under the lock, not as loaded with the lots.
+            for seq in made_by:
+                self._processes.pop(seq, None)
+            self.load_processes(made_by)
 
     def load_lots(self, codes: Iterable[str]) -> None:
         """Load and lock the named lots (those not loaded yet), in code order."""
@@ -269,6 +318,35 @@ class DbState(MaterialState):
         return Lot.objects.filter(code=code).exists()
 
     def next_code(self, prefix):
+        # The counters are locked only under the head lock (codes_generate): a code stands in
+        # until then, one that no client can name.
+        code = PendingCode(f"{prefix}-pending-{secrets.token_hex(16)}")
+        code.prefix = prefix
+        self._pending.append(code)
+        return code
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def codes_generate(self) -> dict[str, str]:
+        """Generate the codes next_code stood in for, from their prefixes' counters (locked until
+        the transaction ends: call under the head lock), and put them in the new lots."""
+        codes = {code: self._generate(code.prefix) for code in self._pending}
+        for lot in self.new_lots:
+            if lot.code in codes:
+                self._generated.append(lot)
+                del self._lots[lot.code]
+                self._new_codes.discard(lot.code)
+                lot.code = codes[lot.code]
+                self._lots[lot.code] = lot
+                self._new_codes.add(lot.code)
+        for process in self._new_processes:
+            process.outputs = [codes.get(code, code) for code in process.outputs]
+        self._pending = []
+        return codes
+
+    def _generate(self, prefix: str) -> str:
         sequence = self._sequences.get(prefix)
         if sequence is None:
             # Locked once per transaction and prefix and saved by flush, not a statement per code.
@@ -318,59 +396,111 @@ class DbState(MaterialState):
     def touch(self, thing):
         self._touched[id(thing)] = thing
 
-    def flush(self) -> list[str]:
-        """Write what the handlers changed; call after the entries exist. Returns new lot codes."""
-        self._sites.flush()
+    def flush_prepare(self) -> None:
+        """Before the head lock, once the handlers ran: write what changed in existing rows (the
+        lots, processes and transfers `lock` locked, and those lots' holders) and build the
+        inserts of the new rows, which `flush` runs under the head lock."""
         org_id = {slug: org.pk for slug, org in self.orgs.by_slug.items()}
-        new_ids = {id(thing) for thing in (*self.new_lots, *self._new_processes, *self._new_transfers)}
-        rows_insert(
-            Process,
-            ("entry", "type", "organisation", "occurred_at", "facts", "voided"),
-            [(p.seq, p.type, org_id[p.org], p.occurred_at, p.facts, p.voided) for p in self._new_processes],
+        self._org_id = org_id
+        self._update_existing(org_id)
+        self._write_holders(
+            org_id, [code for code in self._holders_affected() if code not in self._new_codes]
         )
+        lots = [lot for lot in self.new_lots if not isinstance(lot.code, PendingCode)]
+        self._inserts = [
+            insert_prepare(
+                Process,
+                ("entry", "type", "organisation", "occurred_at", "facts", "voided"),
+                [
+                    (p.seq, p.type, org_id[p.org], p.occurred_at, p.facts, p.voided)
+                    for p in self._new_processes
+                ],
+                seqs=("entry",),
+            ),
+            *self._lots_insert(lots),
+            insert_prepare(
+                Consumption,
+                ("process", "lot", "mass_g"),
+                [(p.seq, code, grams) for p in self._new_processes for code, grams in p.inputs.items()],
+                seqs=("process",),
+                codes=("lot",),
+            ),
+            insert_prepare(
+                Transfer,
+                ("entry", "from_organisation", "to_organisation", "occurred_at", "transport", "voided"),
+                [
+                    (t.seq, org_id[t.from_org], org_id[t.to_org], t.occurred_at, t.transport, t.voided)
+                    for t in self._new_transfers
+                ],
+                seqs=("entry",),
+            ),
+            insert_prepare(
+                TransferItem,
+                ("transfer", "lot", "mass_g"),
+                [(t.seq, code, grams) for t in self._new_transfers for code, grams in t.items.items()],
+                seqs=("transfer",),
+                codes=("lot",),
+            ),
+        ]
+
+    def _lots_insert(self, lots: list[LotState]) -> list:
+        """The inserts of new lots and their holders (in that order)."""
+        org_id = self._org_id
         lot_fields = ("code", "kind", "owner", "mass_g", "remaining_g", "made_by", "occurred_at", "voided")
-        made_ids = rows_insert(
-            Lot,
-            (*lot_fields, *LOT_FACTS),
-            [
-                (
-                    lot.code,
-                    lot.kind,
-                    org_id[lot.owner],
-                    lot.mass_g,
-                    lot.remaining_g,
-                    lot.made_by,
-                    lot.occurred_at,
-                    lot.voided,
-                    *(getattr(lot, name) for name in LOT_FACTS),
-                )
-                for lot in self.new_lots
-            ],
-            returning="id",
+        rows = [
+            (
+                lot.code,
+                lot.kind,
+                org_id[lot.owner],
+                lot.mass_g,
+                lot.remaining_g,
+                lot.made_by,
+                lot.occurred_at,
+                lot.voided,
+                *(getattr(lot, name) for name in LOT_FACTS),
+            )
+            for lot in lots
+        ]
+        holders = sorted(
+            (lot.code, org_id[slug]) for lot in lots for slug in holders_of(self, lot) if slug in org_id
         )
-        self._ids.update(zip((lot.code for lot in self.new_lots), made_ids, strict=True))
-        rows_insert(
-            Consumption,
-            ("process", "lot", "mass_g"),
-            [
-                (p.seq, self._ids[code], grams)
-                for p in self._new_processes
-                for code, grams in p.inputs.items()
-            ],
+        # Lots go in first, with conflicts skipped (a code taken meanwhile is counted by flush).
+        return [
+            insert_prepare(Lot, (*lot_fields, *LOT_FACTS), rows, seqs=("made_by",), ignore_conflicts=True),
+            insert_prepare(LotHolder, ("lot", "organisation"), holders, codes=("lot",)),
+        ]
+
+    def flush(self, head_seq: int) -> list[str]:
+        """Under the head lock, after codes_generate and once the entries exist (`head_seq` being
+        the head's seq before them): insert the new rows that flush_prepare built, with the lots
+        whose codes were generated only now, and save the code counters. Returns new lot codes."""
+        if self._pending:
+            raise RuntimeError("codes_generate must run before flush")
+        self._sites.flush()
+        processes, lots, holders, *others = self._inserts
+        generated_lots, generated_holders = self._lots_insert(self._generated)
+        if processes:
+            processes.run(head_seq)
+        made = sum(insert.run(head_seq) for insert in (lots, generated_lots) if insert)
+        if made != len(self.new_lots):
+            # Codes are checked before the head lock; a request that took one since loses here.
+            taken = Lot.objects.filter(code__in=self._new_codes, made_by__lte=head_seq)
+            raise DomainError(
+                "duplicate_code",
+                "taken meanwhile by another request: "
+                + ", ".join(sorted(taken.values_list("code", flat=True))[:10]),
+                status=409,
+            )
+        for insert in (holders, generated_holders, *others):
+            if insert:
+                insert.run(head_seq)
+        rows_update(
+            CodeSequence, "prefix", ("last",), [(prefix, row.last) for prefix, row in self._sequences.items()]
         )
-        rows_insert(
-            Transfer,
-            ("entry", "from_organisation", "to_organisation", "occurred_at", "transport", "voided"),
-            [
-                (t.seq, org_id[t.from_org], org_id[t.to_org], t.occurred_at, t.transport, t.voided)
-                for t in self._new_transfers
-            ],
-        )
-        rows_insert(
-            TransferItem,
-            ("transfer", "lot", "mass_g"),
-            [(t.seq, self._ids[code], grams) for t in self._new_transfers for code, grams in t.items.items()],
-        )
+        return [lot.code for lot in self.new_lots]
+
+    def _update_existing(self, org_id: dict[str, int]) -> None:
+        new_ids = {id(thing) for thing in (*self.new_lots, *self._new_processes, *self._new_transfers)}
         changed_lots, changed_processes, changed_transfers = [], [], []
         for thing in self._touched.values():
             if id(thing) in new_ids:
@@ -402,13 +532,8 @@ class DbState(MaterialState):
             [(p.entry_id, p.facts, p.voided) for p in changed_processes],
         )
         rows_update(Transfer, "entry", ("voided",), [(t.entry_id, t.voided) for t in changed_transfers])
-        rows_update(
-            CodeSequence, "prefix", ("last",), [(prefix, row.last) for prefix, row in self._sequences.items()]
-        )
-        self._write_holders(org_id)
-        return [lot.code for lot in self.new_lots]
 
-    def _write_holders(self, org_id: dict[str, int]) -> None:
+    def _holders_affected(self) -> set[str]:
         affected = {lot.code for lot in self.new_lots}
         affected |= {code for t in self._new_transfers for code in t.items}
         affected |= {
@@ -417,21 +542,20 @@ class DbState(MaterialState):
             if isinstance(thing, TransferState)
             for code in thing.items
         }
-        if not affected:
+        return affected
+
+    def _write_holders(self, org_id: dict[str, int], codes: list[str]) -> None:
+        """Bring the holder rows of existing lots (locked) in line with who holds or held them."""
+        if not codes:
             return
         wanted = {
             (self._ids[code], org_id[slug])
-            for code in affected
+            for code in codes
             for slug in holders_of(self, self._lots[code])
             if slug in org_id
         }
-        # Lots made by this transaction have no holder rows yet: only older ones are read.
-        lot_ids = {self._ids[code] for code in affected - self._new_codes}
-        existing = (
-            set(LotHolder.objects.filter(lot_id__in=lot_ids).values_list("lot_id", "organisation_id"))
-            if lot_ids
-            else set()
-        )
+        lot_ids = {self._ids[code] for code in codes}
+        existing = set(LotHolder.objects.filter(lot_id__in=lot_ids).values_list("lot_id", "organisation_id"))
         stale = existing - wanted
         if stale:
             rows = LotHolder.objects.filter(lot_id__in={lot_id for lot_id, _org in stale})

@@ -5,6 +5,10 @@ waits for the ledger head, and compiling a `bulk_create` (placeholders and conve
 field and row) costs more there than the inserts themselves. Values go to the driver as they
 are, except times and JSON, which are adapted as the ORM adapts them; callers pass the stored
 types (ids for foreign keys, `str`, `int`, `bool`, `bytes`, aware datetimes, JSON values).
+
+`insert_prepare` goes further for the rows of a batch: it builds the whole statement before
+the head lock, its rows quoted into the text (on PostgreSQL), so that under the lock it is only
+sent; the entry seqs it holds are filled in then.
 """
 
 from collections.abc import Callable, Sequence
@@ -12,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from django.db import connection, models
+from psycopg import sql as psycopg_sql
 
 MAX_PARAMETERS = 5000  # per SQLite statement: well inside its limit of 32,766
 
@@ -51,7 +56,8 @@ def insert_statements(
     ignore_conflicts: bool = False,
 ) -> list[tuple[str, list]]:
     """The (sql, params) that insert `rows`, as `rows_insert` runs them: none for no rows, one
-    on PostgreSQL, one per MAX_PARAMETERS values on SQLite."""
+    on PostgreSQL (its rows quoted into the text, params None), one per MAX_PARAMETERS values on
+    SQLite."""
     if not rows:
         return []
     meta = model._meta
@@ -59,33 +65,72 @@ def insert_statements(
     quote = connection.ops.quote_name
     adapters = [_adapter(field) for field in fields]
     values = [
-        [value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True)]
+        [
+            value if adapt is None or isinstance(value, Quoted) else adapt(value)
+            for adapt, value in zip(adapters, row, strict=True)
+        ]
         for row in rows
     ]
     insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if returning:
         tail += f" RETURNING {quote(meta.get_field(returning).column)}"
-    if connection.vendor == "postgresql" and len(values) > 1:
-        # One array per column, as Django's bulk_create does on PostgreSQL: a placeholder per
-        # column whatever the row count, where VALUES has the driver parse one per value.
-        arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
-        return [
-            (
-                f"{insert} SELECT * FROM unnest({arrays}){tail}",
-                [list(column) for column in zip(*values, strict=True)],
-            )
-        ]
+    if connection.vendor == "postgresql":
+        # One array per column, as Django's bulk_create does on PostgreSQL, quoted into the text
+        # here (Django's psycopg cursor binds on the client: it would quote them just the same)
+        # so that columns quoted before the head lock (Quoted) are not quoted again.
+        arrays = ", ".join(
+            _array(column, _db_type(field))
+            for column, field in zip(zip(*values, strict=True), fields, strict=True)
+        )
+        return [(f"{insert} SELECT * FROM unnest({arrays}){tail}", None)]
+    values = [[_unquoted(value) for value in row] for row in values]
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = (
-        len(values) if connection.vendor == "postgresql" else max(1, MAX_PARAMETERS // len(fields))
-    )
+    per_statement = max(1, MAX_PARAMETERS // len(fields))
     statements = []
     for first in range(0, len(values), per_statement):
         chunk = values[first : first + per_statement]
         params = [value for row in chunk for value in row]
         statements.append((f"{insert} VALUES {', '.join([row_sql] * len(chunk))}{tail}", params))
     return statements
+
+
+class Quoted(str):
+    """A value already quoted as an SQL literal (by `prequote`, before the head lock), with the value."""
+
+    value: Any
+
+
+def prequote(model: type[models.Model], name: str, value: Any) -> Any:
+    """`value` of the field `name` quoted for insert_statements, to do that before the head lock
+    (on PostgreSQL; elsewhere the value as it is)."""
+    if connection.vendor != "postgresql":
+        return value
+    adapt = _adapter(model._meta.get_field(name))
+    quoted = Quoted(sql_literal(value if adapt is None else adapt(value)))
+    quoted.value = value
+    return quoted
+
+
+def _unquoted(value: Any) -> Any:
+    return value.value if isinstance(value, Quoted) else value
+
+
+def sql_literal(value: Any) -> str:
+    """`value` as an SQL literal, quoted by the driver (PostgreSQL)."""
+    connection.ensure_connection()
+    return psycopg_sql.Literal(value).as_string(connection.connection)
+
+
+def _db_type(field: models.Field) -> str:
+    return field.db_type(connection).split("(")[0]
+
+
+def _array(values: Sequence, db_type: str) -> str:
+    """An SQL array literal of `values` (Quoted or not) cast to `db_type[]`."""
+    if values and all(isinstance(value, Quoted) for value in values):
+        return f"ARRAY[{', '.join(values)}]::{db_type}[]"
+    return f"{sql_literal([_unquoted(value) for value in values])}::{db_type}[]"
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
@@ -127,3 +172,97 @@ def rows_update(model: type[models.Model], key: str, names: Sequence[str], rows:
                 f"UPDATE {table} SET {assignments} WHERE {columns[0]} = %s",
                 [[*row[1:], row[0]] for row in values],
             )
+
+
+BASE = "{head_seq}"  # in a prepared statement's text, where the head's seq goes
+
+
+class Prepared:
+    """An INSERT built before the head lock; `run(head_seq)` executes it under the lock.
+
+    In the given rows, values of the `seqs` columns below 0 stand for the seqs of this
+    transaction's entries (-1 the first, -2 the next): `head_seq` plus their magnitude.
+    """
+
+    def __init__(self, head: str, select: str, tail: str, params: list | None, rows: list) -> None:
+        self._head, self._select, self._tail = head, select, tail
+        self._params, self._rows = params, rows
+
+    def run(self, head_seq: int) -> int:
+        """Insert the rows, the seqs filled in; the number of rows inserted."""
+        select = self._select.replace(BASE, str(int(head_seq)))
+        with connection.cursor() as cursor:
+            if self._params is None:  # PostgreSQL: the rows are in the text
+                cursor.execute(self._head + select + self._tail)
+                return cursor.rowcount
+            inserted = 0
+            for text, params in self._rows:
+                cursor.execute(text.replace(BASE, str(int(head_seq))), params)
+                inserted += cursor.rowcount
+            return inserted
+
+
+def insert_prepare(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    seqs: Sequence[str] = (),
+    codes: Sequence[str] = (),
+    ignore_conflicts: bool = False,
+) -> Prepared | None:
+    """`rows` (values in the order of the fields `names`) of `model`, ready to insert; None if
+    there are none. Columns in `seqs` hold entry seqs (see Prepared); foreign keys in `codes`
+    are given by the `code` of the row they point to, looked up as the statement runs (so they
+    may name rows that an earlier statement of the same transaction inserts)."""
+    if not rows:
+        return None
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in fields]
+    adapters = [_adapter(field) for field in fields]
+    values = [
+        [value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True)]
+        for row in rows
+    ]
+    expressions = []
+    for name, field, column in zip(names, fields, columns, strict=True):
+        given = f"given.{column}"
+        if name in seqs:
+            expressions.append(f"CASE WHEN {given} < 0 THEN {BASE} - {given} ELSE {given} END")
+        elif name in codes:
+            target = field.related_model._meta
+            expressions.append(
+                f"(SELECT {quote(target.pk.column)} FROM {quote(target.db_table)}"
+                f" WHERE {quote(target.get_field('code').column)} = {given})"
+            )
+        else:
+            expressions.append(given)
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) SELECT "
+    select = ", ".join(expressions)
+    conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    types = ["text" if name in codes else _db_type(field) for name, field in zip(names, fields, strict=True)]
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(
+            _array(column, type_) for column, type_ in zip(zip(*values, strict=True), types, strict=True)
+        )
+        tail = f" FROM unnest({arrays}) AS given({', '.join(columns)}){conflicts}"
+        return Prepared(head, select, tail, None, [])
+    # SQLite: a VALUES list per MAX_PARAMETERS values, named by a common table expression.
+    per_statement = max(1, MAX_PARAMETERS // len(fields))
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    statements = []
+    for first in range(0, len(values), per_statement):
+        chunk = values[first : first + per_statement]
+        statements.append(
+            (
+                # The WITH goes inside the INSERT: sqlite3 counts the rows of statements that
+                # start with INSERT only.
+                f"{head.removesuffix('SELECT ')}WITH given ({', '.join(columns)}) AS "
+                f"(VALUES {', '.join([row_sql] * len(chunk))}) "
+                f"SELECT {select} FROM given WHERE true{conflicts}",
+                [value for row in chunk for value in row],
+            )
+        )
+    return Prepared(head, select, "", [], statements)

@@ -1,7 +1,7 @@
 """Appending to the ledger: the only code that writes entries."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -10,12 +10,12 @@ from django.utils import timezone
 from remelt_verify.chain import NotCanonicalisable, seal_header
 
 from accounts.models import Organisation
-from ledger.disclosure import payload_commit
+from ledger.disclosure import Commitment, payload_commit
 from ledger.errors import DomainError, fields_summary
-from ledger.events import EVENT_TYPES, HANDLERS, Context, OrgInfo
+from ledger.events import ENTRY_VOIDED, EVENT_TYPES, HANDLERS, LOT_AMENDED, Context, OrgInfo
 from ledger.models import Entry, LedgerHead, TreeNode
-from ledger.projection import DbState, handler_for
-from ledger.rows import insert_statements
+from ledger.projection import DbState, codes_resolved, handler_for
+from ledger.rows import insert_statements, prequote, sql_literal
 from ledger.shapes import claimed_codes, payload_errors, referenced_lots
 from ledger.signals import entries_appended
 from ledger.tree import NODE_FIELDS, tree_completed
@@ -109,8 +109,9 @@ def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
     The head row is locked with SELECT … FOR UPDATE until the caller's transaction ends,
     so concurrent writers queue here and can neither fork the chain nor leave a gap. It is for
     entries that change no lot (the roll-up's anchor); material-flow events go through
-    `events_record`, which takes the same lock before it reads any lot. Everything that does not
-    depend on the head (the checks, the payloads' canonical bytes) is done before the lock.
+    `events_record`, which takes the same lock once it has locked its lots and checked its rules.
+    Everything that does not depend on the head (the checks, the payloads' canonical bytes) is
+    done before the lock.
     """
     if not drafts:
         return []
@@ -118,10 +119,11 @@ def entries_append(*, drafts: Sequence[Draft]) -> list[Entry]:
     for draft in drafts:
         check_occurred_at(draft.occurred_at, now)
     payloads = _payloads(drafts)
+    quoted = [_quoted(commitment) for commitment in payloads]
     # No savepoint: an append that fails must take the caller's transaction down with it.
     with transaction.atomic(savepoint=False):
         seq, head_hash = head_lock()
-        entries = _chain(seq=seq, head_hash=head_hash, drafts=drafts, payloads=payloads)
+        entries = _chain(seq=seq, head_hash=head_hash, drafts=drafts, payloads=payloads, quoted=quoted)
         entries_appended.send(sender=Entry, entries=entries)
         return entries
 
@@ -131,16 +133,25 @@ def head_lock() -> tuple[int, str]:
     return LedgerHead.objects.select_for_update().values_list("seq", "hash").get(pk=1)
 
 
-def _payloads(drafts: Sequence[Draft]) -> list[tuple[bytes, bytes | None]]:
+def _payloads(drafts: Sequence[Draft]) -> list[Commitment]:
     """The drafts' payloads as canonical bytes (RFC 8785), each with its disclosures' bytes or None."""
-    payloads = []
-    for draft in drafts:
-        try:
-            payloads.append(payload_commit(draft.type, draft.data))
-        except NotCanonicalisable as exc:
-            field = f"data.{exc.path}" if exc.path else "data"
-            raise DomainError("invalid", str(exc), field=field) from None
-    return payloads
+    return [_payload(draft) for draft in drafts]
+
+
+def _quoted(commitment: Commitment) -> tuple:
+    """The entry's payload and disclosures quoted for its insert (ledger.rows.prequote)."""
+    return (
+        prequote(Entry, "payload", commitment.payload),
+        prequote(Entry, "disclosures", commitment.disclosures),
+    )
+
+
+def _payload(draft: Draft, keep: Commitment | None = None) -> Commitment:
+    try:
+        return payload_commit(draft.type, draft.data, keep=keep)
+    except NotCanonicalisable as exc:
+        field = f"data.{exc.path}" if exc.path else "data"
+        raise DomainError("invalid", str(exc), field=field) from None
 
 
 _ENTRY_COLUMNS = (  # attribute names: insert_statements takes the foreign key's id
@@ -160,13 +171,23 @@ _ENTRY_COLUMNS = (  # attribute names: insert_statements takes the foreign key's
 
 
 def _chain(
-    *, seq: int, head_hash: str, drafts: Sequence[Draft], payloads: Sequence[tuple[bytes, bytes | None]]
+    *,
+    seq: int,
+    head_hash: str,
+    drafts: Sequence[Draft],
+    payloads: Sequence[Commitment],
+    quoted: Sequence[tuple] | None = None,
 ) -> list[Entry]:
-    """Seal the drafts onto the locked head (`seq`, `head_hash`), store them and move the head."""
+    """Seal the drafts onto the locked head (`seq`, `head_hash`), store them and move the head.
+
+    `quoted` are the payloads' and disclosures' column values as `_quoted` gives them, made
+    before the lock (they are the bulk of what is sent).
+    """
     recorded_at = timezone.now()
     start, prev_hash = seq, head_hash
     entries = []
-    for draft, (payload_bytes, disclosures) in zip(drafts, payloads, strict=True):
+    for draft, commitment in zip(drafts, payloads, strict=True):
+        payload_bytes = commitment.payload
         seq += 1
         org = draft.organisation
         sealed = seal_header(
@@ -191,13 +212,15 @@ def _chain(
             payload_sha256=sealed.header["payload_sha256"],
             header=sealed.header_bytes,
             payload=payload_bytes,
-            disclosures=disclosures,
+            disclosures=commitment.disclosures,
         )
         entry._state.adding = False  # it is stored below, by plain SQL
         entry._state.db = connection.alias
         entries.append(entry)
         prev_hash = sealed.hash
     rows = [[getattr(entry, name) for name in _ENTRY_COLUMNS] for entry in entries]
+    for row, (payload, disclosures) in zip(rows, quoted or [_quoted(c) for c in payloads], strict=True):
+        row[-2:] = [payload, disclosures]
     nodes = tree_completed(start=start, last_hash=head_hash, hashes=[entry.hash for entry in entries])
     # The entries, the Merkle tree's new nodes and the head move together, still under the lock.
     writes = [
@@ -207,10 +230,11 @@ def _chain(
     head = ("UPDATE ledger_head SET seq = %s, hash = %s WHERE id = 1", [seq, prev_hash])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement (data-modifying CTEs): one round trip while every writer waits.
+            # One statement (data-modifying CTEs): one round trip while every writer waits. Its
+            # rows are quoted into the text (insert_statements), so it takes no parameters.
             ctes = ", ".join(f"write_{index} AS ({sql})" for index, (sql, _params) in enumerate(writes))
-            params = [value for _sql, values in writes for value in values]
-            cursor.execute(f"WITH {ctes} {head[0]}", [*params, *head[1]])
+            moved = f"UPDATE ledger_head SET seq = {int(seq)}, hash = {sql_literal(prev_hash)} WHERE id = 1"
+            cursor.execute(f"WITH {ctes} {moved}")
         else:
             for sql, params in [*writes, head]:
                 cursor.execute(sql, params)
@@ -267,40 +291,76 @@ def batch_cost_check(events: Sequence["EventInput"]) -> None:
 def events_record(*, organisation: Organisation, actor: str, events: Sequence[EventInput]) -> list[Recorded]:
     """Record material-flow events, all or none, each as a ledger entry with its projections.
 
-    The ledger head is locked first, so event transactions run one at a time: two partners
-    posting at once cannot both take the last kilograms of a lot. A rule broken by any event
+    Every lot the events name is locked first (in code order, with the processes that voids and
+    amendments change), then the rules run and the payloads are committed, and only then is the
+    ledger head locked, for what needs it: the codes generated from counters, the seqs and hashes
+    of the chain, and the writes. Two partners posting at once still cannot both take the last
+    kilograms of a lot (they queue on its row), and a batch holds the head only for its writes,
+    so other writers' events wait for those, not for its rules. A rule broken by any event
     raises DomainError (field paths prefixed `[i].` in a batch of several) and writes nothing.
     """
     batch = len(events) > 1
     events_check(events)
     batch_cost_check(events)
     org = OrgInfo(organisation.slug, organisation.sees_everything)
-    # What does not depend on the material record is read before the head lock is taken.
     state = DbState()
     state.factor_keys()
     claimed = [code for event in events for code in claimed_codes(event.type, event.data)]
     referenced = {code for event in events for code in referenced_lots(event.type, event.data)}
+    voided = [
+        seq
+        for event in events
+        if event.type == ENTRY_VOIDED
+        and isinstance(event.data, dict)
+        and isinstance(seq := event.data.get("seq"), int)
+        and not isinstance(seq, bool)
+    ]
+    amended = [
+        code
+        for event in events
+        if event.type == LOT_AMENDED
+        for code in referenced_lots(event.type, event.data)
+    ]
     with transaction.atomic():
-        head_seq, head_hash = head_lock()
-        # Under the lock, in set form: every lot the batch names (locked, with what made and
-        # moved them) and every code it claims, whatever the number of events.
+        # Locks are taken in one order by every writer: lots (by code), processes, the head.
+        state.lock(lots=referenced, entries=voided, amended=amended)
         state.check_codes(claimed)
-        state.load_lots(referenced)
+        # Installation entries store their own seq (their app's tables): such a batch takes the
+        # head now, after its lots, and runs its rules with the real seqs.
+        early = any(event.type in installation_types() for event in events)
+        head = head_lock() if early else None
         now = timezone.now()
-        drafts, made = [], []
+        drafts, made, pending = [], [], []
         for index, event in enumerate(events):
             try:
                 handler = handler_for(event.type)
                 check_occurred_at(event.occurred_at, now)
-                state.load_lots(referenced_lots(event.type, event.data))
-                before = len(state.new_lots)
-                ctx = Context(org=org, occurred_at=event.occurred_at, seq=head_seq + index + 1)
+                before, codes_before = len(state.new_lots), state.pending_count
+                # The entry's seq is known only under the head lock: -1, -2, … until then.
+                seq = head[0] + index + 1 if head else -(index + 1)
+                ctx = Context(org=org, occurred_at=event.occurred_at, seq=seq)
                 payload = handler(state, ctx, event.data)
+                drafts.append(Draft(event.type, organisation, actor, event.occurred_at, payload))
+                pending.append(state.pending_count > codes_before)
+                made.append(state.new_lots[before:])
             except DomainError as exc:
                 raise (exc.for_item(index) if batch else exc) from None
-            drafts.append(Draft(event.type, organisation, actor, event.occurred_at, payload))
-            made.append([lot.code for lot in state.new_lots[before:]])
-        entries = _chain(seq=head_seq, head_hash=head_hash, drafts=drafts, payloads=_payloads(drafts))
-        state.flush()
+        payloads = _payloads(drafts)
+        quoted = [None if has else _quoted(c) for c, has in zip(payloads, pending, strict=True)]
+        state.flush_prepare()
+        head_seq, head_hash = head or head_lock()
+        if any(pending):
+            # Generated codes, taken from their counters now, go into the few payloads that have them.
+            codes = state.codes_generate()
+            for index in (index for index, has in enumerate(pending) if has):
+                draft = drafts[index]
+                drafts[index] = replace(draft, data=codes_resolved(draft.data, codes))
+                payloads[index] = _payload(drafts[index], keep=payloads[index])
+                quoted[index] = _quoted(payloads[index])
+        entries = _chain(seq=head_seq, head_hash=head_hash, drafts=drafts, payloads=payloads, quoted=quoted)
+        state.flush(head_seq)
         entries_appended.send(sender=Entry, entries=entries)
-    return [Recorded(entry=entry, lots=lots) for entry, lots in zip(entries, made, strict=True)]
+    return [
+        Recorded(entry=entry, lots=[lot.code for lot in lots])
+        for entry, lots in zip(entries, made, strict=True)
+    ]
