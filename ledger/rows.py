@@ -175,13 +175,16 @@ def rows_update(model: type[models.Model], key: str, names: Sequence[str], rows:
 
 
 BASE = "{head_seq}"  # in a prepared statement's text, where the head's seq goes
+# Before the head lock, the entries of a transaction have the seqs STAND_IN_SEQ, STAND_IN_SEQ + 1,
+# …: after every entry there is, as their real seqs will be.
+STAND_IN_SEQ = 1 << 62
 
 
 class Prepared:
     """An INSERT built before the head lock; `run(head_seq)` executes it under the lock.
 
-    In the given rows, values of the `seqs` columns below 0 stand for the seqs of this
-    transaction's entries (-1 the first, -2 the next): `head_seq` plus their magnitude.
+    In the given rows, values of the `seqs` columns from STAND_IN_SEQ on stand for the seqs of
+    this transaction's entries (STAND_IN_SEQ the first): `head_seq` + 1 + their offset.
     """
 
     def __init__(self, head: str, select: str, tail: str, params: list | None, rows: list) -> None:
@@ -230,7 +233,10 @@ def insert_prepare(
     for name, field, column in zip(names, fields, columns, strict=True):
         given = f"given.{column}"
         if name in seqs:
-            expressions.append(f"CASE WHEN {given} < 0 THEN {BASE} - {given} ELSE {given} END")
+            expressions.append(
+                f"CASE WHEN {given} >= {STAND_IN_SEQ}"
+                f" THEN {BASE} + 1 + {given} - {STAND_IN_SEQ} ELSE {given} END"
+            )
         elif name in codes:
             target = field.related_model._meta
             expressions.append(

@@ -15,7 +15,7 @@ from ledger.errors import DomainError, fields_summary
 from ledger.events import ENTRY_VOIDED, EVENT_TYPES, HANDLERS, LOT_AMENDED, Context, OrgInfo
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.projection import DbState, codes_resolved, handler_for
-from ledger.rows import insert_statements, prequote, sql_literal
+from ledger.rows import STAND_IN_SEQ, insert_statements, prequote, sql_literal
 from ledger.shapes import claimed_codes, payload_errors, referenced_lots
 from ledger.signals import entries_appended
 from ledger.tree import NODE_FIELDS, tree_completed
@@ -336,8 +336,8 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
                 handler = handler_for(event.type)
                 check_occurred_at(event.occurred_at, now)
                 before, codes_before = len(state.new_lots), state.pending_count
-                # The entry's seq is known only under the head lock: -1, -2, … until then.
-                seq = head[0] + index + 1 if head else -(index + 1)
+                # The entry's seq is known only under the head lock: a stand-in until then.
+                seq = head[0] + index + 1 if head else STAND_IN_SEQ + index
                 ctx = Context(org=org, occurred_at=event.occurred_at, seq=seq)
                 payload = handler(state, ctx, event.data)
                 drafts.append(Draft(event.type, organisation, actor, event.occurred_at, payload))
