@@ -74,6 +74,9 @@ class Command(BaseCommand):
         if wheel is not None:
             lines += [
                 f"a wheel's passport:   {base}{reverse('passport-page', args=[wheel.code])}",
+                f"  in Chinese:         {base}{reverse('passport-page', args=[wheel.code])}?lang=zh-hans",
+                f"  bilingual print:    {base}{reverse('passport-page', args=[wheel.code])}?lang=both"
+                "   (Chinese and English side by side)",
                 f"its evidence bundle:  {base}{reverse('passport-evidence', args=[wheel.code])}   "
                 "(sign in as northstar, its holder, or veritas)",
                 f"the operator's key:   {base}{reverse('ledger-verifier-key')}   (save it as ledger.key)",
