@@ -35,11 +35,31 @@ from ledger.events import (
 )
 from ledger.models import Consumption, Entry, LedgerHead, Lot, LotKind, Process, TransferItem
 from ledger.trace import lot_trace
-from ledger.visibility import Viewer, disclosures_for, visible_payloads
+from ledger.visibility import Viewer, disclosures_for, visible_lots, visible_payloads
 
 INDEX_CHUNK = 500
 MAX_PER_PAGE = 1000
 CORRECTIONS = (LOT_AMENDED, ENTRY_VOIDED)
+
+
+def _epcis_visible(viewer: Viewer, entries) -> set[int]:
+    """The entries shown as EPCIS events: those whose payload the viewer may read, less the
+    amendments of lots it may not see. An evidence bundle carries such an amendment (a run's
+    energy amended through another holder's wheel changes every wheel's footprint), but as an
+    EPCIS error declaration it would name that wheel and its corrected facts."""
+    entries = list(entries)
+    shown = visible_payloads(viewer, entries)
+    if viewer.sees_everything:
+        return shown
+    amendments = {e.seq: e.data.get("lot") for e in entries if e.seq in shown and e.type == LOT_AMENDED}
+    if not amendments:
+        return shown
+    seen = set(
+        visible_lots(viewer, Lot.objects.filter(code__in=set(amendments.values()))).values_list(
+            "code", flat=True
+        )
+    )
+    return shown - {seq for seq, code in amendments.items() if code not in seen}
 
 
 def ledger_entry(entry: Entry) -> LedgerEntry:
@@ -319,7 +339,7 @@ def events_query(*, viewer: Viewer, query: EventQuery, per_page: int, token: str
             return EventPage(events, None)
         seqs = sorted({seq for seq, _ in batch})
         entries = {e.seq: e for e in Entry.objects.filter(seq__in=seqs).select_related("organisation")}
-        shown = visible_payloads(viewer, entries.values())
+        shown = _epcis_visible(viewer, entries.values())
         resolver.load_items(list(entries.values()), shown)
         mapped = [ledger_entry(entries[seq]) for seq in seqs if seq in shown]
         resolver.prepare(mapped)
@@ -386,7 +406,7 @@ def trace_events(*, lot: Lot, viewer: Viewer, direction: str, depth: int) -> lis
     )
     seqs = sorted(making | transfers | corrections)
     entries = list(Entry.objects.filter(seq__in=seqs).select_related("organisation").order_by("seq"))
-    shown = visible_payloads(viewer, entries)
+    shown = _epcis_visible(viewer, entries)
     mapped = [ledger_entry(entry) for entry in entries if entry.seq in shown]
     resolver = Resolver(viewer)
     resolver.load_items(entries, shown)
