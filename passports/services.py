@@ -9,7 +9,7 @@ writes are set-based: a fixed number of queries per chunk of lots.
 import hashlib
 import logging
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -486,28 +486,44 @@ def _without_method(numbers: dict) -> dict:
 def _candidate_chunks(candidates: set[int] | None) -> Iterator[list[tuple]]:
     """The candidate lots in id order, LOT_CHUNK at a time, each with its current footprint:
     (id, code, kind, mass_g, made_by, voided, footprint id, version, state, transport, factor
-    set, document)."""
-    lots = Lot.objects.annotate(
-        current=FilteredRelation("footprints", condition=Q(footprints__superseded_at__isnull=True))
-    ).order_by("pk")
-    columns = ("pk", "code", "kind", "mass_g", "made_by_id", "voided")
-    columns += ("current__pk", "current__version", "current__state_id", "current__transport_per_kg")
-    columns += ("current__run__factor_set_id", "current__stored_document")
+    set, document).
+
+    Each chunk is read between its first and last id, on the lots and on the footprints alike,
+    so a chunk costs the same however many lots and footprints there are (an open-ended read
+    joined the whole footprint table for every chunk: quadratic in a plant-month).
+    """
     if candidates is None:
         last = 0
         while True:
-            rows = list(lots.filter(kind__in=FOOTPRINT_KINDS, pk__gt=last).values_list(*columns)[:LOT_CHUNK])
-            if not rows:
+            ids = list(
+                Lot.objects.filter(kind__in=FOOTPRINT_KINDS, pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:LOT_CHUNK]
+            )
+            if not ids:
                 return
-            yield rows
-            last = rows[-1][0]
+            yield _chunk_rows(ids[0], ids[-1])
+            last = ids[-1]
     for chunk in anchor.chunked(sorted(candidates), LOT_CHUNK):
         if _dense(chunk):  # a day's parts: an id range, not thousands of ids, read and sifted
             wanted = set(chunk)
-            found = lots.filter(kind__in=FOOTPRINT_KINDS, pk__gte=chunk[0], pk__lte=chunk[-1])
-            yield [row for row in found.values_list(*columns) if row[0] in wanted]
+            yield [row for row in _chunk_rows(chunk[0], chunk[-1]) if row[0] in wanted]
         else:
-            yield list(lots.filter(kind__in=FOOTPRINT_KINDS, pk__in=chunk).values_list(*columns))
+            yield _chunk_rows(chunk[0], chunk[-1], chunk)
+
+
+def _chunk_rows(first: int, last: int, ids: Sequence[int] | None = None) -> list[tuple]:
+    """The part and ingot lots with ids from `first` to `last` (only `ids`, if given)."""
+    between = Q(footprints__superseded_at__isnull=True, footprints__lot_id__gte=first)
+    between &= Q(footprints__lot_id__lte=last)
+    lots = Lot.objects.annotate(current=FilteredRelation("footprints", condition=between))
+    lots = lots.filter(kind__in=FOOTPRINT_KINDS, pk__gte=first, pk__lte=last).order_by("pk")
+    if ids is not None:
+        lots = lots.filter(pk__in=ids)
+    columns = ("pk", "code", "kind", "mass_g", "made_by_id", "voided")
+    columns += ("current__pk", "current__version", "current__state_id", "current__transport_per_kg")
+    columns += ("current__run__factor_set_id", "current__stored_document")
+    return list(lots.values_list(*columns))
 
 
 def _dense(ids: list[int]) -> bool:
