@@ -71,6 +71,7 @@ MIDDLEWARE = [
     # Serves the pages' own assets (CSS, plotly.js) from the app itself, never from a CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api.problems.ApiProblemMiddleware",
+    "config.limits.PageLimitsMiddleware",  # after the API's and PACT's, which answer in their formats
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language of pages and problems: the switcher's cookie, else the browser's Accept-Language
     # (config.i18n.UserLanguageMiddleware then prefers a signed-in user's own setting).
@@ -178,7 +179,10 @@ LEDGER_CLOCK_SKEW_SECONDS = env_int("LEDGER_CLOCK_SKEW_SECONDS", 300)
 LEDGER_MAX_BATCH_ITEMS = env_int("LEDGER_MAX_BATCH_ITEMS", 6_000)
 
 # REST API (/api/v1/, see config/api/): bearer keys or a staff session, problem+json errors.
-API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 2**20)  # larger bodies get a 413
+# The one body limit of every request (config/limits.py): larger bodies get a 413 before they
+# are read. Django's own limit is the same, so no body below it gets Django's 400 page instead.
+MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 5 * 2**20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "6000/minute") or None  # per key; empty: no limit
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 # Beat deletes the records past that age once an hour, so the table holds about a day of keys.

@@ -589,7 +589,7 @@ def _received_document(raw: bytes) -> dict:
     """The ProductFootprint in what was received: a bare document or GetFootprint's {"data": …}."""
     try:
         parsed = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DomainError("invalid", f"not JSON: {exc}", field="document") from None
     if isinstance(parsed, dict) and set(parsed) == {"data"} and isinstance(parsed["data"], dict):
         return parsed["data"]

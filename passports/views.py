@@ -165,7 +165,7 @@ def passport_evidence(request, code: str):
         json.dumps(bundle, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False) + "\n",
         content_type="application/json",
     )
-    response["Content-Disposition"] = f'attachment; filename="{lot.code}-evidence.json"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{lot.code}-evidence.json")
     return response
 
 

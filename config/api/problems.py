@@ -14,6 +14,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from config.limits import refusal
 from ledger.errors import DomainError, fields_summary
 
 CONTENT_TYPE = "application/problem+json"
@@ -98,9 +99,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 class ApiProblemMiddleware:
-    """Under /api/: refuse bodies over API_MAX_BODY_BYTES with 413 before anything reads them
-    (and URLs with NUL characters with 400), and answer Django's own 404, 405 and 500 pages
-    (unknown URLs, crashes) as problem+json."""
+    """Under /api/: the request limits (config.limits: a NUL in the URL, a body over
+    MAX_BODY_BYTES) before anything reads the body, and Django's own error pages (unknown URLs,
+    methods, a malformed request, crashes) as problem+json."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -108,20 +109,13 @@ class ApiProblemMiddleware:
     def __call__(self, request):
         if not request.path_info.startswith("/api/"):
             return self.get_response(request)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return problem_response(400, "invalid", "Content-Length is not a number.")
-        # PostgreSQL text cannot hold U+0000; refuse it here rather than fail in the database.
-        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return problem_response(400, "invalid", "The URL holds a NUL character (%00).")
-        limit = settings.API_MAX_BODY_BYTES
-        if length > limit:
-            return problem_response(
-                413, "too_large", f"The request body is {length} bytes; at most {limit} are accepted."
-            )
+        refused = refusal(request)
+        if refused is not None:
+            return problem_response(refused.status, refused.code, refused.detail)
         response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
+            if response.status_code == 400:  # Django's SuspiciousOperation page, e.g. too many fields
+                return problem_response(400, "invalid", "The request is malformed.")
             if response.status_code == 404:
                 return problem_response(404, "not_found", f"No API resource at {request.path}.")
             if response.status_code == 405:

@@ -29,6 +29,8 @@ class RemeltViewSet(viewsets.GenericViewSet):
     """
 
     lookup_value_regex = "[^/]+"
+    # Without TRACE: DRF would route the HTTP method to a `trace` action (the lots' graph).
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     filter_backends = [DjangoFilterBackend]
     visible = None
 

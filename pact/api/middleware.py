@@ -1,8 +1,9 @@
 """Under /pact: HTTPS only, PACT's error bodies for what no view answers (unknown paths,
-methods, crashes), and the body limit of the API."""
+methods, crashes), and the request limits (config.limits)."""
 
 from django.conf import settings
 
+from config.limits import refusal
 from pact.api.errors import pact_error_json
 
 PREFIX = "/pact/"
@@ -22,12 +23,9 @@ class PactMiddleware:
             return self.get_response(request)
         if not request.is_secure():
             return pact_error_json(403, "The PACT API is served over HTTPS only.", "AccessDenied")
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return pact_error_json(400, "Content-Length is not a number.")
-        if length > settings.API_MAX_BODY_BYTES:
-            return pact_error_json(400, f"The body is {length} bytes; at most {settings.API_MAX_BODY_BYTES}.")
+        refused = refusal(request)
+        if refused is not None:  # PACT's error codes have no 413: a body too large is a BadRequest
+            return pact_error_json(400, refused.detail)
         response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
             if response.status_code == 404:

@@ -1,5 +1,6 @@
 """Passports and emission factors over the partner API."""
 
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
@@ -66,7 +67,7 @@ class PassportViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
     def evidence(self, request, *args, **kwargs):
         lot = self.get_object()
         response = Response(evidence_bundle(lot=lot, viewer=self.caller.viewer))
-        response["Content-Disposition"] = f'attachment; filename="{lot.code}-evidence.json"'
+        response["Content-Disposition"] = content_disposition_header(True, f"{lot.code}-evidence.json")
         return response
 
 

@@ -165,7 +165,7 @@ def test_too_many_events_in_one_batch_are_refused(cast, client_for, monkeypatch)
 
 
 def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(cast, client_for, settings):
-    settings.API_MAX_BODY_BYTES = 2000
+    settings.MAX_BODY_BYTES = 2000
     batch = [event("scrap.received", scrap(f"SCR-{i}")) for i in range(20)]
     body = assert_problem(
         client_for("alurec").post("/api/v1/events/", batch, format="json"), 413, "too_large"
