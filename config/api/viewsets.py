@@ -10,14 +10,45 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, viewsets
 
 from accounts.principal import Principal, principal_of
+from config.api.query import QuerySerializer, WholeNumberField
+
+
+class PageQuerySerializer(QuerySerializer):
+    page = WholeNumberField(min_value=1, default=1, help_text="Which page.")
+    page_size = WholeNumberField(min_value=1, max_value=500, default=50, help_text="Results per page.")
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """`?page=N&page_size=M`, with the total count."""
+    """`?page=N&page_size=M`, with the total count. Both are read as PageQuerySerializer states
+    (DRF's own falls back to the default for a page size it cannot read)."""
 
-    page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        self.page_size = query.validated_data["page_size"]
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        return self.page_size
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": str(field.help_text),
+                "schema": {
+                    "type": "integer",
+                    "minimum": field.min_value,
+                    "maximum": field.max_value,
+                    "default": field.default,
+                },
+            }
+            for name, field in PageQuerySerializer().fields.items()
+        ]
 
 
 class RemeltViewSet(viewsets.GenericViewSet):
@@ -33,6 +64,9 @@ class RemeltViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     filter_backends = [DjangoFilterBackend]
     visible = None
+    # Set per route with as_view(…, narrowed={…}): the queryset's objects one URL answers, e.g.
+    # parts only under /parts/{serial}/, so no other URL reaches them by their code.
+    narrowed: dict | None = None
 
     @cached_property
     def caller(self) -> Principal:
@@ -43,6 +77,8 @@ class RemeltViewSet(viewsets.GenericViewSet):
         visible = type(self).visible
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the view
             return queryset.none()
+        if self.narrowed:
+            queryset = queryset.filter(**self.narrowed)
         if visible is None:
             return queryset
         return visible(self.caller.viewer, queryset)

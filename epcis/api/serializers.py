@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from config.api.query import QuerySerializer, WholeNumberField
 from epcis.selectors import MAX_PER_PAGE
 from ledger.trace import DEFAULT_DEPTH, DOWN, MAX_DEPTH, UP
 
@@ -19,16 +20,14 @@ class PipeList(serializers.CharField):
         return values
 
 
-class EventQuerySerializer(serializers.Serializer):
+class EventQuerySerializer(QuerySerializer):
     EQ_bizStep = PipeList(required=False, help_text="bizSteps, bare CBV words or URIs, `|`-separated")
     GE_eventTime = serializers.DateTimeField(required=False, help_text="events at or after this time")
     LT_eventTime = serializers.DateTimeField(required=False, help_text="events before this time")
     MATCH_anyEPCClass = PipeList(required=False, help_text="EPC classes of quantity lists (lots, materials)")
     MATCH_epc = PipeList(required=False, help_text="EPCs of EPC lists (serials)")
     EQ_eventID = PipeList(required=False, help_text="eventIDs")
-    perPage = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PER_PAGE, default=DEFAULT_PER_PAGE
-    )
+    perPage = WholeNumberField(required=False, min_value=1, max_value=MAX_PER_PAGE, default=DEFAULT_PER_PAGE)
     nextPageToken = serializers.CharField(required=False, max_length=100)
 
     def validate(self, attrs):
@@ -40,9 +39,9 @@ class EventQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class LotEpcisQuerySerializer(serializers.Serializer):
+class LotEpcisQuerySerializer(QuerySerializer):
     direction = serializers.ChoiceField(choices=[UP, DOWN], default=UP)
-    depth = serializers.IntegerField(min_value=1, max_value=MAX_DEPTH, default=DEFAULT_DEPTH)
+    depth = WholeNumberField(min_value=1, max_value=MAX_DEPTH, default=DEFAULT_DEPTH)
 
 
 class CapturedEntrySerializer(serializers.Serializer):

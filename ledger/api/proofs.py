@@ -34,8 +34,11 @@ def _text_schema(description: str) -> dict:
     return {(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description=description)}
 
 
+_NUMBER_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}  # what `numbers` reads
+
+
 def _number(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, required=True, description=description)
+    return OpenApiParameter(name, _NUMBER_SCHEMA, required=True, description=description)
 
 
 def _hash_field(help_text: str) -> serializers.RegexField:
@@ -79,7 +82,7 @@ class PublicLedgerApi(APIView):
     permission_classes = [AllowAny]
 
     def numbers(self, *names: str) -> dict[str, int]:
-        """Whole-number query parameters, all required; every bad one is named in one 400."""
+        """Whole-number query parameters from 1 on, all required; every bad one is named in one 400."""
         values, errors = {}, {}
         for name in names:
             raw = self.request.query_params.get(name)
@@ -87,6 +90,8 @@ class PublicLedgerApi(APIView):
                 errors[name] = ["This parameter is required."]
             elif not _NUMBER.fullmatch(raw):
                 errors[name] = [f"{raw!r} is not a whole number (at most 18 digits)."]
+            elif int(raw) < _NUMBER_SCHEMA["minimum"]:
+                errors[name] = [f"{name} must be at least 1."]
             else:
                 values[name] = int(raw)
         if errors:

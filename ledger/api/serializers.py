@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.query import QuerySerializer, WholeNumberField
 from ledger.models import LotKind
 from ledger.quantities import format_kg
 from ledger.selectors import lot_amendments
@@ -352,17 +353,17 @@ class FeedPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null at the end of the chain.")
 
 
-class FeedQuerySerializer(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0, help_text="Entries with a larger seq.")
-    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+class FeedQuerySerializer(QuerySerializer):
+    after = WholeNumberField(min_value=0, default=0, help_text="Entries with a larger seq.")
+    limit = WholeNumberField(min_value=1, max_value=1000, default=100)
 
 
-class TraceQuerySerializer(serializers.Serializer):
+class TraceQuerySerializer(QuerySerializer):
     direction = serializers.ChoiceField(
         choices=[UP, DOWN], default=UP, help_text="up: back to the scrap; down: forward to the parts."
     )
-    depth = serializers.IntegerField(min_value=1, max_value=MAX_DEPTH, default=DEFAULT_DEPTH)
-    page = serializers.IntegerField(min_value=1, default=1, help_text="Which page of nodes and edges.")
-    page_size = serializers.IntegerField(
+    depth = WholeNumberField(min_value=1, max_value=MAX_DEPTH, default=DEFAULT_DEPTH)
+    page = WholeNumberField(min_value=1, default=1, help_text="Which page of nodes and edges.")
+    page_size = WholeNumberField(
         min_value=1, max_value=MAX_TRACE_PAGE, default=MAX_TRACE_PAGE, help_text="Nodes and edges per page."
     )

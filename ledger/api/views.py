@@ -16,6 +16,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from config.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from config.api.idempotency import check_key, request_digest, respond_once
+from config.api.query import BooleanFilter, StrictFilterSet, TextFilter
 from config.api.viewsets import PageNumberPagination, RemeltViewSet
 from ledger.api import serializers
 from ledger.api.examples import RECORDED_EXAMPLE, request_examples
@@ -110,16 +111,16 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
-class LotFilter(filters.FilterSet):
+class LotFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=LotKind.choices)
-    owner = filters.CharFilter(field_name="owner__slug", help_text="Slug of the organisation holding it now.")
-    alloy = filters.CharFilter()
+    owner = TextFilter(field_name="owner__slug", help_text="Slug of the organisation holding it now.")
+    alloy = TextFilter()
     category = filters.ChoiceFilter(choices=ScrapCategory.choices)
-    part_number = filters.CharFilter()
-    code_prefix = filters.CharFilter(field_name="code", lookup_expr="startswith")
+    part_number = TextFilter()
+    code_prefix = TextFilter(field_name="code", lookup_expr="startswith")
     occurred_after = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    voided = filters.BooleanFilter()
+    voided = BooleanFilter()
     ordering = filters.OrderingFilter(
         fields=(("code", "code"), ("occurred_at", "occurred_at"), ("mass_g", "mass"), ("made_by", "made_by"))
     )
