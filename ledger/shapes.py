@@ -644,11 +644,13 @@ EVENTS: dict[str, Event] = {
         "Withdraw an entry whose lots are unused.",
         Obj(
             fields={
-                "seq": Int(minimum=1, example=42, help="The entry to withdraw; its lots must be unused."),
-                "reason": Text(max_length=500, example="posted twice by the weighbridge"),
+                "seq": Int(minimum=1, example=5, help="The entry to withdraw; its lots must be unused."),
+                "reason": Text(max_length=500, example="sent to the wrong customer"),
             }
         ),
-        {"seq": 42, "reason": "posted twice by the weighbridge"},
+        # The examples above, posted in order on an empty ledger, are entries 1 to 6: this
+        # withdraws the transfer (5), whose wheels were not used since (tests/api/test_examples.py).
+        {"seq": 5, "reason": "sent to the wrong customer"},
     ),
 }
 
