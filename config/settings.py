@@ -9,6 +9,7 @@ import importlib.util
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
@@ -43,6 +44,46 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain H
 # that had already sent their credentials in clear.
 SECURE_REDIRECT_EXEMPT.append(r"^pact/")
 
+# Every response says what its page may load and do. Scripts only from this server, never
+# inline (the Verify button, the charts and Swagger UI load theirs as files); styles may be
+# inline, since the pages', plotly's and Swagger UI's style attributes cannot carry a nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # the QR codes and Swagger UI's icons are data: URLs
+        "font-src": [SELF],
+        "connect-src": [SELF],  # the Verify button fetches the public bundle; Swagger UI the API
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# No page uses any of these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 INSTALLED_APPS = [
     "operations.site.RemeltAdminConfig",  # django.contrib.admin, with remelt's admin site
     "django.contrib.auth",
@@ -67,6 +108,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "pact.api.middleware.PactMiddleware",
     # Serves the pages' own assets (CSS, plotly.js) from the app itself, never from a CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
