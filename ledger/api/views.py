@@ -210,6 +210,9 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
         return Response(serializers.TraceSerializer(TracePage(trace, page, page_size)).data)
 
 
+RECALL_CHUNK = 500  # parts written at a time
+
+
 def _recall_json(recall) -> Iterator[bytes]:
     """The recall as one JSON object, written as its parts are read (see `RecallSerializer`)."""
     yield (
@@ -223,10 +226,10 @@ def _recall_json(recall) -> Iterator[bytes]:
     separator = ""
     for item in recall.parts():
         chunk.append(json.dumps(part.to_representation(item)))
-        if len(chunk) == 500:
+        if len(chunk) == RECALL_CHUNK:
             yield (separator + ",".join(chunk)).encode()
             chunk, separator = [], ","
-    yield (separator + ",".join(chunk)).encode() + b"]}"
+    yield (separator + ",".join(chunk) if chunk else "").encode() + b"]}"
 
 
 class LedgerEntryViewSet(RemeltViewSet):

@@ -10,6 +10,7 @@ import pytest
 from accounts.services import user_create
 from ledger.models import Lot
 from passports.services import rollup_run
+from tests.api.conftest import PARTS
 from tests.api.support import assert_problem, event, scrap
 
 
@@ -103,3 +104,12 @@ def test_a_nul_in_an_api_url_is_a_400_in_the_apis_format(db, cast, client_for, u
     assert response.status_code == 400, response.content
     if url.startswith("/api/"):
         assert_problem(response, 400, "invalid")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4, 500])
+def test_the_streamed_recall_is_json_whatever_its_count(loop, client_for, monkeypatch, chunk):
+    """Four parts hold ING-1's metal: written in chunks that divide the count or not."""
+    monkeypatch.setattr("ledger.api.views.RECALL_CHUNK", chunk)
+    response = client_for("wheelworks").get("/api/v1/lots/ING-1/recall/")
+    body = json.loads(b"".join(response.streaming_content))
+    assert body["count"] == 4 and sorted(part["serial"] for part in body["parts"]) == PARTS
