@@ -23,7 +23,7 @@ def refusal(request) -> Refusal | None:
     # PostgreSQL text cannot hold U+0000: a NUL that reached a lookup would fail there (a 500).
     query = request.META.get("QUERY_STRING", "")
     if "\x00" in request.path or "%00" in query or "\x00" in query:
-        return Refusal(400, "invalid", "The URL holds a NUL character (%00).")
+        return Refusal(400, "nul_character", "The URL holds a NUL character (%00).")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -307,7 +307,8 @@ def read_page_token(token: str) -> tuple[int, int]:
         seq, position = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().split(".")
         return int(seq), int(position)
     except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise DomainError("invalid", "not a page token of this query", field="nextPageToken") from None
+        message = "not a page token of this query"
+        raise DomainError("unknown_page_token", message, field="nextPageToken") from None
 
 
 def events_query(*, viewer: Viewer, query: EventQuery, per_page: int, token: str | None = None) -> EventPage:

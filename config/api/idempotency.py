@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 
@@ -59,10 +60,16 @@ def _response(status: int, content: bytes, content_type: str, *, replayed: bool)
 
 
 def check_key(key: str) -> str | None:
-    """Why a key is unusable, or None."""
+    """Why a key is unusable, or None (what `key_parameter` tells the schema)."""
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
         return f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"
     return None
+
+
+def key_parameter(description: str) -> OpenApiParameter:
+    """The header in the OpenAPI schema, as `check_key` reads it."""
+    schema = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]+$"}
+    return OpenApiParameter(HEADER, schema, OpenApiParameter.HEADER, description=description)
 
 
 def idempotency_purge(*, older_than: timedelta | None = None) -> int:

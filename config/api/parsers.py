@@ -9,6 +9,12 @@ from rest_framework.parsers import JSONParser
 MAX_DEPTH = 64
 
 
+class UnstorableText(ParseError):
+    """Well-formed JSON whose text the database cannot store: a rule, not a syntax error."""
+
+    default_code = "unstorable_text"
+
+
 def _storable(text: str) -> bool:
     if "\x00" in text:
         return False
@@ -24,7 +30,7 @@ def _check(value, path: str, depth: int) -> None:
     at the first array or object nested deeper than MAX_DEPTH."""
     if isinstance(value, str):
         if not _storable(value):
-            raise ParseError(f"Text at {path or 'the top level'} holds U+0000 or an unpaired surrogate.")
+            raise UnstorableText(f"Text at {path or 'the top level'} holds U+0000 or an unpaired surrogate.")
         return
     if not isinstance(value, dict | list):
         return

@@ -61,7 +61,10 @@ class RemeltViewSet(viewsets.GenericViewSet):
 
     lookup_value_regex = "[^/]+"
     # Without TRACE: DRF would route the HTTP method to a `trace` action (the lots' graph).
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    # Without OPTIONS: DRF's metadata describes a view's serializer, which not every one has
+    # (a 500 on /events/); the OpenAPI schema describes every endpoint.
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
+    metadata_class = None
     filter_backends = [DjangoFilterBackend]
     visible = None
     # Set per route with as_view(…, narrowed={…}): the queryset's objects one URL answers, e.g.

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from config.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from config.api.idempotency import check_key, request_digest, respond_once
+from config.api.idempotency import check_key, key_parameter, request_digest, respond_once
 from config.api.viewsets import RemeltViewSet
 from epcis.api import examples
 from epcis.api.parsers import EpcisJSONLDParser, EpcisJSONParser
@@ -139,9 +139,7 @@ class CaptureViewSet(RemeltViewSet):
         ),
         request={examples.MEDIA_TYPE: OpenApiTypes.OBJECT},
         parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, description="A unique key per document."
-            ),
+            key_parameter("A unique key per document, 1 to 255 printable ASCII characters."),
             OpenApiParameter(
                 ERROR_BEHAVIOUR,
                 str,

@@ -103,7 +103,7 @@ def _within_ledger(name: str, size: int) -> None:
     """Refuse a tree size beyond the ledger's length."""
     length = tree_size()
     if size > length:
-        raise DomainError("invalid", f"the ledger has {length} entries, fewer than {size}", field=name)
+        raise DomainError("beyond_ledger", f"the ledger has {length} entries, fewer than {size}", field=name)
 
 
 class CheckpointLatestApi(PublicLedgerApi):
@@ -172,7 +172,7 @@ class InclusionProofApi(PublicLedgerApi):
         seq, size = params["seq"], params["size"]
         _within_ledger("size", size)
         if not 1 <= seq <= size:
-            raise DomainError("invalid", f"seq must be between 1 and size ({size})", field="seq")
+            raise DomainError("beyond_tree", f"seq must be between 1 and size ({size})", field="seq")
         leaf, root, proof = tree_root_and_inclusion_proof(seq - 1, size)
         body = {"seq": seq, "size": size, "leaf_hash": leaf.hex(), "root": root.hex(), "proof": _hexes(proof)}
         return Response(InclusionProofSerializer(body).data)
@@ -195,7 +195,7 @@ class ConsistencyProofApi(PublicLedgerApi):
         old_size, new_size = params["from"], params["to"]
         _within_ledger("to", new_size)
         if not 1 <= old_size <= new_size:
-            raise DomainError("invalid", f"from must be between 1 and to ({new_size})", field="from")
+            raise DomainError("beyond_tree", f"from must be between 1 and to ({new_size})", field="from")
         old_root, new_root, proof = tree_roots_and_consistency_proof(old_size, new_size)
         body = {
             "from": old_size,

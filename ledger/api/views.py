@@ -8,14 +8,14 @@ from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from config.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from config.api.idempotency import check_key, request_digest, respond_once
+from config.api.idempotency import check_key, key_parameter, request_digest, respond_once
 from config.api.query import BooleanFilter, StrictFilterSet, TextFilter
 from config.api.viewsets import PageNumberPagination, RemeltViewSet
 from ledger.api import serializers
@@ -55,12 +55,7 @@ class EventViewSet(RemeltViewSet):
         request=EVENT_SCHEMA,
         responses={201: OutputSerializer},
         parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER,
-                str,
-                OpenApiParameter.HEADER,
-                description="A unique key per logical request (e.g. a UUID), 1 to 255 printable characters.",
-            )
+            key_parameter("A unique key per logical request (e.g. a UUID), 1 to 255 printable characters.")
         ],
         examples=[*request_examples(), RECORDED_EXAMPLE],
     )
@@ -173,7 +168,7 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
         lot = self.get_object()
         if lot.kind == LotKind.PART:
             message = f"{lot.code} is a part: a recall starts from a scrap, melt or ingot lot"
-            raise DomainError("invalid", message, field="code")
+            raise DomainError("not_a_recall_start", message, field="code")
         recall = lot_recall(lot=lot, viewer=self.caller.viewer)
         return StreamingHttpResponse(_recall_json(recall), content_type="application/json")
 

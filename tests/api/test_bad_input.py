@@ -35,6 +35,15 @@ def test_json_nested_as_deep_as_the_limit_is_read(cast, client_for):
     assert response.json().get("code") != "parse_error"
 
 
+@pytest.mark.parametrize("text", ["\\u0000", "\\ud800"])
+def test_text_the_database_cannot_store_is_a_400_naming_its_path(cast, client_for, text):
+    body = json.dumps(event("scrap.received", scrap("SCR-T"))).replace('"wheels"', f'"whe{text}els"')
+    response = client_for("alurec").post("/api/v1/events/", body, content_type="application/json")
+    problem = assert_problem(response, 400, "unstorable_text")
+    assert "data.grade" in problem["detail"]
+    assert not Lot.objects.filter(code="SCR-T").exists()
+
+
 def test_epcis_capture_refuses_deep_nesting_too(cast, client_for):
     response = client_for("alurec").post(
         "/api/v1/epcis/capture", '{"a": ' + _nested(2000) + "}", content_type="application/json"
@@ -49,6 +58,16 @@ def test_the_trace_method_is_a_405_problem_not_the_trace_action(loop, client_for
     response = client_for("alurec").generic("TRACE", url)
     assert_problem(response, 405, "method_not_allowed")
     assert "TRACE" not in response["Allow"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/events/", "/api/v1/lots/", "/api/v1/lots/SCR-A/", "/api/v1/epcis/capture"]
+)
+def test_options_is_a_405_problem_not_a_500(loop, client_for, url):
+    response = client_for("alurec").options(url)
+    assert_problem(response, 405, "method_not_allowed")
+    allowed = response["Allow"].split(", ")
+    assert "OPTIONS" not in allowed and ({"GET", "POST"} & set(allowed))
 
 
 @pytest.mark.parametrize("code", ['W-00"; filename="evil.exe', "W-00\r\nSet-Cookie: x=1", "W-ü01"])
@@ -103,7 +122,7 @@ def test_a_nul_in_an_api_url_is_a_400_in_the_apis_format(db, cast, client_for, u
     response = client_for("alurec").get(url, secure=True)
     assert response.status_code == 400, response.content
     if url.startswith("/api/"):
-        assert_problem(response, 400, "invalid")
+        assert_problem(response, 400, "nul_character")
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 4, 500])
