@@ -13,8 +13,10 @@ from tests.integration.support import point_app_at
 
 
 @pytest.fixture
-def queue(transactional_db):
-    """A queue of our own, and the env that points processes at the test database and it."""
+def queue(transactional_db, tmp_path):
+    """A queue of our own, and the env that points processes at the test database and it (and
+    at a var/ of their own: a worker's checkpoint signer must not leave its memory in the
+    checkout's var/, where the demo's would then refuse to sign its own ledger)."""
     name = f"remelt-test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
     env = {
@@ -24,6 +26,7 @@ def queue(transactional_db):
         "CELERY_TASK_DEFAULT_QUEUE": name,
         "ROLLUP_STALE_SECONDS": "1",
         "LEDGER_CHECKPOINT_SECONDS": "3600",
+        "REMELT_VAR_DIR": str(tmp_path),
     }
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = name
