@@ -20,6 +20,26 @@ def visible_installations(viewer: Viewer, installations: QuerySet[Installation] 
     return installations.filter(organisation_id=viewer.organisation_id)
 
 
+def registered_furnaces(organisation_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """For each of the organisations that has installations, its furnaces as (code, label), the
+    label naming the furnace and its installation: what the admin's melt form offers."""
+    furnaces: dict[int, list[tuple[str, str]]] = {
+        organisation_id: []
+        for organisation_id in Installation.objects.filter(organisation_id__in=organisation_ids)
+        .order_by()
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    }
+    units = InstallationUnit.objects.filter(
+        kind=UnitKind.FURNACE, installation__organisation_id__in=organisation_ids
+    ).select_related("installation")
+    for unit in units.order_by("code"):
+        site = unit.installation
+        named = f"{unit.code} — {unit.name}" if unit.name else unit.code
+        furnaces[site.organisation_id].append((unit.code, f"{named} ({site.code} {site.name})"))
+    return furnaces
+
+
 def report_entries(installation: Installation, start, end, *, upto: int) -> list[Entry]:
     """The entries (seq ≤ `upto`) that the report of `installation` over [start, end) uses.
 

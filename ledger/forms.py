@@ -28,7 +28,7 @@ from ledger.display import display_kg
 from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.quantities import parse_amount, parse_mass
-from ledger.selectors import furnaces_used
+from ledger.selectors import Furnaces, furnaces_offered
 from ledger.services import EventInput, Recorded, events_record
 from ledger.shapes import CODE_MAX, declared
 from ledger.vocabulary import current_keys
@@ -171,6 +171,48 @@ class LotPicker(forms.Select):
             ),
             css={"screen": ("admin/css/vendor/select2/select2.min.css", "admin/css/autocomplete.css")},
         )
+
+
+class FurnacePicker(forms.Select):
+    """The furnace of a melt, chosen from those the organisation on the form may name (select2,
+    like the lot pickers): its installations' furnaces once it has registered one, and only
+    those; until then the furnaces it used before, or a new name typed in. `offered` holds the
+    choices of every organisation on the form (`data-choices`, read by ledger/record.js when
+    the organisation changes); the page is served with those of the chosen one."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.offered: dict[int, Furnaces] = {}
+        self.organisation: int | None = None
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        choices = {
+            str(organisation_id): {"registered": offer.registered, "furnaces": offer.furnaces}
+            for organisation_id, offer in self.offered.items()
+        }
+        attrs.update(
+            {
+                "class": "furnace-picker",
+                "data-choices": json.dumps(choices, ensure_ascii=False),
+                "data-organisation-field": "id_organisation",
+                "data-theme": "admin-autocomplete",
+                "data-placeholder-registered": "Choose a furnace of its installations",
+                "data-placeholder-used": "Choose a furnace it used, or type a new name",
+            }
+        )
+        return attrs
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = next((furnace for furnace in value if furnace), "")
+        offer = self.offered.get(self.organisation, Furnaces(False, []))
+        furnaces = list(offer.furnaces)
+        if chosen and chosen not in {code for code, _label in furnaces}:
+            furnaces.append((chosen, chosen))  # typed before; the rules say if it may be used
+        options = [self.create_option(name, "", "", not chosen, 0)]
+        for index, (code, label) in enumerate(furnaces, start=1):
+            options.append(self.create_option(name, code, label, code == chosen, index))
+        return [(None, options, 0)]
 
 
 class InputRow(forms.Form):
@@ -572,14 +614,19 @@ class MeltForm(EventForm):
     code = _code_field("MLT-2026-000042")
     furnace = forms.CharField(
         max_length=_longest(events.MELT_RECORDED, "furnace"),
-        widget=forms.TextInput(attrs={"size": 30, "autocomplete": "off"}),
-        help_text="The furnaces this organisation used before are suggested as you type.",
+        widget=FurnacePicker(),
+        help_text=(
+            "One of the furnaces of the organisation's registered installations; until it has"
+            " one, a furnace it used before or a new name."
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Until installations are recorded, the furnaces each organisation named in its melts.
-        self.furnace_lists = furnaces_used(organisations=self.fields["organisation"].queryset)
+        picker = self.fields["furnace"].widget
+        picker.offered = furnaces_offered(organisations=self.fields["organisation"].queryset)
+        chosen = self["organisation"].value()
+        picker.organisation = int(chosen) if str(chosen or "").isdigit() else None
 
     output_mass_kg = mass_field("Output mass kg", help_text="Liquid metal tapped.")
     dross_kg = mass_field("Dross kg", required=False, allow_zero=True)

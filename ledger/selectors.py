@@ -14,6 +14,7 @@ from accounts.models import Organisation
 from ledger import events
 from ledger.models import Entry, LedgerHead, Lot, LotHolder, LotKind, Process, ScrapCategory, TransferItem
 from ledger.visibility import Viewer, visible_lots
+from ledger.vocabulary import registered_furnaces
 
 # 2,000 rows of entries (~2 MB as text) stay inside the default work_mem of 4 MB, so PostgreSQL
 # sends each fetch without spilling it to a temporary file first.
@@ -234,16 +235,34 @@ def holdings(*, organisation_id: int, latest: int = 5) -> list[Holding]:
     return result
 
 
-def furnaces_used(*, organisations) -> dict[int, list[str]]:
-    """The furnaces each organisation named in its melts, by organisation id, sorted by name."""
-    melts = Process.objects.filter(type=events.MELT_RECORDED, voided=False, organisation__in=organisations)
-    furnaces: dict[int, set[str]] = defaultdict(set)
+@dataclass(frozen=True)
+class Furnaces:
+    """The furnaces a melt of one organisation may name: its installations' (`registered`, and
+    then only those), or until it has one the furnaces it named in its melts before (and any
+    other name). Each is (code, label)."""
+
+    registered: bool
+    furnaces: list[tuple[str, str]]
+
+
+def furnaces_offered(*, organisations) -> dict[int, Furnaces]:
+    """The furnaces the melt form offers each organisation, by organisation id: those of its
+    registered installations once it has one, else those it named in its melts, by name."""
+    ids = list(organisations.values_list("pk", flat=True))
+    registered = registered_furnaces(ids)
+    melts = Process.objects.filter(
+        type=events.MELT_RECORDED, voided=False, organisation_id__in=[i for i in ids if i not in registered]
+    )
+    used: dict[int, set[str]] = defaultdict(set)
     for organisation_id, furnace in (
         melts.order_by().values_list("organisation_id", "facts__furnace").distinct()
     ):
         if isinstance(furnace, str) and furnace:
-            furnaces[organisation_id].add(furnace)
-    return {organisation_id: sorted(names) for organisation_id, names in furnaces.items()}
+            used[organisation_id].add(furnace)
+    offered = {organisation_id: Furnaces(True, furnaces) for organisation_id, furnaces in registered.items()}
+    for organisation_id, names in used.items():
+        offered[organisation_id] = Furnaces(False, [(name, name) for name in sorted(names)])
+    return offered
 
 
 # -- amendments: a lot's facts as recorded, as corrected, and the entries that corrected them --

@@ -98,6 +98,28 @@ def installations(*, replay: bool) -> Installations:
     return _installations[1 if replay else 0]()
 
 
+# -- the furnaces a melt form offers --------------------------------------------------------
+
+# organisation ids -> for each of them that has registered installations, its furnaces as
+# (code, label), possibly none yet
+RegisteredFurnaces = Callable[[list[int]], dict[int, list[tuple[str, str]]]]
+_registered_furnaces: RegisteredFurnaces | None = None
+
+
+def registered_furnaces_register(furnaces: RegisteredFurnaces) -> None:
+    """Name where the record forms read the furnaces of the organisations' installations."""
+    global _registered_furnaces
+    _registered_furnaces = furnaces
+
+
+def registered_furnaces(organisation_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The furnaces of those organisations that have registered installations (none without an
+    app that keeps installations): a melt of theirs must name one of them."""
+    if _registered_furnaces is None:
+        return {}
+    return _registered_furnaces(organisation_ids)
+
+
 # -- links from the auditor's lot page to what other apps keep about a lot ----------------------
 
 LotLinks = Callable[[object, object], list[tuple[str, str]]]  # (lot, viewer) → [(label, url)]

@@ -1,7 +1,8 @@
 """Recording a melt through the admin in a real browser, as staff would (issue #19): choose the
-organisation, pick the input lots by search, add a row in the page, submit with three mistakes
-and see all three, correct them and see the entry, then on the staff desk. Screenshots go to
-tests/artifacts/.
+organisation, choose the furnace from its installation's (another organisation without one is
+offered the furnaces it used, or a new name), pick the input lots by search, add a row in the
+page, submit with three mistakes and see all three, correct them and see the entry, then on the
+staff desk. Screenshots go to tests/artifacts/.
 
 The database is filled before the browser starts (Playwright's sync API runs an event loop in
 this thread, and Django refuses ORM calls from it); what the browser recorded is read after.
@@ -17,6 +18,7 @@ from accounts.services import user_create
 from ledger.models import Entry, Lot
 from ledger.services import EventInput, events_record
 from tests.browser.conftest import CHROMIUM_ARGS
+from tests.cbam.conftest import register
 
 PASSWORD = "staff-records-melts"
 TIMEOUT_MS = 20_000
@@ -47,6 +49,16 @@ def _pick_lot(page: Page, row: int, search: str, expected: str) -> None:
     option.click()
 
 
+def _expect_furnaces(page: Page, offered: list[str], typed: str = "") -> None:
+    """Open the furnace picker, type `typed`, see that it offers exactly `offered`, close it."""
+    page.locator("#id_furnace + .select2 .select2-selection").click()
+    search = page.locator(".select2-container--open .select2-search__field")
+    if typed:
+        search.press_sequentially(typed)
+    expect(page.locator(".select2-container--open .select2-results__option")).to_have_text(offered)
+    search.press("Escape")
+
+
 def _error_of(page: Page, name: str) -> str:
     return page.locator(f"#id_{name}_error").inner_text()
 
@@ -61,6 +73,17 @@ def test_staff_record_a_melt_in_the_browser(live_server, cast, chromium_executab
     _receive(alurec, "SCR-TENSE-2", "500", "ISRI Tense")
     _receive(alurec, "SCR-WHEELS-9", "800", "wheels")
     _receive(wheelworks, "SCR-TENSE-W", "900", "ISRI Tense")  # another holder's: never offered
+    wheel_melt = {
+        "furnace": "TC-65",
+        "inputs": [{"lot": "SCR-TENSE-W", "mass_kg": "100"}],
+        "output_mass_kg": "95",
+    }
+    events_record(
+        organisation=wheelworks,
+        actor="user:t",
+        events=[EventInput("melt.recorded", timezone.now(), wheel_melt)],
+    )
+    register(alurec)  # HN-1, furnaces HN-1-RF1 "reverberatory 60 t" and HN-1-RF2
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -76,8 +99,21 @@ def test_staff_record_a_melt_in_the_browser(live_server, cast, chromium_executab
             page.get_by_role("link", name="Record a melt").click()
             expect(page.locator("h1")).to_have_text("Record a melt")
 
+            # Wheelworks has no installation: the furnace it used, or a new name.
+            page.select_option("#id_organisation", label="Wheelworks")
+            _expect_furnaces(page, ["TC-65"])
+            _expect_furnaces(page, ["TC-70"], typed="TC-70")
+            # Alurec has registered HN-1: its furnaces, and nothing typed in.
             page.select_option("#id_organisation", label="Alurec")
-            page.fill("#id_furnace", "RF-1 reverberatory")
+            registered = [
+                "HN-1-RF1 — reverberatory 60 t (HN-1 Huanan remelt plant 1)",
+                "HN-1-RF2 (HN-1 Huanan remelt plant 1)",
+            ]
+            _expect_furnaces(page, registered)
+            _expect_furnaces(page, ["No results found"], typed="TC-6")
+            page.locator("#id_furnace + .select2 .select2-selection").click()
+            page.screenshot(path=str(artifacts / "admin-melt-furnaces.png"))
+            page.locator(".select2-results__option", has_text="HN-1-RF1").click()
             _pick_lot(page, 0, "tense", "SCR-TENSE-1 — Alurec, 1,000.000 kg left")
             assert page.locator(".select2-results__option", has_text="SCR-TENSE-W").count() == 0
             page.fill("#id_inputs-0-mass_kg", "1000")
@@ -105,7 +141,10 @@ def test_staff_record_a_melt_in_the_browser(live_server, cast, chromium_executab
             expect(page.locator("#inputs-group .select2-selection__rendered").nth(2)).to_contain_text(
                 "SCR-TENSE-2 — Alurec"
             )
-            assert page.input_value("#id_furnace") == "RF-1 reverberatory"
+            assert page.input_value("#id_furnace") == "HN-1-RF1"
+            expect(page.locator("#id_furnace + .select2 .select2-selection__rendered")).to_contain_text(
+                "reverberatory 60 t"
+            )
             page.screenshot(path=str(artifacts / "admin-melt-form.png"), full_page=True)
 
             page.fill("#id_inputs-2-mass_kg", "500")
@@ -114,7 +153,7 @@ def test_staff_record_a_melt_in_the_browser(live_server, cast, chromium_executab
             page.click("input[name=_record]")
 
             expect(page.locator(".messagelist .success")).to_contain_text("(melt.recorded) for Alurec")
-            expect(page.locator("#content")).to_contain_text("RF-1 reverberatory")  # the melt's own page
+            expect(page.locator("#content")).to_contain_text("HN-1-RF1")  # the melt's own page
             page.screenshot(path=str(artifacts / "admin-melt-recorded.png"), full_page=True)
             message = page.locator(".messagelist .success").inner_text()
 
@@ -122,14 +161,16 @@ def test_staff_record_a_melt_in_the_browser(live_server, cast, chromium_executab
             page.goto(f"{live_server.url}/admin/")
             expect(
                 page.locator("#desk-activity tbody tr", has_text="Melts").locator("td").first
-            ).to_contain_text("2,250.000 kg tapped")
+            ).to_contain_text("2,345.000 kg tapped")  # with Wheelworks' 95 kg
             page.screenshot(path=str(artifacts / "admin-desk.png"), full_page=True)
         finally:
             browser.close()
 
     [seq] = re.findall(r"Recorded entry #(\d+)", message)
     entry = Entry.objects.get(seq=int(seq))
-    assert Entry.objects.filter(type="melt.recorded").count() == 1  # the submit with mistakes wrote none
+    # The submit with mistakes wrote nothing: Wheelworks' melt and this one.
+    assert Entry.objects.filter(type="melt.recorded").count() == 2
+    assert entry.data["furnace"] == "HN-1-RF1"
     assert entry.data["inputs"] == [
         {"lot": "SCR-TENSE-1", "mass_kg": "1000.000"},
         {"lot": "SCR-WHEELS-9", "mass_kg": "800.000"},

@@ -7,8 +7,8 @@ from accounts.services import user_create
 from cbam.models import Installation
 from ledger.models import Entry
 from tests.api.support import assert_problem
-from tests.cbam.conftest import HN1
-from tests.ledger.test_admin import error_next_to, form_data
+from tests.cbam.conftest import HN1, register
+from tests.ledger.test_admin import error_next_to, form_data, furnace_picker, receive, record
 
 
 @pytest.fixture
@@ -108,3 +108,43 @@ def test_staff_register_an_installation_in_the_admin(staff, alurec):
     assert installation.units.count() == 3
     page = staff.get(response["Location"])
     assert page.status_code == 200 and b"Amend this installation" in page.content
+
+
+def test_the_melt_form_offers_only_the_furnaces_of_the_organisations_installations(staff, alurec, wheelworks):
+    melt_url = reverse("admin:ledger_lot_record", args=["melt"])
+    receive(alurec, "SCR-A", "1000.000")
+    receive(wheelworks, "SCR-W", "1000.000")
+    record(
+        alurec,
+        "melt.recorded",
+        {"furnace": "old-furnace", "inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "output_mass_kg": "9"},
+    )
+    record(
+        wheelworks,
+        "melt.recorded",
+        {"furnace": "TC-65", "inputs": [{"lot": "SCR-W", "mass_kg": "10"}], "output_mass_kg": "9"},
+    )
+    before = furnace_picker(staff.get(melt_url).content.decode())["choices"]
+    assert before[str(alurec.pk)] == {"registered": False, "furnaces": [["old-furnace", "old-furnace"]]}
+
+    register(alurec)
+    picker = furnace_picker(staff.get(f"{melt_url}?organisation={alurec.pk}").content.decode())
+    registered = [
+        ["HN-1-RF1", "HN-1-RF1 — reverberatory 60 t (HN-1 Huanan remelt plant 1)"],
+        ["HN-1-RF2", "HN-1-RF2 (HN-1 Huanan remelt plant 1)"],
+    ]
+    # Its installations' furnaces only: not the one it used before, nor its casting line.
+    assert picker["choices"][str(alurec.pk)] == {"registered": True, "furnaces": registered}
+    assert picker["options"] == ["", "HN-1-RF1", "HN-1-RF2"]
+    # An organisation without an installation keeps the furnaces it used.
+    assert picker["choices"][str(wheelworks.pk)] == {"registered": False, "furnaces": [["TC-65", "TC-65"]]}
+
+    # A furnace that is not registered (a hand-made POST) is refused next to the field.
+    rows = {"inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "additions": []}
+    melts = Entry.objects.filter(type="melt.recorded").count()
+    response = staff.post(melt_url, form_data(alurec, rows=rows, furnace="old-furnace", output_mass_kg="9"))
+    assert "no furnace 'old-furnace' at your installations" in error_next_to(response, "furnace")
+    assert Entry.objects.filter(type="melt.recorded").count() == melts
+    response = staff.post(melt_url, form_data(alurec, rows=rows, furnace="HN-1-RF2", output_mass_kg="9"))
+    assert response.status_code == 302
+    assert Entry.objects.filter(type="melt.recorded").latest("seq").data["furnace"] == "HN-1-RF2"

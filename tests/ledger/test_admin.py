@@ -2,6 +2,7 @@
 broken rule next to the field it names, read lots and entries but never edit them, and
 re-verify the ledger with a button."""
 
+import json
 import re
 from datetime import timedelta
 from html import unescape
@@ -752,30 +753,66 @@ def test_rows_are_added_in_the_page_by_the_admins_inline_script(staff):
     assert "More blank rows" not in html
 
 
-def test_the_furnace_is_suggested_from_the_furnaces_the_organisation_used(staff, alurec, wheelworks):
+def furnace_picker(html) -> dict:
+    """The melt form's furnace control: its options as served, and the choices it holds for
+    each organisation on the form (data-choices, which ledger/record.js offers)."""
+    select = re.search(r'<select name="furnace"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "no furnace picker"
+    choices = re.search(r'data-choices="([^"]*)"', select[0])
+    options = re.findall(r'<option value="([^"]*)"', select[1])
+    return {"options": options, "choices": json.loads(unescape(choices[1]))}
+
+
+def test_until_it_registers_an_installation_an_organisation_is_offered_the_furnaces_it_used(
+    staff, alurec, wheelworks
+):
     receive(alurec, "SCR-A", "1000.000")
     receive(wheelworks, "SCR-W", "1000.000")
-    record(
-        alurec,
-        events.MELT_RECORDED,
-        {"furnace": "RF-1", "inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "output_mass_kg": "9"},
-    )
-    record(
-        alurec,
-        events.MELT_RECORDED,
-        {"furnace": "RF-2", "inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "output_mass_kg": "9"},
-    )
-    record(
-        wheelworks,
-        events.MELT_RECORDED,
-        {"furnace": "TC-65", "inputs": [{"lot": "SCR-W", "mass_kg": "10"}], "output_mass_kg": "9"},
-    )
+    for org, furnace, scrap in (
+        (alurec, "RF-2", "SCR-A"),
+        (alurec, "RF-1", "SCR-A"),
+        (wheelworks, "TC-65", "SCR-W"),
+    ):
+        record(
+            org,
+            events.MELT_RECORDED,
+            {"furnace": furnace, "inputs": [{"lot": scrap, "mass_kg": "10"}], "output_mass_kg": "9"},
+        )
 
-    html = staff.get(record_url("melt")).content.decode()
-    assert (
-        f'<datalist id="furnaces-{alurec.pk}"><option value="RF-1"><option value="RF-2"></datalist>' in html
+    picker = furnace_picker(staff.get(record_url("melt")).content.decode())
+    assert picker["choices"][str(alurec.pk)] == {
+        "registered": False,
+        "furnaces": [["RF-1", "RF-1"], ["RF-2", "RF-2"]],
+    }
+    assert picker["choices"][str(wheelworks.pk)] == {"registered": False, "furnaces": [["TC-65", "TC-65"]]}
+    assert picker["options"] == [""]  # no organisation chosen yet: the page offers none
+    chosen = furnace_picker(staff.get(record_url("melt") + f"?organisation={alurec.pk}").content.decode())
+    assert chosen["options"] == ["", "RF-1", "RF-2"]
+
+    # A new name is still a furnace: the organisation has no installation to name one of.
+    data = form_data(
+        alurec,
+        rows={"inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "additions": []},
+        furnace="RF-3 new",
+        output_mass_kg="9",
     )
-    assert f'<datalist id="furnaces-{wheelworks.pk}"><option value="TC-65"></datalist>' in html
+    staff.post(record_url("melt"), data)
+    assert Entry.objects.filter(type=events.MELT_RECORDED).latest("seq").data["furnace"] == "RF-3 new"
+
+
+def test_a_submitted_furnace_stays_chosen_when_the_form_comes_back(staff, alurec):
+    receive(alurec, "SCR-A", "1000.000")
+    data = form_data(
+        alurec,
+        rows={"inputs": [{"lot": "SCR-A", "mass_kg": "10"}], "additions": []},
+        furnace="RF-9 typed",
+        output_mass_kg="-9",
+    )
+    response = staff.post(record_url("melt"), data)
+    assert error_next_to(response, "output_mass_kg")
+    picker = furnace_picker(response.content.decode())
+    assert picker["options"] == ["", "RF-9 typed"]
+    assert '<option value="RF-9 typed" selected>' in response.content.decode()
 
 
 def test_a_melts_page_shows_its_furnace_energy_and_additions_not_scrap_fields(staff, alurec):
