@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,20 +24,28 @@ class Role(models.TextChoices):
 class Organisation(models.Model):
     """A party in the closed loop; it owns lots, posts events and holds API keys."""
 
-    slug = models.SlugField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    roles = models.JSONField(default=list, help_text="Roles among " + ", ".join(Role.values))
+    slug = models.SlugField(max_length=64, unique=True, verbose_name=_("slug"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    roles = models.JSONField(
+        default=list,
+        help_text=format_lazy(_("Roles among {roles}"), roles=", ".join(Role.values)),
+        verbose_name=_("roles"),
+    )
     gs1_company_prefix = models.CharField(
-        "GS1 company prefix",
+        _("GS1 company prefix"),
         max_length=12,
         blank=True,
-        validators=[RegexValidator(r"^\d{6,12}$", "A GS1 company prefix is 6 to 12 digits.")],
-        help_text="6 to 12 digits, as GS1 allocated them; EPCIS capture accepts LGTINs and SGTINs of "
-        "this prefix for the lots and serials the organisation makes.",
+        validators=[RegexValidator(r"^\d{6,12}$", _("A GS1 company prefix is 6 to 12 digits."))],
+        help_text=_(
+            "6 to 12 digits, as GS1 allocated them; EPCIS capture accepts LGTINs and SGTINs of "
+            "this prefix for the lots and serials the organisation makes."
+        ),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["slug"]
         constraints = [
             models.UniqueConstraint(
@@ -62,13 +71,19 @@ class User(AbstractUser):
     """A person who signs in; belongs to one organisation (superusers may belong to none)."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("organisation"),
     )
     language = models.CharField(
         max_length=16,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The pages' language for this user; empty follows the browser.",
+        help_text=_("The pages' language for this user; empty follows the browser."),
+        verbose_name=_("language"),
     )
 
 
@@ -77,19 +92,24 @@ class ApiKey(models.Model):
 
     PREFIX_LENGTH = 8
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("organisation")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, verbose_name=_("prefix"))
     # The secret is 32 random bytes, so a plain SHA-256 is enough: a slow password hash
     # only matters for secrets a person chose and an attacker could guess.
-    secret_sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    secret_sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 of the secret"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
-        verbose_name = "API key"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -114,15 +134,19 @@ class IdempotencyRecord(models.Model):
     request wrote, so a retry either finds the finished response or nothing at all.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_sha256 = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_content_type = models.CharField(max_length=100)
-    response_body = models.BinaryField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("idempotency key"))
+    request_sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 of the request"))
+    response_status = models.PositiveSmallIntegerField(verbose_name=_("response status"))
+    response_content_type = models.CharField(max_length=100, verbose_name=_("response content type"))
+    response_body = models.BinaryField(verbose_name=_("response body"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "key"], name="one_idempotency_record_per_key")
         ]

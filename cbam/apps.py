@@ -1,10 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CbamConfig(AppConfig):
     """CBAM: installations, their embedded-emissions reports and what importers file (method cbam-1)."""
 
     name = "cbam"
+    verbose_name = _("CBAM")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

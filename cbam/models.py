@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from remelt_verify.cbam import CbamFactors
 
 
@@ -13,12 +14,14 @@ class CbamFactorSet(models.Model):
     what a CBAM bundle carries, so it is never changed once stored: a new set is a new version.
     """
 
-    version = models.CharField(max_length=40, unique=True)
-    document = models.JSONField()
-    active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    version = models.CharField(max_length=40, unique=True, verbose_name=_("version"))
+    document = models.JSONField(verbose_name=_("document"))
+    active = models.BooleanField(default=False, verbose_name=_("active"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("CBAM factor set")
+        verbose_name_plural = _("CBAM factor sets")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -40,21 +43,34 @@ class CbamFactorSet(models.Model):
 class Installation(models.Model):
     """A site of an organisation (CBAM's installation), as its ledger entries registered it."""
 
-    code = models.CharField(max_length=32, unique=True)
+    code = models.CharField(max_length=32, unique=True, verbose_name=_("code"))
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="installations"
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="installations",
+        verbose_name=_("organisation"),
     )
-    name = models.CharField(max_length=200)
-    address = models.TextField()
-    country = models.CharField(max_length=2)
-    unlocode = models.CharField(max_length=5, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
-    registry_id = models.CharField(max_length=64, blank=True)
-    registered_by = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
-    amended_by = models.ForeignKey("ledger.Entry", on_delete=models.PROTECT, null=True, related_name="+")
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    address = models.TextField(verbose_name=_("address"))
+    country = models.CharField(max_length=2, verbose_name=_("country"))
+    unlocode = models.CharField(max_length=5, blank=True, verbose_name=_("UN/LOCODE"))
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, verbose_name=_("latitude"))
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, verbose_name=_("longitude"))
+    registry_id = models.CharField(max_length=64, blank=True, verbose_name=_("registry ID"))
+    registered_by = models.OneToOneField(
+        "ledger.Entry", on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by entry")
+    )
+    amended_by = models.ForeignKey(
+        "ledger.Entry",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("amended by entry"),
+    )
 
     class Meta:
+        verbose_name = _("installation")
+        verbose_name_plural = _("installations")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -62,20 +78,26 @@ class Installation(models.Model):
 
 
 class UnitKind(models.TextChoices):
-    FURNACE = "furnace", "Furnace"
-    CASTING_LINE = "casting_line", "Casting line"
+    FURNACE = "furnace", _("Furnace")
+    CASTING_LINE = "casting_line", _("Casting line")
 
 
 class InstallationUnit(models.Model):
     """A furnace or casting line of an installation; its code is unique across all installations."""
 
-    code = models.CharField(max_length=64, unique=True)
-    installation = models.ForeignKey(Installation, on_delete=models.PROTECT, related_name="units")
-    kind = models.CharField(max_length=12, choices=UnitKind.choices)
-    name = models.CharField(max_length=200, blank=True)
-    registered_by = models.ForeignKey("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=64, unique=True, verbose_name=_("code"))
+    installation = models.ForeignKey(
+        Installation, on_delete=models.PROTECT, related_name="units", verbose_name=_("installation")
+    )
+    kind = models.CharField(max_length=12, choices=UnitKind.choices, verbose_name=_("kind"))
+    name = models.CharField(max_length=200, blank=True, verbose_name=_("name"))
+    registered_by = models.ForeignKey(
+        "ledger.Entry", on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by entry")
+    )
 
     class Meta:
+        verbose_name = _("installation unit")
+        verbose_name_plural = _("installation units")
         ordering = ["installation", "kind", "code"]
 
     def __str__(self) -> str:
@@ -89,13 +111,17 @@ class ReportPeriod(models.Model):
     requested); the report task clears it with a conditional update before computing.
     """
 
-    installation = models.ForeignKey(Installation, on_delete=models.PROTECT, related_name="periods")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    pending = models.BooleanField(default=True)
-    requested_at = models.DateTimeField(default=timezone.now)
+    installation = models.ForeignKey(
+        Installation, on_delete=models.PROTECT, related_name="periods", verbose_name=_("installation")
+    )
+    start = models.DateTimeField(verbose_name=_("start"))
+    end = models.DateTimeField(verbose_name=_("end"))
+    pending = models.BooleanField(default=True, verbose_name=_("pending"))
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
 
     class Meta:
+        verbose_name = _("report period")
+        verbose_name_plural = _("report periods")
         ordering = ["installation", "start", "end"]
         constraints = [
             models.UniqueConstraint(
@@ -117,21 +143,31 @@ class CbamReport(models.Model):
     period, a new factor set); old versions stay readable, marked superseded.
     """
 
-    period = models.ForeignKey(ReportPeriod, on_delete=models.PROTECT, related_name="reports")
-    version = models.PositiveIntegerField()
-    document = models.JSONField()
-    digest = models.CharField(max_length=64)
-    factor_set = models.ForeignKey(CbamFactorSet, on_delete=models.PROTECT, related_name="reports")
-    ledger_seq = models.BigIntegerField(help_text="the ledger head the report was computed at")
-    entries_first = models.BigIntegerField(null=True)
-    entries_last = models.BigIntegerField(null=True)
-    entries_count = models.PositiveIntegerField()
-    entries_digest = models.CharField(max_length=64)
-    anchor = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
-    computed_at = models.DateTimeField(default=timezone.now)
-    superseded_at = models.DateTimeField(null=True)
+    period = models.ForeignKey(
+        ReportPeriod, on_delete=models.PROTECT, related_name="reports", verbose_name=_("period")
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    document = models.JSONField(verbose_name=_("document"))
+    digest = models.CharField(max_length=64, verbose_name=_("digest"))
+    factor_set = models.ForeignKey(
+        CbamFactorSet, on_delete=models.PROTECT, related_name="reports", verbose_name=_("factor set")
+    )
+    ledger_seq = models.BigIntegerField(
+        help_text=_("the ledger head the report was computed at"), verbose_name=_("ledger seq")
+    )
+    entries_first = models.BigIntegerField(null=True, verbose_name=_("first entry"))
+    entries_last = models.BigIntegerField(null=True, verbose_name=_("last entry"))
+    entries_count = models.PositiveIntegerField(verbose_name=_("number of entries"))
+    entries_digest = models.CharField(max_length=64, verbose_name=_("digest of the entries"))
+    anchor = models.OneToOneField(
+        "ledger.Entry", on_delete=models.PROTECT, related_name="+", verbose_name=_("anchor entry")
+    )
+    computed_at = models.DateTimeField(default=timezone.now, verbose_name=_("computed at"))
+    superseded_at = models.DateTimeField(null=True, verbose_name=_("superseded at"))
 
     class Meta:
+        verbose_name = _("CBAM report")
+        verbose_name_plural = _("CBAM reports")
         ordering = ["period", "-version"]
         constraints = [models.UniqueConstraint(fields=["period", "version"], name="one_report_version")]
 

@@ -1,10 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerConfig(AppConfig):
     """The append-only, hash-chained ledger and the material record projected from it."""
 
     name = "ledger"
+    verbose_name = _("Ledger")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

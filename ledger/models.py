@@ -15,27 +15,32 @@ class Entry(models.Model):
     repeat header fields for querying, and verification checks that they agree.
     """
 
-    seq = models.BigIntegerField(primary_key=True)
-    type = models.CharField(max_length=64, db_index=True)
+    seq = models.BigIntegerField(primary_key=True, verbose_name=_("seq"))
+    type = models.CharField(max_length=64, db_index=True, verbose_name=_("type"))
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, related_name="ledger_entries"
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="ledger_entries",
+        verbose_name=_("organisation"),
     )
-    actor = models.CharField(max_length=200)
-    occurred_at = models.DateTimeField()
-    recorded_at = models.DateTimeField()
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-    payload_sha256 = models.CharField(max_length=64)
-    header = models.BinaryField()
-    payload = models.BinaryField()
+    actor = models.CharField(max_length=200, verbose_name=_("actor"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("hash"))
+    payload_sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 of the payload"))
+    header = models.BinaryField(verbose_name=_("header"))
+    payload = models.BinaryField(verbose_name=_("payload"))
     # RFC 8785 bytes of the list of [salt, item] whose digests the payload holds in place of
     # its items (`remelt_verify.disclosure`); null for payloads that commit to no item.
-    disclosures = models.BinaryField(null=True)
+    disclosures = models.BinaryField(null=True, verbose_name=_("disclosures"))
 
     class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
         db_table = "ledger_entry"
         ordering = ["seq"]
-        verbose_name_plural = "entries"
         constraints = [
             models.CheckConstraint(condition=models.Q(seq__gte=1), name="ledger_entry_seq_positive")
         ]
@@ -60,11 +65,13 @@ def payload_data(payload: bytes, disclosures: bytes | None) -> dict:
 class LedgerHead(models.Model):
     """The single row holding the last seq and hash; appenders lock it to take their turn."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name=_("ID"))
+    seq = models.BigIntegerField(default=0, verbose_name=_("seq"))
+    hash = models.CharField(max_length=64, default=GENESIS_HASH, verbose_name=_("hash"))
 
     class Meta:
+        verbose_name = _("ledger head")
+        verbose_name_plural = _("ledger heads")
         db_table = "ledger_head"
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ledger_head_single_row")]
 
@@ -92,18 +99,24 @@ class Process(models.Model):
     dross, transport, documents, as decimal strings.
     """
 
-    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, primary_key=True, related_name="process")
-    type = models.CharField(max_length=64)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="processes"
+    entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, primary_key=True, related_name="process", verbose_name=_("entry")
     )
-    occurred_at = models.DateTimeField()
-    facts = models.JSONField(default=dict)
-    voided = models.BooleanField(default=False)
+    type = models.CharField(max_length=64, verbose_name=_("type"))
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="processes",
+        verbose_name=_("organisation"),
+    )
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    facts = models.JSONField(default=dict, verbose_name=_("facts"))
+    voided = models.BooleanField(default=False, verbose_name=_("voided"))
 
     class Meta:
+        verbose_name = _("process")
+        verbose_name_plural = _("processes")
         ordering = ["entry"]
-        verbose_name_plural = "processes"
 
     def __str__(self) -> str:
         return f"#{self.entry_id} {self.type}"
@@ -112,23 +125,31 @@ class Process(models.Model):
 class Lot(models.Model):
     """A quantity of metal (scrap, melt, ingot lot or wheel hub), projected from the ledger."""
 
-    code = models.CharField(max_length=64, unique=True)
-    kind = models.CharField(max_length=8, choices=LotKind.choices)
-    owner = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="lots")
-    mass_g = models.BigIntegerField()
-    remaining_g = models.BigIntegerField()
-    category = models.CharField(max_length=16, choices=ScrapCategory.choices, blank=True)
-    grade = models.CharField(max_length=100, blank=True)
-    alloy = models.CharField(max_length=40, blank=True)
-    chemistry = models.JSONField(default=dict, blank=True)
-    part_number = models.CharField(max_length=64, blank=True)
-    supplier = models.CharField(max_length=200, blank=True)
-    origin = models.CharField(max_length=200, blank=True)
-    made_by = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="outputs")
-    occurred_at = models.DateTimeField()
-    voided = models.BooleanField(default=False)
+    code = models.CharField(max_length=64, unique=True, verbose_name=_("code"))
+    kind = models.CharField(max_length=8, choices=LotKind.choices, verbose_name=_("kind"))
+    owner = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="lots", verbose_name=_("owner")
+    )
+    mass_g = models.BigIntegerField(verbose_name=_("mass (g)"))
+    remaining_g = models.BigIntegerField(verbose_name=_("remaining (g)"))
+    category = models.CharField(
+        max_length=16, choices=ScrapCategory.choices, blank=True, verbose_name=_("category")
+    )
+    grade = models.CharField(max_length=100, blank=True, verbose_name=_("grade"))
+    alloy = models.CharField(max_length=40, blank=True, verbose_name=_("alloy"))
+    chemistry = models.JSONField(default=dict, blank=True, verbose_name=_("chemistry"))
+    part_number = models.CharField(max_length=64, blank=True, verbose_name=_("part number"))
+    supplier = models.CharField(max_length=200, blank=True, verbose_name=_("supplier"))
+    origin = models.CharField(max_length=200, blank=True, verbose_name=_("origin"))
+    made_by = models.ForeignKey(
+        Process, on_delete=models.PROTECT, related_name="outputs", verbose_name=_("made by")
+    )
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    voided = models.BooleanField(default=False, verbose_name=_("voided"))
 
     class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
         ordering = ["made_by", "code"]
         indexes = [models.Index(fields=["kind", "owner"]), models.Index(fields=["alloy"])]
         constraints = [
@@ -146,11 +167,15 @@ class Lot(models.Model):
 class Consumption(models.Model):
     """Lot `lot` gave `mass_g` grams to the process that made other lots."""
 
-    process = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="inputs")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="consumptions")
-    mass_g = models.BigIntegerField()
+    process = models.ForeignKey(
+        Process, on_delete=models.PROTECT, related_name="inputs", verbose_name=_("process")
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="consumptions", verbose_name=_("lot"))
+    mass_g = models.BigIntegerField(verbose_name=_("mass (g)"))
 
     class Meta:
+        verbose_name = _("consumption")
+        verbose_name_plural = _("consumptions")
         ordering = ["process", "lot"]
         constraints = [
             models.UniqueConstraint(fields=["process", "lot"], name="one_consumption_per_lot_and_process"),
@@ -164,14 +189,22 @@ class Consumption(models.Model):
 class Transfer(models.Model):
     """A change of custody: the named lots' remaining metal moved to another organisation."""
 
-    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, primary_key=True, related_name="transfer")
-    from_organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    to_organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    occurred_at = models.DateTimeField()
-    transport = models.JSONField(default=dict)
-    voided = models.BooleanField(default=False)
+    entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, primary_key=True, related_name="transfer", verbose_name=_("entry")
+    )
+    from_organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    transport = models.JSONField(default=dict, verbose_name=_("transport"))
+    voided = models.BooleanField(default=False, verbose_name=_("voided"))
 
     class Meta:
+        verbose_name = _("custody transfer")
+        verbose_name_plural = _("custody transfers")
         ordering = ["entry"]
 
     def __str__(self) -> str:
@@ -181,11 +214,15 @@ class Transfer(models.Model):
 class TransferItem(models.Model):
     """One lot of a transfer, with the mass that moved (its remaining mass at the time)."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="items")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="transfers")
-    mass_g = models.BigIntegerField()
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="items", verbose_name=_("transfer")
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("lot"))
+    mass_g = models.BigIntegerField(verbose_name=_("mass (g)"))
 
     class Meta:
+        verbose_name = _("transfer item")
+        verbose_name_plural = _("transfer items")
         constraints = [
             models.UniqueConstraint(fields=["transfer", "lot"], name="one_item_per_lot_and_transfer")
         ]
@@ -197,10 +234,14 @@ class TransferItem(models.Model):
 class LotHolder(models.Model):
     """An organisation that holds or held a lot (or supplied it); drives who may see it."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holders")
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holders", verbose_name=_("lot"))
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
 
     class Meta:
+        verbose_name = _("lot holder")
+        verbose_name_plural = _("lot holders")
         constraints = [models.UniqueConstraint(fields=["lot", "organisation"], name="one_holder_row")]
 
     def __str__(self) -> str:
@@ -210,8 +251,12 @@ class LotHolder(models.Model):
 class CodeSequence(models.Model):
     """The last number handed out for generated codes with a prefix such as `SCR-2026`."""
 
-    prefix = models.CharField(max_length=20, primary_key=True)
-    last = models.PositiveBigIntegerField(default=0)
+    prefix = models.CharField(max_length=20, primary_key=True, verbose_name=_("prefix"))
+    last = models.PositiveBigIntegerField(default=0, verbose_name=_("last number"))
+
+    class Meta:
+        verbose_name = _("code sequence")
+        verbose_name_plural = _("code sequences")
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.last:06d}"
@@ -227,11 +272,13 @@ class TreeNode(models.Model):
     """
 
     pk = models.CompositePrimaryKey("level", "index")
-    level = models.PositiveSmallIntegerField()
-    index = models.BigIntegerField()
-    hash = models.BinaryField(max_length=32)
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    index = models.BigIntegerField(verbose_name=_("index"))
+    hash = models.BinaryField(max_length=32, verbose_name=_("hash"))
 
     class Meta:
+        verbose_name = _("tree node")
+        verbose_name_plural = _("tree nodes")
         db_table = "ledger_tree_node"
         constraints = [
             models.CheckConstraint(
@@ -247,12 +294,14 @@ class TreeNode(models.Model):
 class SignedCheckpoint(models.Model):
     """A signed note (C2SP tlog-checkpoint) of the tree at `size`; one per size, never changed."""
 
-    size = models.BigIntegerField(unique=True)
-    root = models.BinaryField(max_length=32)
-    note = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    size = models.BigIntegerField(unique=True, verbose_name=_("size"))
+    root = models.BinaryField(max_length=32, verbose_name=_("root"))
+    note = models.TextField(verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("signed checkpoint")
+        verbose_name_plural = _("signed checkpoints")
         db_table = "ledger_checkpoint"
         ordering = ["size"]
         constraints = [models.CheckConstraint(condition=models.Q(size__gte=0), name="ledger_checkpoint_size")]
@@ -268,13 +317,19 @@ class Cosignature(models.Model):
     check it again, so the row needs no protection beyond that.
     """
 
-    checkpoint = models.ForeignKey(SignedCheckpoint, on_delete=models.PROTECT, related_name="cosignatures")
-    witness = models.CharField(max_length=300)  # the witness's verifier key string
-    line = models.TextField()  # "— <witness name> <base64(key ID || timestamp || signature)>\n"
-    timestamp = models.BigIntegerField()  # when the witness signed, POSIX seconds
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    checkpoint = models.ForeignKey(
+        SignedCheckpoint, on_delete=models.PROTECT, related_name="cosignatures", verbose_name=_("checkpoint")
+    )
+    witness = models.CharField(max_length=300, verbose_name=_("witness"))  # the witness's verifier key string
+    line = models.TextField(
+        verbose_name=_("line")
+    )  # "— <witness name> <base64(key ID || timestamp || signature)>\n"
+    timestamp = models.BigIntegerField(verbose_name=_("timestamp"))  # when the witness signed, POSIX seconds
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("cosignature")
+        verbose_name_plural = _("cosignatures")
         db_table = "ledger_cosignature"
         ordering = ["checkpoint", "witness"]
         constraints = [

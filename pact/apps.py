@@ -1,12 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PactConfig(AppConfig):
     """PACT v3: remelt as host (automakers pull footprints) and as recipient (suppliers' footprints)."""
 
     name = "pact"
+    verbose_name = _("PACT")
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "PACT"
 
     def ready(self) -> None:
         from ledger.signals import entries_appended

@@ -1,10 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PassportsConfig(AppConfig):
     """Emission factors, footprints and the passports built from them."""
 
     name = "passports"
+    verbose_name = _("Passports")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -4,25 +4,28 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from remelt_verify import carbon
 from remelt_verify.carbon import METHOD_VERSION, STAGES
 
 
 class FactorKind(models.TextChoices):
-    MATERIAL = "material", "Alloying material (kg CO2e/kg)"
-    ENERGY = "energy", "Energy carrier"
-    TRANSPORT = "transport", "Transport mode (kg CO2e/t·km)"
+    MATERIAL = "material", _("Alloying material (kg CO2e/kg)")
+    ENERGY = "energy", _("Energy carrier")
+    TRANSPORT = "transport", _("Transport mode (kg CO2e/t·km)")
 
 
 class EmissionFactorSet(models.Model):
     """A named, versioned set of emission factors (e.g. `cn-2026.1`); one set is active."""
 
-    version = models.CharField(max_length=40, unique=True)
-    description = models.TextField(blank=True)
-    active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    version = models.CharField(max_length=40, unique=True, verbose_name=_("version"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    active = models.BooleanField(default=False, verbose_name=_("active"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("emission factor set")
+        verbose_name_plural = _("emission factor sets")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -85,15 +88,19 @@ def transport_mode(key: str) -> str:
 class EmissionFactor(models.Model):
     """One factor: its value, unit and source, and whether it is an estimate."""
 
-    factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="factors")
-    key = models.CharField(max_length=60)
-    kind = models.CharField(max_length=12, choices=FactorKind.choices)
-    value = models.DecimalField(max_digits=14, decimal_places=6)
-    unit = models.CharField(max_length=40)
-    source = models.TextField()
-    is_estimate = models.BooleanField(default=False)
+    factor_set = models.ForeignKey(
+        EmissionFactorSet, on_delete=models.PROTECT, related_name="factors", verbose_name=_("factor set")
+    )
+    key = models.CharField(max_length=60, verbose_name=_("key"))
+    kind = models.CharField(max_length=12, choices=FactorKind.choices, verbose_name=_("kind"))
+    value = models.DecimalField(max_digits=14, decimal_places=6, verbose_name=_("value"))
+    unit = models.CharField(max_length=40, verbose_name=_("unit"))
+    source = models.TextField(verbose_name=_("source"))
+    is_estimate = models.BooleanField(default=False, verbose_name=_("estimate"))
 
     class Meta:
+        verbose_name = _("emission factor")
+        verbose_name_plural = _("emission factors")
         ordering = ["factor_set", "key"]
         constraints = [models.UniqueConstraint(fields=["factor_set", "key"], name="one_factor_per_key")]
 
@@ -108,10 +115,14 @@ class PendingRollup(models.Model):
     roll-up: if the broker is down when it commits, the beat job still finds it here.
     """
 
-    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, primary_key=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    entry = models.OneToOneField(
+        "ledger.Entry", on_delete=models.PROTECT, primary_key=True, related_name="+", verbose_name=_("entry")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("pending roll-up")
+        verbose_name_plural = _("pending roll-ups")
         ordering = ["entry"]
 
     def __str__(self) -> str:
@@ -125,24 +136,34 @@ class RollupRun(models.Model):
     the roots of two RFC 6962 trees (`passports.anchor`); format 1 (earlier runs) listed them.
     """
 
-    ledger_seq = models.BigIntegerField(help_text="the last ledger seq the run saw")
-    factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="runs")
+    ledger_seq = models.BigIntegerField(
+        help_text=_("the last ledger seq the run saw"), verbose_name=_("ledger seq")
+    )
+    factor_set = models.ForeignKey(
+        EmissionFactorSet, on_delete=models.PROTECT, related_name="runs", verbose_name=_("factor set")
+    )
     # Every run names the method it computed with (the roll-up passes it); the default is the
     # method of the runs made before the column existed.
-    method = models.CharField(max_length=20, default="remelt-1")
-    full = models.BooleanField(default=False)
-    processes_computed = models.PositiveIntegerField(default=0, help_text="making entries computed")
-    versions_created = models.PositiveIntegerField(default=0)
-    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, null=True, related_name="+")
-    anchor_format = models.PositiveSmallIntegerField(default=1)
-    footprints_count = models.PositiveIntegerField(default=0)
-    footprints_root = models.BinaryField(max_length=32, null=True)
-    states_count = models.PositiveIntegerField(default=0)
-    states_root = models.BinaryField(max_length=32, null=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True)
+    method = models.CharField(max_length=20, default="remelt-1", verbose_name=_("method"))
+    full = models.BooleanField(default=False, verbose_name=_("full"))
+    processes_computed = models.PositiveIntegerField(
+        default=0, help_text=_("making entries computed"), verbose_name=_("processes computed")
+    )
+    versions_created = models.PositiveIntegerField(default=0, verbose_name=_("versions created"))
+    entry = models.OneToOneField(
+        "ledger.Entry", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("anchor entry")
+    )
+    anchor_format = models.PositiveSmallIntegerField(default=1, verbose_name=_("anchor format"))
+    footprints_count = models.PositiveIntegerField(default=0, verbose_name=_("number of footprints"))
+    footprints_root = models.BinaryField(max_length=32, null=True, verbose_name=_("root of the footprints"))
+    states_count = models.PositiveIntegerField(default=0, verbose_name=_("number of carbon states"))
+    states_root = models.BinaryField(max_length=32, null=True, verbose_name=_("root of the carbon states"))
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("roll-up run")
+        verbose_name_plural = _("roll-up runs")
         ordering = ["-pk"]
 
     def __str__(self) -> str:
@@ -164,23 +185,46 @@ class CarbonState(models.Model):
     of its run's `states` tree.
     """
 
-    process = models.ForeignKey("ledger.Process", on_delete=models.PROTECT, related_name="+", db_index=False)
-    version = models.PositiveIntegerField()
-    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="states", db_index=False)
-    leaf_index = models.PositiveIntegerField()
-    factor_set = models.ForeignKey(EmissionFactorSet, on_delete=models.PROTECT, related_name="+")
-    intensity = models.JSONField(help_text="kg CO2e per kg by stage of the main products, at making")
-    internal_scrap = models.JSONField(null=True, help_text="the same for a part run's internal scrap")
-    post_share = models.CharField(max_length=40)
-    pre_share = models.CharField(max_length=40)
+    process = models.ForeignKey(
+        "ledger.Process",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("process"),
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    run = models.ForeignKey(
+        RollupRun,
+        on_delete=models.PROTECT,
+        related_name="states",
+        db_index=False,
+        verbose_name=_("roll-up run"),
+    )
+    leaf_index = models.PositiveIntegerField(verbose_name=_("leaf index"))
+    factor_set = models.ForeignKey(
+        EmissionFactorSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("factor set")
+    )
+    intensity = models.JSONField(
+        help_text=_("kg CO2e per kg by stage of the main products, at making"), verbose_name=_("intensity")
+    )
+    internal_scrap = models.JSONField(
+        null=True, help_text=_("the same for a part run's internal scrap"), verbose_name=_("internal scrap")
+    )
+    post_share = models.CharField(max_length=40, verbose_name=_("post-consumer share"))
+    pre_share = models.CharField(max_length=40, verbose_name=_("pre-consumer share"))
     # Null (not ""), so SQLite adds the column without rebuilding the table; states with no
     # addition upstream that cites a supplier footprint have none.
     supplier = models.CharField(  # noqa: DJ001
-        max_length=40, null=True, help_text="of `alloying`, what suppliers' own footprints priced (remelt-2)"
+        max_length=40,
+        null=True,
+        help_text=_("of `alloying`, what suppliers' own footprints priced (remelt-2)"),
+        verbose_name=_("priced by suppliers"),
     )
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("superseded at"))
 
     class Meta:
+        verbose_name = _("carbon state")
+        verbose_name_plural = _("carbon states")
         ordering = ["process", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["process", "version"], name="one_state_per_version"),
@@ -212,15 +256,21 @@ class AnchorNode(models.Model):
     """
 
     class Tree(models.IntegerChoices):
-        FOOTPRINTS = 0, "footprints"
-        STATES = 1, "states"
+        FOOTPRINTS = 0, _("footprints")
+        STATES = 1, _("states")
 
     pk = models.CompositePrimaryKey("run", "tree", "level", "index")
-    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="+")
-    tree = models.PositiveSmallIntegerField(choices=Tree.choices)
-    level = models.PositiveSmallIntegerField()
-    index = models.PositiveIntegerField()
-    hash = models.BinaryField(max_length=32)
+    run = models.ForeignKey(
+        RollupRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("roll-up run")
+    )
+    tree = models.PositiveSmallIntegerField(choices=Tree.choices, verbose_name=_("tree"))
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    index = models.PositiveIntegerField(verbose_name=_("index"))
+    hash = models.BinaryField(max_length=32, verbose_name=_("hash"))
+
+    class Meta:
+        verbose_name = _("anchor node")
+        verbose_name_plural = _("anchor nodes")
 
     def __str__(self) -> str:
         return f"run {self.run_id} {self.get_tree_display()} node {self.level}/{self.index}"
@@ -236,19 +286,44 @@ class Footprint(models.Model):
     kept their document (`stored_document`) and have no state or leaf.
     """
 
-    lot = models.ForeignKey("ledger.Lot", on_delete=models.PROTECT, related_name="footprints", db_index=False)
-    version = models.PositiveIntegerField()
-    run = models.ForeignKey(RollupRun, on_delete=models.PROTECT, related_name="footprints", db_index=False)
-    state = models.ForeignKey(
-        CarbonState, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    lot = models.ForeignKey(
+        "ledger.Lot",
+        on_delete=models.PROTECT,
+        related_name="footprints",
+        db_index=False,
+        verbose_name=_("lot"),
     )
-    transport_per_kg = models.CharField(max_length=60, blank=True, help_text="kg CO2e per kg, decimal")
-    leaf_index = models.PositiveIntegerField(null=True)
-    digest = models.CharField(max_length=64)
-    superseded_at = models.DateTimeField(null=True, blank=True)
-    stored_document = models.JSONField(null=True, help_text="the document of a version of anchor format 1")
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    run = models.ForeignKey(
+        RollupRun,
+        on_delete=models.PROTECT,
+        related_name="footprints",
+        db_index=False,
+        verbose_name=_("roll-up run"),
+    )
+    state = models.ForeignKey(
+        CarbonState,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("carbon state"),
+    )
+    transport_per_kg = models.CharField(
+        max_length=60, blank=True, help_text=_("kg CO2e per kg, decimal"), verbose_name=_("transport per kg")
+    )
+    leaf_index = models.PositiveIntegerField(null=True, verbose_name=_("leaf index"))
+    digest = models.CharField(max_length=64, verbose_name=_("digest"))
+    superseded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("superseded at"))
+    stored_document = models.JSONField(
+        null=True,
+        help_text=_("the document of a version of anchor format 1"),
+        verbose_name=_("stored document"),
+    )
 
     class Meta:
+        verbose_name = _("footprint")
+        verbose_name_plural = _("footprints")
         ordering = ["lot", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["lot", "version"], name="one_footprint_per_version"),

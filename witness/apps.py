@@ -1,10 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WitnessConfig(AppConfig):
     """Asking witnesses (C2SP tlog-witness) to cosign our checkpoints, and what they answered."""
 
     name = "witness"
+    verbose_name = _("Witnesses")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
