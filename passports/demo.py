@@ -131,7 +131,7 @@ class Month:
         for index, (day, what) in enumerate(sorted(timeline)):
             getattr(self, what)(day)
             if index % 10 == 0:
-                self.progress(f"{index + 1}/{len(timeline)} days' events, {Lot.objects.count()} lots")
+                self.progress(f"{index + 1}/{len(timeline)} receipts and melts, {Lot.objects.count()} lots")
         self.corrections(DAYS - 0.5)
         self.export_to_eu(DAYS - 0.4)
         # The CBAM report of each calendar year the month touches (the default reporting period).
