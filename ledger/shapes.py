@@ -713,3 +713,32 @@ def component_schemas() -> dict[str, dict]:
 
 def _without_description(schema: dict) -> dict:
     return {key: value for key, value in schema.items() if key != "description"}
+
+
+# -- event types that other apps declare ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredElsewhere:
+    """An event type that the app owning it declares and checks itself (the installation events
+    of `cbam`): what the partner API documents for it beside the ledger's own event types."""
+
+    type: str
+    summary: str
+    data: object  # the payload's declaration for OpenAPI: a DRF serializer class named …Data
+    example: dict
+
+
+_declared_elsewhere: dict[str, DeclaredElsewhere] = {}
+
+
+def events_declared_register(*events: DeclaredElsewhere) -> None:
+    """Add event types that another app declares (from its AppConfig.ready), so the ledger
+    documents them without importing it."""
+    for event in events:
+        _declared_elsewhere[event.type] = event
+
+
+def declared_elsewhere() -> dict[str, DeclaredElsewhere]:
+    """The event types other apps declared, by type, in the order they registered them."""
+    return dict(_declared_elsewhere)

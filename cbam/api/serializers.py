@@ -4,7 +4,9 @@ checked by `cbam.rules`) and the installations as the API shows them."""
 from rest_framework import serializers
 
 from cbam.projection import installation_facts
+from cbam.rules import INSTALLATION_AMENDED, INSTALLATION_REGISTERED
 from ledger.quantities import format_kg
+from ledger.shapes import DeclaredElsewhere
 
 
 class CoordinatesData(serializers.Serializer):
@@ -129,3 +131,35 @@ class ShipmentSerializer(serializers.Serializer):
     receiver = serializers.CharField(source="transfer.to_organisation.slug")
     occurred_at = serializers.DateTimeField(source="transfer.occurred_at")
     lines = ShipmentLineSerializer(many=True)
+
+
+# The installation events as the partner API's /events/ documents them (ledger.shapes hook).
+INSTALLATION_EXAMPLE = {
+    "code": "HN-1",
+    "name": "Huanan remelt plant 1",
+    "address": "8 Shishan Road, Nanhai, Foshan, Guangdong",
+    "country": "CN",
+    "unlocode": "CNFOS",
+    "coordinates": {"latitude": "23.0215", "longitude": "113.1214"},
+    "registry_id": "CN-ALU-000123",
+    "furnaces": [{"code": "HN-1-RF1", "name": "reverberatory 60 t"}, {"code": "HN-1-RF2"}],
+    "casting_lines": [{"code": "HN-1-CL1", "name": "ingot line"}],
+}
+AMENDMENT_EXAMPLE = {"installation": "HN-1", "reason": "third furnace", "furnaces": [{"code": "HN-1-RF3"}]}
+
+
+def events_declared() -> list[DeclaredElsewhere]:
+    return [
+        DeclaredElsewhere(
+            INSTALLATION_REGISTERED,
+            "Register an installation of the poster, with its furnaces and casting lines.",
+            InstallationRegisteredData,
+            INSTALLATION_EXAMPLE,
+        ),
+        DeclaredElsewhere(
+            INSTALLATION_AMENDED,
+            "Correct an installation's facts, or add furnaces and casting lines.",
+            InstallationAmendedData,
+            AMENDMENT_EXAMPLE,
+        ),
+    ]

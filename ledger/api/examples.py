@@ -4,7 +4,7 @@ ledger.shapes), and a batch."""
 from drf_spectacular.utils import OpenApiExample
 
 from ledger import events
-from ledger.shapes import EVENTS
+from ledger.shapes import EVENTS, declared_elsewhere
 
 WHEN = "2026-11-02T07:30:00Z"
 EVENT_EXAMPLES = {entry_type: event.example for entry_type, event in EVENTS.items()}
@@ -18,7 +18,10 @@ def request_examples() -> list[OpenApiExample]:
             value={"type": entry_type, "occurred_at": WHEN, "data": data},
             request_only=True,
         )
-        for entry_type, data in EVENT_EXAMPLES.items()
+        for entry_type, data in (
+            *EVENT_EXAMPLES.items(),
+            *((entry_type, event.example) for entry_type, event in declared_elsewhere().items()),
+        )
     ]
     examples.append(
         OpenApiExample(

@@ -9,6 +9,7 @@ DomainError.
 
 from collections.abc import Mapping
 from fractions import Fraction
+from functools import cache
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
@@ -19,7 +20,7 @@ from ledger.models import LotKind
 from ledger.quantities import format_kg
 from ledger.selectors import lot_amendments
 from ledger.services import FIRST_YEAR, LAST_YEAR, NAIVE_TIME, TIME_RANGE, event_errors
-from ledger.shapes import AMOUNT_PATTERN, EVENTS
+from ledger.shapes import AMOUNT_PATTERN, EVENTS, declared_elsewhere
 from ledger.trace import DEFAULT_DEPTH, DOWN, MAX_DEPTH, MAX_TRACE_PAGE, UP
 
 MAX_BATCH = 1000  # events in one POST
@@ -78,25 +79,35 @@ class EventInputSerializer(serializers.Serializer):
 # -- the OpenAPI schema of each event type, from its declaration -----------------------------
 
 
-def _event_serializer(entry_type: str) -> type:
-    event = EVENTS[entry_type]
-    data_field = extend_schema_field({"$ref": f"#/components/schemas/{event.component}Data"})(
-        type(f"{event.component}DataField", (serializers.DictField,), {"__module__": __name__})
-    )
+def _event_serializer(name: str, entry_type: str, summary: str, data) -> type:
     return type(
-        f"{event.component}Event",
+        f"{name}Event",
         (serializers.Serializer,),
         {
-            "__doc__": event.summary,
+            "__doc__": summary,
             "__module__": __name__,
             "type": serializers.ChoiceField(choices=[entry_type]),
             "occurred_at": serializers.DateTimeField(help_text=OCCURRED_AT_HELP),
-            "data": data_field(),
+            "data": data,
         },
     )
 
 
-EVENT_SERIALIZERS = {entry_type: _event_serializer(entry_type) for entry_type in EVENTS}
+@cache
+def event_serializers() -> dict[str, type]:
+    """The OpenAPI schema of each event type: the ledger's own from their declarations, then
+    those other apps declared (ledger.shapes.declared_elsewhere). Built on first use, once every
+    app has registered its own."""
+    found = {}
+    for entry_type, event in EVENTS.items():
+        data_field = extend_schema_field({"$ref": f"#/components/schemas/{event.component}Data"})(
+            type(f"{event.component}DataField", (serializers.DictField,), {"__module__": __name__})
+        )
+        found[entry_type] = _event_serializer(event.component, entry_type, event.summary, data_field())
+    for entry_type, event in declared_elsewhere().items():
+        name = event.data.__name__.removesuffix("Data")
+        found[entry_type] = _event_serializer(name, entry_type, event.summary, event.data())
+    return found
 
 
 # -- output ----------------------------------------------------------------------------------

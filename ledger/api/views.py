@@ -30,7 +30,7 @@ from ledger.visibility import entries_feed, visible_lots
 
 EVENT_SCHEMA = PolymorphicProxySerializer(
     component_name="Event",
-    serializers={entry_type: cls for entry_type, cls in serializers.EVENT_SERIALIZERS.items()},
+    serializers=serializers.event_serializers,  # called when the schema is made
     resource_type_field_name="type",
 )
 

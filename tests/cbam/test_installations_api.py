@@ -148,3 +148,32 @@ def test_the_melt_form_offers_only_the_furnaces_of_the_organisations_installatio
     response = staff.post(melt_url, form_data(alurec, rows=rows, furnace="HN-1-RF2", output_mass_kg="9"))
     assert response.status_code == 302
     assert Entry.objects.filter(type="melt.recorded").latest("seq").data["furnace"] == "HN-1-RF2"
+
+
+def test_the_events_schema_documents_the_installation_events_the_api_takes(api, alurec, client):
+    schema = client.get("/api/schema/?format=json").json()
+    event = schema["components"]["schemas"]["Event"]
+    mapping = event["discriminator"]["mapping"]
+    assert mapping["installation.registered"] == "#/components/schemas/InstallationRegisteredEvent"
+    assert mapping["installation.amended"] == "#/components/schemas/InstallationAmendedEvent"
+    assert {"$ref": mapping["installation.registered"]} in event["oneOf"]
+    registered = schema["components"]["schemas"]["InstallationRegisteredEvent"]
+    assert registered["properties"]["data"] == {"$ref": "#/components/schemas/InstallationRegisteredData"}
+    assert "furnaces" in schema["components"]["schemas"]["InstallationRegisteredData"]["required"]
+    examples = schema["paths"]["/api/v1/events/"]["post"]["requestBody"]["content"]["application/json"]
+    documented = {
+        name: example["value"]
+        for name, example in examples["examples"].items()
+        if name.startswith("Installation")
+    }
+    assert [value["type"] for value in documented.values()] == [
+        "installation.registered",
+        "installation.amended",
+    ]
+    # The documented examples are events the API records, in that order.
+    for value in documented.values():
+        response = api("alurec").post(
+            "/api/v1/events/", {**value, "occurred_at": "2026-11-02T07:30:00Z"}, format="json"
+        )
+        assert response.status_code == 201, response.content
+    assert Installation.objects.get(code="HN-1").units.filter(code="HN-1-RF3").exists()
