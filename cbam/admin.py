@@ -2,15 +2,13 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from cbam.forms import INSTALLATION_FORMS
 from cbam.models import CbamFactorSet, Installation, InstallationUnit
-from ledger.admin import RECORD_MEDIA, RecordedAdmin, can_record, recordable_organisations
+from ledger.admin import RecordedAdmin, RecordingAdmin, can_record
 
 
 class UnitInline(admin.TabularInline):
@@ -25,7 +23,7 @@ class UnitInline(admin.TabularInline):
 
 
 @admin.register(Installation)
-class InstallationAdmin(RecordedAdmin):
+class InstallationAdmin(RecordingAdmin):
     list_display = ("code", "name", "organisation", "country", "unlocode", "registry_id")
     list_filter = ("country",)
     search_fields = ("code", "name", "organisation__slug", "units__code")
@@ -76,37 +74,17 @@ class InstallationAdmin(RecordedAdmin):
         form_class = INSTALLATION_FORMS.get(kind)
         if form_class is None:
             raise Http404(f"no installation form {kind!r}")
-        if not can_record(request.user):
-            raise PermissionDenied
-        organisations = recordable_organisations(request.user)
-        if not organisations.exists():
-            raise PermissionDenied
-        if request.method == "POST":
-            form = form_class(request.POST, organisations=organisations)
-            recorded = form.submit(actor=f"user:{request.user.get_username()}")
-            if recorded is not None:
-                code = recorded.entry.data.get("code") or recorded.entry.data.get("installation")
-                self.message_user(
-                    request,
-                    f"Recorded entry #{recorded.entry.seq} ({recorded.entry.type}) for installation {code}.",
-                    messages.SUCCESS,
-                )
-                installation = Installation.objects.get(code=code)
-                return redirect(reverse("admin:cbam_installation_change", args=[installation.pk]))
-        else:
-            initial = {name: request.GET[name] for name in form_class.base_fields if name in request.GET}
-            if "organisation" not in initial and organisations.count() == 1:
-                initial["organisation"] = organisations.get().pk
-            form = form_class(organisations=organisations, initial=initial)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": form_class.title,
-            "form": form,
-            "media": self.media + form.media + RECORD_MEDIA,
-            "record_links": self._record_links(request),
-        }
-        return TemplateResponse(request, "admin/ledger/lot/record.html", context)
+        return self.record_page(request, form_class)
+
+    def recorded(self, request, form, recorded):
+        code = recorded.entry.data.get("code") or recorded.entry.data.get("installation")
+        self.message_user(
+            request,
+            f"Recorded entry #{recorded.entry.seq} ({recorded.entry.type}) for installation {code}.",
+            messages.SUCCESS,
+        )
+        installation = Installation.objects.get(code=code)
+        return redirect(reverse("admin:cbam_installation_change", args=[installation.pk]))
 
 
 @admin.register(CbamFactorSet)

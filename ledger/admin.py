@@ -76,6 +76,57 @@ class RecordedAdmin(admin.ModelAdmin):
         return False
 
 
+class RecordingAdmin(RecordedAdmin):
+    """A view-only admin whose pages also record events, each through an EventForm and
+    events_record. Subclasses give `_record_links(request)` (the other forms, linked at the top)
+    and `recorded()` (the answer once an event is recorded), and may add to the page's
+    context with `record_context(form)`."""
+
+    def record_page(self, request, form_class: type[EventForm]):
+        """The page of one record form: every error of a submit at once, nothing written."""
+        if not can_record(request.user):
+            raise PermissionDenied
+        organisations = recordable_organisations(request.user)
+        if not organisations.exists():
+            raise PermissionDenied
+        if request.method == "POST":
+            form = form_class(request.POST, organisations=organisations)
+            recorded = form.submit(actor=f"user:{request.user.get_username()}")
+            if recorded is not None:
+                return self.recorded(request, form, recorded)
+        else:
+            initial = _initial(request, form_class, organisations)
+            form = form_class(organisations=organisations, initial=initial)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": form_class.title,
+            "form": form,
+            "media": self.media + form.media + RECORD_MEDIA,
+            "record_links": self._record_links(request),
+            **self.record_context(form),
+        }
+        return TemplateResponse(request, "admin/ledger/lot/record.html", context)
+
+    def _record_links(self, request) -> list[tuple[str, str]]:
+        raise NotImplementedError(f"{type(self).__name__} must link its record forms")
+
+    def recorded(self, request, form: EventForm, recorded: Recorded):
+        raise NotImplementedError(f"{type(self).__name__} must answer a recorded event")
+
+    def record_context(self, form: EventForm) -> dict:
+        return {}
+
+
+def _initial(request, form_class: type[EventForm], organisations) -> dict:
+    """Fields filled in from the query string (links from a lot page). The organisation is
+    chosen on purpose: it is filled in only when the user may record for one alone."""
+    initial = {name: request.GET[name] for name in form_class.base_fields if name in request.GET}
+    if "organisation" not in initial and organisations.count() == 1:
+        initial["organisation"] = organisations.get().pk
+    return initial
+
+
 def _record_url(kind: str, **params) -> str:
     url = reverse("admin:ledger_lot_record", args=[kind])
     return f"{url}?{urlencode(params)}" if params else url
@@ -188,7 +239,7 @@ class LotPickView(AutocompleteJsonView):
 
 
 @admin.register(Lot)
-class LotAdmin(RecordedAdmin):
+class LotAdmin(RecordingAdmin):
     """Lots as the ledger projected them; the record forms hang off this admin."""
 
     # Few, narrow columns: the list fits 1440 px beside the admin's sidebar and the filters.
@@ -358,42 +409,12 @@ class LotAdmin(RecordedAdmin):
         form_class = RECORD_FORMS.get(kind)
         if form_class is None:
             raise Http404(f"no event form {kind!r}")
-        if not can_record(request.user):
-            raise PermissionDenied
-        organisations = recordable_organisations(request.user)
-        if not organisations.exists():
-            raise PermissionDenied
-        if request.method == "POST":
-            form = form_class(request.POST, organisations=organisations)
-            recorded = form.submit(actor=f"user:{request.user.get_username()}")
-            if recorded is not None:
-                return self._recorded(request, form, recorded)
-        else:
-            form = form_class(
-                organisations=organisations, initial=self._initial(request, form_class, organisations)
-            )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": form_class.title,
-            "form": form,
-            "media": self.media + form.media + RECORD_MEDIA,
-            "record_links": self._record_links(request),
-        }
-        if isinstance(form, LotAmendForm):
-            context["amendable"] = form.amendable()
-        return TemplateResponse(request, "admin/ledger/lot/record.html", context)
+        return self.record_page(request, form_class)
 
-    @staticmethod
-    def _initial(request, form_class: type[EventForm], organisations) -> dict:
-        """Fields filled in from the query string (links from a lot page). The organisation is
-        chosen on purpose: it is filled in only when the user may record for one alone."""
-        initial = {name: request.GET[name] for name in form_class.base_fields if name in request.GET}
-        if "organisation" not in initial and organisations.count() == 1:
-            initial["organisation"] = organisations.get().pk
-        return initial
+    def record_context(self, form: EventForm) -> dict:
+        return {"amendable": form.amendable()} if isinstance(form, LotAmendForm) else {}
 
-    def _recorded(self, request, form: EventForm, recorded: Recorded):
+    def recorded(self, request, form: EventForm, recorded: Recorded):
         entry = recorded.entry
         message = f"Recorded entry #{entry.seq} ({entry.type}) for {form.cleaned_data['organisation']}"
         if recorded.lots:
