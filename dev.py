@@ -54,8 +54,8 @@ def _stamped(stamp: Path, wanted: str) -> bool:
     return stamp.exists() and stamp.read_text() == wanted
 
 
-def manage(*args: str) -> None:
-    subprocess.run([str(PYTHON), str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
+def manage(*args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run([str(PYTHON), str(ROOT / "manage.py"), *args], check=True, cwd=ROOT, env=env)
 
 
 def demo() -> int:
@@ -69,7 +69,9 @@ def demo() -> int:
             "Stop it with Ctrl-C; run `python3 dev.py demo` again to come back to the same data.\n",
             flush=True,
         )
-        manage("runserver", f"{HOST}:{PORT}", "--noreload")
+        # runserver prints each request with its status: a 4xx needs no warning beside it.
+        quiet = {**os.environ, "REQUEST_LOG_LEVEL": os.environ.get("REQUEST_LOG_LEVEL", "ERROR")}
+        manage("runserver", f"{HOST}:{PORT}", "--noreload", env=quiet)
     finally:
         witness.terminate()
         witness.wait(timeout=10)

@@ -355,6 +355,9 @@ LOGGING = {
         # Django's own console handler (DEBUG) would print each record of `django.*` a second
         # time beside the root's (every 4xx of the API twice): the root's handler alone.
         "django": {"level": "INFO", "handlers": []},
+        # A 4xx is a warning of django.request; `dev.py demo` sets ERROR, since runserver's
+        # access line already shows every request with its status (5xx are still logged).
+        "django.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
     },
 }
 

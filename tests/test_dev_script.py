@@ -74,3 +74,22 @@ def test_the_runtime_dependencies_hold_no_test_tool():
     tools = {line.split("==")[0].lower() for line in project["optional-dependencies"]["dev"]}
     assert "playwright" in tools and "pytest" in tools
     assert not runtime & tools
+
+
+def test_the_demo_server_logs_a_4xx_once_in_its_access_line(dev, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(dev, "manage", lambda *args, env=None: calls.append((args, env)))
+
+    class Witness:
+        def terminate(self):
+            pass
+
+        def wait(self, timeout):
+            pass
+
+    monkeypatch.setattr(dev, "demo_witness", Witness)
+    monkeypatch.delenv("REQUEST_LOG_LEVEL", raising=False)
+    assert dev.demo() == 0
+    [served] = [env for args, env in calls if args[0] == "runserver"]
+    assert served["REQUEST_LOG_LEVEL"] == "ERROR"  # django.request's 4xx warnings left out
+    assert [env for args, env in calls if args[0] != "runserver"] == [None, None]  # migrate, load_demo

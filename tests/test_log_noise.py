@@ -2,6 +2,9 @@
 the embedded default does not have."""
 
 import logging
+import os
+import subprocess
+import sys
 
 from django.utils import timezone
 
@@ -48,3 +51,13 @@ def test_eager_tasks_take_no_broker_connection(
         )
     assert callbacks  # the roll-up ran, eagerly
     assert not [record for record in caplog.records if record.name.startswith("kombu")]
+
+
+def test_request_warnings_follow_request_log_level():
+    assert logging.getLogger("django.request").getEffectiveLevel() == logging.INFO  # the default
+    script = "import logging, django; django.setup(); print(logging.getLogger('django.request').level)"
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "REQUEST_LOG_LEVEL": "ERROR"}
+    run = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.strip() == str(logging.ERROR)
