@@ -668,11 +668,11 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
     for key in payload.data:
         if key not in ("lot", "reason", *allowed):
             message = f"Not a fact of this lot's entry; its amendable facts are: {', '.join(allowed)}."
-            raise DomainError("invalid", message, field=payload.where(key))
+            raise DomainError("not_amendable", message, field=payload.where(key))
     changes = [key for key in allowed if payload.has(key)]
     if not changes:
         raise DomainError(
-            "invalid", f"nothing to amend; give one of {', '.join(allowed)}", field=payload.where("lot")
+            "not_amendable", f"nothing to amend; give one of {', '.join(allowed)}", field=payload.where("lot")
         )
     normalised: dict = {"lot": code, "reason": reason}
     facts = dict(process.facts)

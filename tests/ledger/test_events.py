@@ -434,7 +434,12 @@ def test_transfer_rules(yard, alurec):
 
 
 def test_amendment_rules(yard, alurec, wheelworks):
-    refused(alurec, "lot.amended", {"lot": "S-A", "reason": "r"}, "invalid", "data.lot")
+    # Which facts may be corrected depends on the lot's entry, which no schema states: a rule's code
+    refused(alurec, "lot.amended", {"lot": "S-A", "reason": "r"}, "not_amendable", "data.lot")
+    energy = {"natural_gas_m3": "1", "electricity_kwh": "1"}
+    refused(
+        alurec, "lot.amended", {"lot": "S-A", "reason": "r", "energy": energy}, "not_amendable", "data.energy"
+    )
     refused(alurec, "lot.amended", {"lot": "S-A", "reason": "r", "mass_kg": "5"}, "invalid", "data.mass_kg")
     refused(alurec, "lot.amended", {"lot": "S-A", "grade": "x"}, "invalid", "data.reason")
     refused(wheelworks, "lot.amended", {"lot": "S-T", "reason": "r", "grade": "x"}, "not_maker", "data.lot")
