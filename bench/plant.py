@@ -676,6 +676,19 @@ def ok(response, what: str):
     return response
 
 
+def analyze() -> None:
+    """Bring the planner's statistics up to date before the reads are measured, as autovacuum
+    does in production as tables grow (this machine's PostgreSQL runs with autovacuum off, so a
+    freshly loaded database has none, and the planner takes ledger_lot for a few thousand rows:
+    a trace's lots were then read by a sequential scan of every lot)."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    log(f"ANALYZE: {time.perf_counter() - started:.1f} s")
+
+
 def database_bytes() -> int:
     """Every table of the database with its indexes and TOAST."""
     from django.db import connection
@@ -698,18 +711,15 @@ class Figures(dict):
             log(f"  {key} = {value:,.6g}" if isinstance(value, float) else f"  {key} = {value:,}")
 
 
-def measure(scale: float, samples: int) -> dict:
-    """Every figure of the plant at `scale`, in its own freshly made database."""
+def measure(scale: float, samples: int, *, keep: bool = False) -> dict:
+    """Every figure of the plant at `scale`, in its own freshly made database (`keep`: left
+    there at the end, with what `measure_reads` needs in its table `bench_plant_reads`)."""
     from django.conf import settings
     from django.core.management import call_command
-    from django.test import Client
-    from remelt_verify.bundle import BundleProblem, bundle_verify
 
     import pact.queue
     import passports.queue
-    from accounts.services import api_key_issue, user_create
-    from ledger.checkpoints import verifier_key
-    from ledger.models import Entry, Lot
+    from ledger.models import Entry
     from passports.services import rollup_run
 
     db = settings_db("bench/plant.py")
@@ -767,66 +777,16 @@ def measure(scale: float, samples: int) -> dict:
         f["full_again_versions"] = again.versions_created if again else 0
         f["full_again_states"] = again.states_count if again else 0
         f["conservation"] = conservation()
-
-        auditor = Client()
-        auditor.force_login(user_create(username="auditor", organisation=plant.auditor, password=None))
-        keys = {
-            org.slug: api_key_issue(organisation=org, name="bench").token
-            for org in [plant.auditor, *plant.automakers]
-        }
-
-        def api(slug: str) -> Client:
-            return Client(HTTP_AUTHORIZATION=f"Bearer {keys[slug]}")
-
-        # The day before the last that started a wheel melt (every day does at full rate).
-        recent = plant.first_melt_scrap[max(day for day in plant.first_melt_scrap if day <= days - 2)][0]
-        log(f"recall of {recent} (first scrap of day {days - 1}'s first wheel melt)")
-        f["recall_code"] = recent
-        f["recall_wheels"], f["recall_s"], f["recall_peak"] = recall(auditor, recent)
-
-        rng = random.Random(SEED + 1)
-        sample = rng.sample(range(plant.load.wheels), min(plant.load.wheels, samples + samples // 10))
-        serials = [f"WH{index + 1:08d}" for index in sample]
-        owners = dict(Lot.objects.filter(code__in=serials).values_list("code", "owner__slug"))
-        auditor_api = api(AUDITOR)
-        log("traces up")
-        f["trace_p50"], f["trace_p99"] = latencies(
-            lambda code: ok(
-                auditor_api.get(f"/api/v1/lots/{code}/trace/?direction=up", secure=True), "trace"
-            ),
-            serials,
+        analyze()
+        reads = Reads(
+            wheels=plant.load.wheels,
+            recent=plant.first_melt_scrap[max(day for day in plant.first_melt_scrap if day <= days - 2)][0],
+            first=plant.first_melt_scrap[0][0],
+            amended=list(plant.amended[-1]),
         )
-        clients = {slug: api(slug) for slug in AUTOMAKERS}
-        log("evidence bundles, checked by the offline verifier")
-        sizes, times, equal = [], [], 0
-        # A wheel at random, and two of the last amended run: the one the amendment named and another.
-        checked = [serials[0], *plant.amended[-1]]
-        owners.update(Lot.objects.filter(code__in=checked).values_list("code", "owner__slug"))
-        for code in checked:
-            client = clients[owners[code]]
-            seconds, response = timed(partial(client.get, f"/api/v1/parts/{code}/evidence/", secure=True))
-            ok(response, "evidence")
-            sizes.append(len(response.content))
-            times.append(seconds)
-            bundle = json.loads(response.content)
-            # The verifier recomputes the footprint from the bundle's entries and refuses a
-            # bundle whose footprint differs; the passport must show that same footprint.
-            try:
-                bundle_verify(bundle, key=verifier_key())
-            except BundleProblem as problem:
-                log(f"  {code}: the verifier refuses its bundle: {problem}")
-                continue
-            shown = json.loads(
-                ok(client.get(f"/api/v1/parts/{code}/passport/", secure=True), "passport").content
-            )
-            if shown["footprint"] != bundle["footprint"]:
-                log(f"  {code}: the passport's footprint is not the one the verifier recomputed")
-                continue
-            equal += 1
-        f["bundle_bytes"] = statistics.median(sizes)
-        f["bundle_s"] = statistics.median(times)
-        f["bundles_equal"] = equal
-
+        if keep:
+            reads.save()
+        measure_reads(f, reads, samples)
         log("verify_ledger")
         f["verify_s"], _ = timed(
             lambda: call_command("verify_ledger", stdout=io.StringIO(), stderr=io.StringIO())
@@ -838,27 +798,136 @@ def measure(scale: float, samples: int) -> dict:
         f["verify_chain_rate"] = f["entries"] / f["verify_chain_s"]
         f["db_bytes"] = database_bytes()
         f["db_per_wheel"] = f["db_bytes"] / f["wheels"]
-        log("passports (API)")
-        f["passport_api_p50"], f["passport_api_p99"] = latencies(
-            lambda code: ok(
-                clients[owners[code]].get(f"/api/v1/parts/{code}/passport/", secure=True), "passport"
-            ),
-            serials,
-        )
-        public = Client()
-        log("passport pages")
-        f["passport_page_p50"], f["passport_page_p99"] = latencies(
-            lambda code: ok(public.get(f"/passports/{code}/", secure=True), "passport page"), serials
-        )
-
-        first = plant.first_melt_scrap[0][0]
-        log(f"recall of {first} (the month's first wheel melt)")
+        log(f"recall of {reads.first} (the month's first wheel melt)")
         # Untraced only: at full size it lists the whole month (tracemalloc would take an hour).
-        f["recall_first_wheels"], f["recall_first_s"], _ = recall(auditor, first, traced=False)
+        f["recall_first_wheels"], f["recall_first_s"], _ = recall(
+            _auditor_client(), reads.first, traced=False
+        )
         return f
     finally:
-        log(f"dropping database {db['NAME']}")
-        drop_database(db)
+        if keep:
+            log(f"keeping database {db['NAME']}: bench/plant.py --reads measures its reads again")
+        else:
+            log(f"dropping database {db['NAME']}")
+            drop_database(db)
+
+
+@dataclass
+class Reads:
+    """What the read figures of a loaded plant start from (kept with a kept database)."""
+
+    wheels: int
+    recent: str  # a scrap lot of the day before the last's first wheel melt
+    first: str  # a scrap lot of the month's first wheel melt
+    amended: list[str]  # the last amended run's wheel named, and another of it
+
+    def save(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_plant_reads (facts jsonb NOT NULL)")
+            cursor.execute("INSERT INTO bench_plant_reads VALUES (%s)", [json.dumps(self.__dict__)])
+
+    @classmethod
+    def load(cls) -> "Reads":
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT facts FROM bench_plant_reads")
+            (facts,) = cursor.fetchone()
+        return cls(**(json.loads(facts) if isinstance(facts, str) else facts))
+
+
+def _auditor_client():
+    """A signed-in auditor of the plant for the auditor's pages (made once per database)."""
+    from django.test import Client
+
+    from accounts.models import Organisation, User
+    from accounts.services import user_create
+
+    user = User.objects.filter(username="auditor").first() or user_create(
+        username="auditor", organisation=Organisation.objects.get(slug=AUDITOR), password=None
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def measure_reads(f: dict, reads: Reads, samples: int) -> None:
+    """The read figures of a loaded plant: the recall of a recent scrap lot, traces up, evidence
+    bundles checked by the offline verifier, passports from the API and passport pages."""
+    from django.test import Client
+    from remelt_verify.bundle import BundleProblem, bundle_verify
+
+    from accounts.models import Organisation
+    from accounts.services import api_key_issue
+    from ledger.checkpoints import verifier_key
+    from ledger.models import Lot
+
+    auditor = _auditor_client()
+    keys = {
+        org.slug: api_key_issue(organisation=org, name="bench").token
+        for org in Organisation.objects.filter(slug__in=[AUDITOR, *AUTOMAKERS])
+    }
+
+    def api(slug: str) -> Client:
+        return Client(HTTP_AUTHORIZATION=f"Bearer {keys[slug]}")
+
+    log(f"recall of {reads.recent} (first scrap of the day before the last's first wheel melt)")
+    f["recall_code"] = reads.recent
+    f["recall_wheels"], f["recall_s"], f["recall_peak"] = recall(auditor, reads.recent)
+
+    rng = random.Random(SEED + 1)
+    sample = rng.sample(range(reads.wheels), min(reads.wheels, samples + samples // 10))
+    serials = [f"WH{index + 1:08d}" for index in sample]
+    owners = dict(Lot.objects.filter(code__in=serials).values_list("code", "owner__slug"))
+    auditor_api = api(AUDITOR)
+    log("traces up")
+    f["trace_p50"], f["trace_p99"] = latencies(
+        lambda code: ok(auditor_api.get(f"/api/v1/lots/{code}/trace/?direction=up", secure=True), "trace"),
+        serials,
+    )
+    clients = {slug: api(slug) for slug in AUTOMAKERS}
+    log("evidence bundles, checked by the offline verifier")
+    sizes, times, equal = [], [], 0
+    # A wheel at random, and two of the last amended run: the one the amendment named and another.
+    checked = [serials[0], *reads.amended]
+    owners.update(Lot.objects.filter(code__in=checked).values_list("code", "owner__slug"))
+    for code in checked:
+        client = clients[owners[code]]
+        seconds, response = timed(partial(client.get, f"/api/v1/parts/{code}/evidence/", secure=True))
+        ok(response, "evidence")
+        sizes.append(len(response.content))
+        times.append(seconds)
+        bundle = json.loads(response.content)
+        # The verifier recomputes the footprint from the bundle's entries and refuses a
+        # bundle whose footprint differs; the passport must show that same footprint.
+        try:
+            bundle_verify(bundle, key=verifier_key())
+        except BundleProblem as problem:
+            log(f"  {code}: the verifier refuses its bundle: {problem}")
+            continue
+        shown = json.loads(ok(client.get(f"/api/v1/parts/{code}/passport/", secure=True), "passport").content)
+        if shown["footprint"] != bundle["footprint"]:
+            log(f"  {code}: the passport's footprint is not the one the verifier recomputed")
+            continue
+        equal += 1
+    f["bundle_bytes"] = statistics.median(sizes)
+    f["bundle_s"] = statistics.median(times)
+    f["bundles_equal"] = equal
+
+    log("passports (API)")
+    f["passport_api_p50"], f["passport_api_p99"] = latencies(
+        lambda code: ok(
+            clients[owners[code]].get(f"/api/v1/parts/{code}/passport/", secure=True), "passport"
+        ),
+        serials,
+    )
+    public = Client()
+    log("passport pages")
+    f["passport_page_p50"], f["passport_page_p99"] = latencies(
+        lambda code: ok(public.get(f"/passports/{code}/", secure=True), "passport page"), serials
+    )
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -1077,10 +1146,47 @@ def describe(f: dict) -> str:
     )
 
 
-def main(scale: float, quick: bool) -> None:
+READ_FIGURES = (
+    ("recall of a recent scrap lot: wheels", "recall_wheels", "{:,}"),
+    ("  its CSV, s", "recall_s", "{:,.2f}"),
+    ("  its CSV, peak Python memory, MiB", "recall_peak", "{:,.1f}"),
+    *(
+        (f"{label}, {p} ms", f"{key}_{p}", "{:,.1f}")
+        for label, key in (
+            ("wheel trace up (API, auditor)", "trace"),
+            ("passport (API, the automaker holding it)", "passport_api"),
+            ("passport page (public)", "passport_page"),
+        )
+        for p in ("p50", "p99")
+    ),
+    ("evidence bundle, bytes (median)", "bundle_bytes", "{:,.0f}"),
+    ("evidence bundle, s (median)", "bundle_s", "{:,.2f}"),
+    (f"passports equal to the offline verifier's (of {BUNDLES})", "bundles_equal", "{}"),
+)
+
+
+def main_reads(samples: int) -> None:
+    """The read figures again, on a database a run with --keep left (nothing is loaded or dropped)."""
+    settings_db("bench/plant.py")
+    reads = Reads.load()
+    f = Figures()
+    measure_reads(f, reads, samples)
+    f["recall_peak"] /= 2**20
+    print(
+        f"remelt plant-month benchmark, reads of a kept database ({reads.wheels:,} wheels), "
+        f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}; load average {os.getloadavg()[0]:.2f}"
+    )
+    for label, key, fmt in READ_FIGURES:
+        print(f"{label:<60} {fmt.format(f[key]):>14}")
+
+
+def main(scale: float, quick: bool, keep: bool = False) -> None:
     from django.conf import settings
 
     samples = 20 if quick else SAMPLES
+    if keep:
+        measure(scale, samples, keep=True)
+        return
     load_before = os.getloadavg()
     # The asked size first: its figures are logged as they come, the tenth's follow.
     big = measure(scale, samples)
@@ -1107,6 +1213,20 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="share of the plant-month (0.1: three days)")
     parser.add_argument("--quick", action="store_true", help="a CI smoke run: --scale 0.002, fewer samples")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="measure the scale asked only (no tenth, no table: the figures go to stderr) and keep its "
+        "database for --reads",
+    )
+    parser.add_argument(
+        "--reads",
+        action="store_true",
+        help="only the read figures (recall, trace, bundles, passports), on the database --keep left",
+    )
     arguments = parser.parse_args()
     django.setup()
-    main(0.002 if arguments.quick else arguments.scale, arguments.quick)
+    if arguments.reads:
+        main_reads(20 if arguments.quick else SAMPLES)
+    else:
+        main(0.002 if arguments.quick else arguments.scale, arguments.quick, arguments.keep)

@@ -45,7 +45,7 @@ from ledger.trace import (
     TraceTooLarge,
     lot_trace,
 )
-from ledger.visibility import Viewer, viewer_of_user, visible_lots
+from ledger.visibility import Viewer, lot_visible, viewer_of_user
 from ledger.vocabulary import lot_links
 
 # A trace down from a big scrap lot reaches thousands of parts; the lot page shows its lots and
@@ -191,7 +191,10 @@ def _trace_tables(request, trace: Trace, root: Lot) -> TraceTables:
 
 def _visible_lot_or_404(viewer: Viewer, code: str) -> Lot:
     lots = Lot.objects.select_related("owner", "made_by__entry", "made_by__organisation")
-    return get_object_or_404(visible_lots(viewer, lots), code=code)
+    lot = get_object_or_404(lots, code=code)
+    if not lot_visible(viewer, lot):
+        raise Http404("no lot with this code")
+    return lot
 
 
 _DECIMAL_TEXT = re.compile(r"^[0-9]+\.([0-9]+)$")

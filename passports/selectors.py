@@ -45,8 +45,9 @@ def rollup_pending_for(lot: Lot) -> bool:
     return Lot.objects.filter(pk__in=upstream, made_by_id__in=dirty).exists()
 
 
-def passport(lot: Lot) -> dict:
-    """A part's (or ingot lot's) passport: current footprint, its history, status and anchors."""
+def passport(lot: Lot, *, entries: bool = True) -> dict:
+    """A part's (or ingot lot's) passport: current footprint, its history, status and anchors;
+    without `entries`, the list of the entries behind it is left out (empty)."""
     versions = list(
         Footprint.objects.filter(lot=lot)
         .select_related("lot", "state", "run__entry", "run__factor_set")
@@ -54,13 +55,14 @@ def passport(lot: Lot) -> dict:
     )
     current = next((f for f in versions if f.superseded_at is None), None)
     pending = rollup_pending_for(lot)
-    upstream = upstream_lot_ids(lot.pk)
-    backing = list(
-        Entry.objects.filter(process__outputs__in=upstream)
-        .distinct()
-        .order_by("seq")
-        .values_list("seq", "type", "hash")
-    )
+    backing = []
+    if entries:
+        backing = list(
+            Entry.objects.filter(process__outputs__in=upstream_lot_ids(lot.pk))
+            .distinct()
+            .order_by("seq")
+            .values_list("seq", "type", "hash")
+        )
     return {
         "lot": lot.code,
         "kind": lot.kind,

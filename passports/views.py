@@ -30,7 +30,7 @@ from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.selectors import holdings
 from ledger.trace import MAX_DEPTH, UP, Trace, TraceLot, TraceTooLarge, lot_trace
-from ledger.visibility import Viewer, viewer_of_user, visible_lots
+from ledger.visibility import Viewer, lot_visible, viewer_of_user
 from passports.evidence import evidence_bundle, evidence_entry_seqs, public_bundle
 from passports.models import STAGES
 from passports.selectors import example_passport, passport, passport_proof
@@ -93,7 +93,7 @@ def _passport_lot(code: str) -> Lot:
 
 
 def _may_trace(viewer: Viewer | None, lot: Lot) -> bool:
-    return viewer is not None and visible_lots(viewer, Lot.objects.filter(pk=lot.pk)).exists()
+    return viewer is not None and lot_visible(viewer, lot)
 
 
 def home(request):
@@ -114,7 +114,8 @@ def passport_page(request, code: str):
     may see the lot, its holder, material flow and ledger proof."""
     lot = _passport_lot(code)
     viewer = viewer_of(request.user)
-    summary = passport(lot)
+    # The page re-hashes the entries of the evidence bundle (below), not the passport's list.
+    summary = passport(lot, entries=False)
     document = summary["footprint"]
     url = request.build_absolute_uri(reverse("passport-page", args=[lot.code]))
     context = {

@@ -6,8 +6,10 @@ behaviour they share lives here once.
 
 from functools import cached_property
 
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, viewsets
+from rest_framework.generics import get_object_or_404
 
 from accounts.principal import Principal, principal_of
 from config.api.query import QuerySerializer, WholeNumberField
@@ -56,7 +58,10 @@ class RemeltViewSet(viewsets.GenericViewSet):
     the caller may see.
 
     Set `visible` to a function `(viewer, queryset) -> queryset`; objects outside it do not
-    exist for the caller (404, never 403).
+    exist for the caller (404, never 403). Where the rule is cheaper asked of one object than
+    of a whole queryset (a lot's visibility walks from the lot, not from everything the caller
+    holds), also set `visible_one` to a function `(viewer, object) -> bool`: `get_object` then
+    finds the object in the unrestricted queryset and asks it.
     """
 
     lookup_value_regex = "[^/]+"
@@ -67,6 +72,7 @@ class RemeltViewSet(viewsets.GenericViewSet):
     metadata_class = None
     filter_backends = [DjangoFilterBackend]
     visible = None
+    visible_one = None
     # Set per route with as_view(…, narrowed={…}): the queryset's objects one URL answers, e.g.
     # parts only under /parts/{serial}/, so no other URL reaches them by their code.
     narrowed: dict | None = None
@@ -75,13 +81,25 @@ class RemeltViewSet(viewsets.GenericViewSet):
     def caller(self) -> Principal:
         return principal_of(self.request)
 
-    def get_queryset(self):
+    def get_queryset(self, *, restricted: bool = True):
         queryset = super().get_queryset()
         visible = type(self).visible
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the view
             return queryset.none()
         if self.narrowed:
             queryset = queryset.filter(**self.narrowed)
-        if visible is None:
+        if visible is None or not restricted:
             return queryset
         return visible(self.caller.viewer, queryset)
+
+    def get_object(self):
+        visible_one = type(self).visible_one
+        if visible_one is None:
+            return super().get_object()
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        queryset = self.filter_queryset(self.get_queryset(restricted=False))
+        found = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup]})
+        if not visible_one(self.caller.viewer, found):
+            raise Http404
+        self.check_object_permissions(self.request, found)
+        return found

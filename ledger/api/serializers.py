@@ -266,12 +266,12 @@ class TraceSerializer(serializers.Serializer):
 
     @extend_schema_field(TraceNodeSerializer(many=True))
     def get_nodes(self, page) -> list:
-        nodes = []
-        for lot, distance in page.nodes:
-            node = dict(LotSerializer(lot).data)
+        # One serializer for the page (its fields are built once): one per lot cost more than the walk.
+        shown = page.nodes
+        nodes = LotSerializer([lot for lot, _distance in shown], many=True).data
+        for node, (lot, distance) in zip(nodes, shown, strict=True):
             node["distance"] = distance
             node["share"] = format_share(page.trace.shares[lot.code])
-            nodes.append(node)
         return nodes
 
 

@@ -26,7 +26,7 @@ from ledger.quantities import format_kg
 from ledger.recall import lot_recall
 from ledger.services import EventInput, events_record
 from ledger.trace import MAX_NODES, TracePage, lot_trace
-from ledger.visibility import entries_feed, visible_lots
+from ledger.visibility import entries_feed, lot_visible, visible_lots
 
 EVENT_SCHEMA = PolymorphicProxySerializer(
     component_name="Event",
@@ -139,6 +139,7 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
     pagination_class = PageNumberPagination
     lookup_field = "code"
     visible = visible_lots
+    visible_one = lot_visible
 
     @extend_schema(summary="List the lots you may see")
     def list(self, request, *args, **kwargs):

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from config.api.viewsets import RemeltViewSet
 from ledger.models import Lot
-from ledger.visibility import visible_lots
+from ledger.visibility import lot_visible, visible_lots
 from passports.evidence import evidence_bundle
 from passports.models import EmissionFactorSet
 from passports.selectors import passport
@@ -51,6 +51,7 @@ class PassportViewSet(mixins.RetrieveModelMixin, RemeltViewSet):
     serializer_class = PassportSerializer
     lookup_field = "code"
     visible = visible_lots
+    visible_one = lot_visible
 
     @extend_schema(summary="The passport of a wheel hub (by serial) or an ingot lot (by code)")
     def retrieve(self, request, *args, **kwargs):

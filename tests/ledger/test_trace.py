@@ -29,7 +29,7 @@ from ledger import trace as trace_module
 from ledger.models import Lot
 from ledger.services import EventInput, events_record
 from ledger.trace import DOWN, MAX_DEPTH, UP, TraceTooLarge, lot_trace, walk_params, walk_sql
-from ledger.visibility import Viewer, visible_lots
+from ledger.visibility import Viewer, lot_visible, visible_lots
 
 TRUCK = {"distance_km": "120", "mode": "truck"}
 AUDITOR = Viewer(organisation_id=None, sees_everything=True)
@@ -414,3 +414,24 @@ def test_a_trace_past_the_limit_is_refused_never_cut(branching, monkeypatch):
     assert "recall" in refused.value.message
     monkeypatch.setattr(trace_module, "MAX_NODES", len(whole.nodes) * 4)
     assert trace_of("S1", DOWN).shares == whole.shares  # within the limit: all of it
+
+
+def test_one_lot_is_visible_exactly_when_visible_lots_has_it(branching, cast):
+    """lot_visible (walked down from the lot) and visible_lots (walked up from the holdings) are
+    the same rule, for every organisation and lot, also for lots seen only through a part."""
+    history = History()
+    history.transfer(cast["wheelworks"], ["W-1", "W-3"], "autofab")
+    history.transfer(cast["wheelworks"], ["INT-2"], "scrapco")
+    lots = list(Lot.objects.order_by("code"))
+    nobody = Viewer(organisation_id=None, sees_everything=False)
+    viewers = [viewer_of(org) for org in cast.values()] + [nobody]
+    for viewer in viewers:
+        expected = set(visible_lots(viewer).values_list("code", flat=True))
+        assert {lot.code for lot in lots if lot_visible(viewer, lot)} == expected, viewer
+    # autofab holds W-1 and W-3: it sees their upstream (M3, INT-1, the ingots, melts and scrap)
+    # but not the run-mates it never held, nor INT-2 (made with W-3, not upstream of it).
+    autofab = viewer_of(cast["autofab"])
+    assert lot_visible(autofab, Lot.objects.get(code="S3"))
+    assert not lot_visible(autofab, Lot.objects.get(code="W-2"))
+    assert not lot_visible(autofab, Lot.objects.get(code="INT-2"))
+    assert lot_visible(AUDITOR, Lot.objects.get(code="INT-2"))
