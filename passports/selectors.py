@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 from remelt_verify import carbon, chain
 
-from ledger.models import Entry, Lot, LotKind, Process
+from ledger.models import Consumption, Entry, Lot, LotKind, Process
 from passports import anchor
 from passports.models import AnchorNode, CarbonState, Footprint, PendingRollup, RollupRun
 from passports.services import _member, rollup_scope
@@ -39,15 +40,29 @@ def rollup_pending_for(lot: Lot) -> bool:
     if not pending:
         return False
     dirty, candidates = rollup_scope(pending)
+    if lot.pk in candidates or lot.made_by_id in dirty:
+        return True  # the lot's own step or custody is queued: no need to walk up
     upstream = upstream_lot_ids(lot.pk)
     if upstream & candidates:
         return True
     return Lot.objects.filter(pk__in=upstream, made_by_id__in=dirty).exists()
 
 
+def step_entry_seqs(lot: Lot):
+    """The seqs of the entries of a lot's own step, as a subquery: the entry that made it and
+    those that made what that entry consumed. Bounded by the step's inputs, whatever the plant's
+    history (home scrap remelted daily puts every earlier melt upstream of a wheel); the trace,
+    the inputs' own passports and the evidence bundle go further up."""
+    inputs = Consumption.objects.filter(process_id=lot.made_by_id).values("lot__made_by_id")
+    return Entry.objects.filter(Q(seq=lot.made_by_id) | Q(seq__in=inputs)).values("seq")
+
+
 def passport(lot: Lot, *, entries: bool = True) -> dict:
-    """A part's (or ingot lot's) passport: current footprint, its history, status and anchors;
-    without `entries`, the list of the entries behind it is left out (empty)."""
+    """A part's (or ingot lot's) passport: current footprint, its history, status and anchors,
+    and the entries of its own step (`step_entry_seqs`); without `entries` that list is empty.
+
+    A fixed number of queries that read the lot's own rows and its step's, never its upstream:
+    the status walks up only while a roll-up is queued (`rollup_pending_for`)."""
     versions = list(
         Footprint.objects.filter(lot=lot)
         .select_related("lot", "state", "run__entry", "run__factor_set")
@@ -58,8 +73,7 @@ def passport(lot: Lot, *, entries: bool = True) -> dict:
     backing = []
     if entries:
         backing = list(
-            Entry.objects.filter(process__outputs__in=upstream_lot_ids(lot.pk))
-            .distinct()
+            Entry.objects.filter(seq__in=step_entry_seqs(lot))
             .order_by("seq")
             .values_list("seq", "type", "hash")
         )

@@ -40,7 +40,9 @@ class PassportSerializer(serializers.Serializer):
     )
     versions = PassportVersionSerializer(many=True)
     entries = PassportEntrySerializer(
-        many=True, help_text="the ledger entries that made the lot and its upstream"
+        many=True,
+        help_text="the ledger entries of the lot's own step: the one that made it and those that made "
+        "what it consumed (the trace, the inputs' passports and the evidence bundle go further up)",
     )
 
 

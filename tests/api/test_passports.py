@@ -27,7 +27,11 @@ def test_the_holder_and_the_auditor_see_the_passport(loop, client_for):
         assert body["lot"] == "W-0001" and body["status"] == "current"
         assert body["footprint"]["method"] == "remelt-2" and body["footprint"]["factor_set"] == "cn-2026.1"
         assert body["versions"][0]["version"] == 1 and body["versions"][0]["anchored_in"]
-        assert [e["type"] for e in body["entries"]][:2] == ["scrap.received", "scrap.received"]
+        # The entries of its own step: the cast of its ingot lot and its run (not the upstream).
+        assert [(e["seq"], e["type"]) for e in body["entries"]] == [
+            (loop.cast, "ingots.cast"),
+            (loop.parts_made, "parts.produced"),
+        ]
 
 
 def test_pending_until_rolled_up(loop, client_for):
