@@ -16,8 +16,10 @@ may see are listed.
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from itertools import islice
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
@@ -27,8 +29,8 @@ from accounts.models import Organisation
 from ledger.events import MELT_RECORDED, PARTS_PRODUCED
 from ledger.models import Consumption, Lot, LotKind, Process
 from ledger.quantities import parse_mass
-from ledger.selectors import grams_of, lot_holders
-from ledger.visibility import Viewer, visible_lots
+from ledger.selectors import grams_of, holders_in_custody_order
+from ledger.visibility import Viewer, visible_lots, visible_parts
 
 CHUNK = 2000  # parts read (with their holders) per query when streaming
 
@@ -53,11 +55,40 @@ SELECT consumption.lot_id, consumption.process_id, consumption.mass_g
 """
 
 
+class RecallPartRow(NamedTuple):
+    """A recalled part as the recall reads it: the columns it shows, under the names of `Lot`
+    (`code`, `owner.slug`, `occurred_at` …), read as plain values rather than model instances,
+    which cost more than the rest of a recall's CSV together."""
+
+    pk: int
+    code: str
+    part_number: str
+    mass_g: int
+    occurred_at: datetime
+    made_by_id: int
+    supplier: str
+    maker_id: int  # the organisation that made it
+    owner: Organisation
+
+
+_ROW_COLUMNS = (
+    "pk",
+    "code",
+    "part_number",
+    "mass_g",
+    "occurred_at",
+    "made_by_id",
+    "supplier",
+    "made_by__organisation_id",
+    "owner_id",
+)
+
+
 @dataclass(frozen=True)
 class RecalledPart:
     """A part that contains metal of the recalled lot: how much, and who has or had it."""
 
-    part: Lot
+    part: RecallPartRow
     share: Fraction  # of the part's metal that came from the recalled lot
     metal_g: int  # share × the part's mass, to the gram (half up)
     holders: list[Organisation]
@@ -84,10 +115,11 @@ class Recall:
         self.lot = lot
         self.viewer = viewer
         self.runs = runs
+        self._organisations: dict[int, Organisation] = {}
 
     def _parts(self) -> QuerySet[Lot]:
         parts = Lot.objects.filter(made_by_id__in=list(self.runs), kind=LotKind.PART, voided=False)
-        return visible_lots(self.viewer, parts)
+        return visible_parts(self.viewer, parts)
 
     def _groups(self, *by: str) -> list[dict]:
         """Parts counted by run and mass (and `by`): all parts of one group hold the same grams."""
@@ -137,14 +169,21 @@ class Recall:
         while found := list(islice(rows, chunk)):
             yield from self._recalled(found)
 
-    def _ordered(self) -> QuerySet[Lot]:
+    def _ordered(self) -> QuerySet:
         # Serials in byte order (PostgreSQL's "C" collation, SQLite's default), the same on every
         # database whatever its collation.
         order = Collate("code", "C") if connection.vendor == "postgresql" else "code"
-        return self._parts().select_related("owner", "made_by").order_by(order)
+        return self._parts().order_by(order).values_list(*_ROW_COLUMNS)
 
-    def _recalled(self, parts: list[Lot]) -> list[RecalledPart]:
-        holders = lot_holders(lots=parts)
+    def _recalled(self, rows: list[tuple]) -> list[RecalledPart]:
+        organisations = self._organisations
+        missing = {row[-1] for row in rows} - set(organisations)
+        if missing:
+            organisations.update(Organisation.objects.in_bulk(list(missing)))
+        parts = [RecallPartRow(*row[:-1], organisations[row[-1]]) for row in rows]
+        holders = holders_in_custody_order(
+            [(part.pk, part.supplier, part.maker_id) for part in parts], organisations=organisations
+        )
         recalled = []
         for part in parts:
             share = self.runs[part.made_by_id]

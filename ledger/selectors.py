@@ -185,9 +185,24 @@ def lot_holders(*, lots: list[Lot]) -> dict[int, list[Organisation]]:
     `lots` need `made_by` loaded. LotHolder says who; the order comes from the transfers, as
     holder rows of one event are written together in no particular order.
     """
-    holders: dict[int, list[Organisation]] = {lot.pk: [] for lot in lots}
-    for row in LotHolder.objects.filter(lot_id__in=list(holders)).select_related("organisation"):
-        holders[row.lot_id].append(row.organisation)
+    return holders_in_custody_order(
+        [(lot.pk, lot.supplier, lot.made_by.organisation_id) for lot in lots], organisations={}
+    )
+
+
+def holders_in_custody_order(
+    lots: list[tuple[int, str, int]], *, organisations: dict[int, Organisation]
+) -> dict[int, list[Organisation]]:
+    """`lot_holders` for (lot id, supplier slug, maker's organisation id) rows, in two queries
+    of plain values; `organisations` caches the holders' organisations between calls (a recall
+    reads thousands of parts held by a handful of them)."""
+    holders: dict[int, list[Organisation]] = {pk: [] for pk, _supplier, _maker in lots}
+    rows = list(LotHolder.objects.filter(lot_id__in=list(holders)).values_list("lot_id", "organisation_id"))
+    missing = {organisation_id for _lot, organisation_id in rows} - set(organisations)
+    if missing:
+        organisations.update(Organisation.objects.in_bulk(list(missing)))
+    for lot_id, organisation_id in rows:
+        holders[lot_id].append(organisations[organisation_id])
     received: dict[tuple[int, int], int] = {}
     transfers = TransferItem.objects.filter(lot_id__in=list(holders), transfer__voided=False)
     for lot_id, organisation_id, seq in transfers.order_by("transfer_id").values_list(
@@ -195,15 +210,17 @@ def lot_holders(*, lots: list[Lot]) -> dict[int, list[Organisation]]:
     ):
         received.setdefault((lot_id, organisation_id), seq)  # the first time it came to them
 
-    def custody(lot: Lot, organisation: Organisation) -> tuple:
-        if organisation.slug == lot.supplier:
+    def custody(lot_id: int, supplier: str, maker: int, organisation: Organisation) -> tuple:
+        if organisation.slug == supplier:
             return (0, 0, organisation.slug)
-        if organisation.pk == lot.made_by.organisation_id:
+        if organisation.pk == maker:
             return (1, 0, organisation.slug)
-        return (2, received.get((lot.pk, organisation.pk), 0), organisation.slug)
+        return (2, received.get((lot_id, organisation.pk), 0), organisation.slug)
 
-    for lot in lots:
-        holders[lot.pk].sort(key=lambda organisation, lot=lot: custody(lot, organisation))
+    for lot_id, supplier, maker in lots:
+        holders[lot_id].sort(
+            key=lambda organisation, a=lot_id, b=supplier, c=maker: custody(a, b, c, organisation)
+        )
     return holders
 
 

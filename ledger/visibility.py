@@ -150,6 +150,20 @@ def visible_lots(viewer: Viewer, lots: QuerySet[Lot] | None = None) -> QuerySet[
     return lots.filter(pk__in=RawSQL(_visible_lot_ids_sql(), [org, org]))  # noqa: S611 - constant SQL, bound id
 
 
+def visible_parts(viewer: Viewer, parts: QuerySet[Lot]) -> QuerySet[Lot]:
+    """`parts` (a queryset of parts only) narrowed to those the viewer may see: the rule of
+    `visible_lots`, which for a part comes down to its holders. A part is never consumed, so it is
+    upstream of no lot but itself: a viewer sees it exactly when it holds or held it, and a
+    recall of thousands of parts need not walk up from everything the viewer ever held."""
+    if viewer.sees_everything:
+        return parts
+    if viewer.organisation_id is None:
+        return parts.none()
+    return parts.filter(
+        pk__in=LotHolder.objects.filter(organisation_id=viewer.organisation_id).values("lot_id")
+    )
+
+
 def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
     """The seqs among `entries` whose payload the viewer may read.
 

@@ -29,7 +29,7 @@ from ledger import trace as trace_module
 from ledger.models import Lot
 from ledger.services import EventInput, events_record
 from ledger.trace import DOWN, MAX_DEPTH, UP, TraceTooLarge, lot_trace, walk_params, walk_sql
-from ledger.visibility import Viewer, lot_visible, visible_lots
+from ledger.visibility import Viewer, lot_visible, visible_lots, visible_parts
 
 TRUCK = {"distance_km": "120", "mode": "truck"}
 AUDITOR = Viewer(organisation_id=None, sees_everything=True)
@@ -435,3 +435,14 @@ def test_one_lot_is_visible_exactly_when_visible_lots_has_it(branching, cast):
     assert not lot_visible(autofab, Lot.objects.get(code="W-2"))
     assert not lot_visible(autofab, Lot.objects.get(code="INT-2"))
     assert lot_visible(AUDITOR, Lot.objects.get(code="INT-2"))
+
+
+def test_a_part_is_visible_exactly_when_visible_lots_has_it(branching, cast):
+    """visible_parts (its holders) is visible_lots' rule for parts: a part is upstream of no lot."""
+    History().transfer(cast["wheelworks"], ["W-1", "W-3"], "autofab")
+    parts = Lot.objects.filter(kind="part")
+    for org in cast.values():
+        viewer = viewer_of(org)
+        assert set(visible_parts(viewer, parts)) == set(visible_lots(viewer, parts)), org.slug
+    assert {lot.code for lot in visible_parts(viewer_of(cast["autofab"]), parts)} == {"W-1", "W-3"}
+    assert not visible_parts(Viewer(organisation_id=None, sees_everything=False), parts).exists()
