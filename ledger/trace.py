@@ -33,7 +33,7 @@ from django.db.models import Model
 
 from accounts.models import Organisation
 from ledger.errors import DomainError
-from ledger.models import Consumption, Lot, LotKind, Process, ScrapCategory
+from ledger.models import Consumption, Lot, LotHolder, LotKind, Process, ScrapCategory
 from ledger.quantities import parse_mass
 from ledger.visibility import Viewer, visible_lot_ids_sql
 
@@ -346,6 +346,8 @@ def lot_trace(*, lot: Lot, direction: str, depth: int, viewer: Viewer) -> Trace:
     if direction not in (UP, DOWN):
         raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
     row_limit = MAX_NODES
+    if direction == UP and _sees_all_upstream(viewer, lot):
+        viewer = Viewer(organisation_id=viewer.organisation_id, sees_everything=True)
     with connection.cursor() as cursor:
         cursor.execute(
             walk_sql(direction, viewer),
@@ -384,6 +386,15 @@ def lot_trace(*, lot: Lot, direction: str, depth: int, viewer: Viewer) -> Trace:
         key=lambda addition: addition.seq,
     )
     return trace
+
+
+def _sees_all_upstream(viewer: Viewer, lot: Lot) -> bool:
+    """Does the viewer see every lot upstream of `lot`? So it does of a part it holds or held
+    (visibility reaches the whole upstream of such parts): its trace up then needs no
+    visibility filter, which would walk up from every part the viewer ever held."""
+    if viewer.sees_everything or viewer.organisation_id is None or lot.kind != LotKind.PART:
+        return viewer.sees_everything
+    return LotHolder.objects.filter(lot_id=lot.pk, organisation_id=viewer.organisation_id).exists()
 
 
 def _read(

@@ -255,14 +255,44 @@ class TraceSerializer(serializers.Serializer):
     page_size = serializers.IntegerField()
     pages = serializers.IntegerField(help_text="How many pages of `page_size` nodes and edges there are.")
     nodes = serializers.SerializerMethodField(help_text="This page's lots, by distance, then code.")
-    edges = TraceEdgeSerializer(many=True, help_text="This page's edges, by entry, then source and target.")
-    additions = TraceAdditionSerializer(
-        many=True,
+    # Edges and additions are written here as TraceEdgeSerializer and TraceAdditionSerializer
+    # document them (the schema names those): a trace has hundreds, and DRF's field machinery
+    # took longer per item than the walk.
+    edges = serializers.SerializerMethodField(
+        help_text="This page's edges, by entry, then source and target."
+    )
+    additions = serializers.SerializerMethodField(
         help_text=(
             "up: the alloying additions of the melts walked through (with the received scrap, "
             "where the root's metal came from); down: always empty."
         ),
     )
+
+    @extend_schema_field(TraceEdgeSerializer(many=True))
+    def get_edges(self, page) -> list:
+        return [
+            {
+                "source": edge.source,
+                "target": edge.target,
+                "entry": edge.seq,
+                "mass_kg": format_kg(edge.mass_g),
+                "share": format_share(edge.share),
+            }
+            for edge in page.edges
+        ]
+
+    @extend_schema_field(TraceAdditionSerializer(many=True))
+    def get_additions(self, page) -> list:
+        return [
+            {
+                "entry": addition.seq,
+                "target": addition.target,
+                "material": addition.material,
+                "mass_kg": format_kg(addition.mass_g),
+                "share": format_share(addition.share),
+            }
+            for addition in page.additions
+        ]
 
     @extend_schema_field(TraceNodeSerializer(many=True))
     def get_nodes(self, page) -> list:

@@ -144,3 +144,32 @@ def test_a_trace_too_large_is_refused_naming_the_depth_never_cut(loop, client_fo
 def test_bad_parameters_are_400(loop, client_for, query, field):
     body = assert_problem(client_for("certa").get(f"/api/v1/lots/W-0001/trace/{query}"), 400, "invalid")
     assert list(body["errors"]) == [field]
+
+
+def test_the_trace_writes_nodes_edges_and_additions_as_their_serializers_document_them(loop, client_for):
+    """The trace writes its items by hand for speed: exactly what the documented serializers give."""
+    from ledger.api.serializers import (
+        TraceAdditionSerializer,
+        TraceEdgeSerializer,
+        TraceNodeSerializer,
+        format_share,
+    )
+    from ledger.models import Lot
+    from ledger.trace import UP, TracePage, lot_trace
+    from ledger.visibility import Viewer
+
+    trace = lot_trace(
+        lot=Lot.objects.get(code="W-0001"), direction=UP, depth=10, viewer=Viewer(None, sees_everything=True)
+    )
+    page = TracePage(trace, 1, 50)
+    shown = _trace(client_for("certa"), "W-0001", "?direction=up")
+    assert trace.additions and trace.edges
+    assert shown["edges"] == TraceEdgeSerializer(page.edges, many=True).data
+    assert shown["additions"] == TraceAdditionSerializer(page.additions, many=True).data
+    nodes = [
+        {**lot._asdict(), "owner": lot.owner, "distance": distance, "share": trace.shares[lot.code]}
+        for lot, distance in page.nodes
+    ]
+    expected = TraceNodeSerializer(nodes, many=True).data
+    assert shown["nodes"] == expected
+    assert shown["nodes"][0]["share"] == format_share(1)

@@ -446,3 +446,24 @@ def test_a_part_is_visible_exactly_when_visible_lots_has_it(branching, cast):
         assert set(visible_parts(viewer, parts)) == set(visible_lots(viewer, parts)), org.slug
     assert {lot.code for lot in visible_parts(viewer_of(cast["autofab"]), parts)} == {"W-1", "W-3"}
     assert not visible_parts(Viewer(organisation_id=None, sees_everything=False), parts).exists()
+
+
+def test_a_holders_trace_up_from_its_part_skips_the_filter_and_shows_the_same(branching, cast, monkeypatch):
+    """A part's holder sees its whole upstream: its trace up is read without the visibility
+    filter, and is the trace the filter gives."""
+    History().transfer(cast["wheelworks"], ["W-3"], "autofab")
+    holder_traces = []
+    for code, slug in (("W-3", "autofab"), ("W-3", "wheelworks"), ("W-1", "wheelworks"), ("W-2", "alurec")):
+        lot, viewer = Lot.objects.get(code=code), viewer_of(cast[slug])
+        holder_traces.append(trace_module._sees_all_upstream(viewer, lot))
+        fast = trace_of(code, UP, viewer=viewer)
+        with monkeypatch.context() as patched:
+            patched.setattr(trace_module, "_sees_all_upstream", lambda viewer, lot: False)
+            filtered = trace_of(code, UP, viewer=viewer)
+        assert (fast.nodes, fast.edges, fast.shares, fast.additions) == (
+            filtered.nodes,
+            filtered.edges,
+            filtered.shares,
+            filtered.additions,
+        )
+    assert holder_traces == [True, True, True, False]  # alurec never held W-2
