@@ -7,7 +7,8 @@ SHA-256(0x01 || left || right)):
 - `footprints`: one leaf per footprint version the run made, the RFC 8785 bytes of
   `[lot code, version, digest]`;
 - `states`: one leaf per making entry whose carbon state the run made anew, the RFC 8785 bytes
-  of `{"entry", "intensity", "internal_scrap"?, "post_consumer", "pre_consumer", "supplier"?}`.
+  of `{"entry", "intensity", "internal_scrap"?, "post_consumer", "pre_consumer", "supplier"?}`
+  (`remelt_verify.steps.state_leaf`; evidence bundles of format 2 recompute a step from them).
 
 So the payload has the same members and size whatever the run's size, and names no lot. Each
 version and state keeps its leaf index. Of each tree the database keeps the perfect subtrees of
@@ -20,8 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import rfc8785
-from remelt_verify import carbon, merkle
-from remelt_verify.chain import canonical
+from remelt_verify import merkle
 
 ANCHOR_FORMAT = 2
 CHUNK_LEVEL = 8  # nodes of 2**8 = 256 leaves and more are stored
@@ -41,27 +41,6 @@ def json_string(text: str) -> bytes:
 def footprint_leaf(code: str, version: int, digest: str) -> bytes:
     """The leaf data of a footprint version: RFC 8785 of `[code, version, digest]`."""
     return b"[" + json_string(code) + b"," + str(version).encode() + b',"' + digest.encode() + b'"]'
-
-
-def state_member(state: carbon.State) -> dict:
-    """A state's values as stored and committed: decimal strings by stage, and the shares."""
-    member = {
-        "intensity": {stage: str(state.main.intensity[stage]) for stage in carbon.STAGES},
-        "post_consumer": str(state.main.post),
-        "pre_consumer": str(state.main.pre),
-    }
-    if state.internal_scrap is not None:
-        member["internal_scrap"] = {
-            stage: str(state.internal_scrap.intensity[stage]) for stage in carbon.STAGES
-        }
-    if state.main.supplier:  # only where an addition upstream cites a supplier footprint (remelt-2)
-        member["supplier"] = str(state.main.supplier)
-    return member
-
-
-def state_leaf(entry_seq: int, member: dict) -> bytes:
-    """The leaf data of a carbon state: RFC 8785 of `{"entry": seq, ...state_member}`."""
-    return canonical({"entry": entry_seq, **member})
 
 
 def anchor_payload(*, run: int, method: str, factor_set: str, ledger_seq: int, trees: dict) -> dict:

@@ -1,8 +1,11 @@
 """Evidence bundles: what a reader needs to check a lot's footprint offline.
 
-The formats and their checks are `remelt_verify.bundle` (holders and auditors: the entries
-behind the footprint) and `remelt_verify.public` (anyone: the footprint, its anchor and the
-proofs that tie them to a signed checkpoint); this module gathers them from the database.
+The formats and their checks are `remelt_verify.steps` (holders and auditors: the lot's own
+step recomputed from its inputs' committed carbon states, and the steps further up one at a
+time), `remelt_verify.bundle` (format 1: every entry upstream of the footprint, for footprints
+anchored before states were committed, or on request) and `remelt_verify.public` (anyone: the
+footprint, its anchor and the proofs that tie them to a signed checkpoint); this module gathers
+them from the database.
 """
 
 import json
@@ -10,18 +13,20 @@ from collections.abc import Callable, Iterable
 
 from remelt_verify.bundle import BUNDLE_FORMAT
 from remelt_verify.public import PUBLIC_FORMAT
+from remelt_verify.steps import EVIDENCE_FORMAT, STEP_FORMAT
 
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
 from ledger.disclosure import item_lot
 from ledger.errors import DomainError
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED, MELT_RECORDED
-from ledger.models import Entry, Lot, SignedCheckpoint, TransferItem
+from ledger.models import Entry, Lot, LotKind, SignedCheckpoint, TransferItem
 from ledger.quantities import format_kg
 from ledger.tree import tree_inclusion_proofs
 from ledger.visibility import Viewer, disclosures_for, visible_payloads
-from passports.models import Footprint
-from passports.selectors import footprint_proof, upstream_lot_ids
+from passports.models import CarbonState, Footprint
+from passports.selectors import footprint_proof, lot_state, state_proof, upstream_lot_ids
+from passports.services import _member
 
 # Where the supplier footprints that melts cite are kept as received: registered by the app
 # that imports them (`pact`), so that passports imports nothing of it. Maps the seqs of
@@ -34,49 +39,182 @@ def supplier_documents_register(source: Callable[[Iterable[int]], dict[int, byte
     _supplier_documents = source
 
 
-def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
-    """The offline evidence for a lot's current footprint (format: `remelt_verify.bundle`).
-
-    The entries behind the footprint as of the ledger position it was computed at, with
-    payloads where the viewer may read them, a signed checkpoint that holds them all with its
-    witnesses' cosignatures (one is signed now if the latest is older than the anchor), and the
-    Merkle proofs that tie every entry and every link to it. Raises DomainError when the lot
-    has no footprint yet.
-    """
+def _current_footprint(lot: Lot) -> Footprint:
     footprint = (
         Footprint.objects.filter(lot=lot, superseded_at__isnull=True)
-        .select_related("run__factor_set", "state", "lot")
+        .select_related("run__factor_set", "run__entry", "state__run__entry", "lot")
         .first()
     )
     if footprint is None or footprint.run.entry_id is None:
         raise DomainError(
             "no_footprint", f"lot {lot.code!r} has no footprint yet; its roll-up is pending", status=409
         )
-    entries = list(Entry.objects.filter(seq__in=_bundle_seqs(lot, footprint)).order_by("seq"))
-    shown = visible_payloads(viewer, entries)
-    if footprint.leaf_index is not None:
-        # An anchor of format 2 names no lot (counts and roots only): whoever may read the
-        # footprint gets it, so holders check the anchoring as auditors do.
-        shown.add(footprint.run.entry_id)
-    # Whoever may read a melt that cites a supplier footprint reads its import and document.
+    return footprint
+
+
+def evidence_bundle(*, lot: Lot, viewer: Viewer, upstream: bool = False) -> dict:
+    """The offline evidence for a lot's current footprint.
+
+    Format 2 (`remelt_verify.steps`): the step that made the lot, recomputed from its inputs'
+    committed carbon states, with the lot's own custody transfers and the footprint's anchor; its
+    size does not depend on the history upstream. With `upstream`, or for a version anchored
+    before states were committed (format 1 anchors), format 1 (`remelt_verify.bundle`): every
+    entry behind the footprint. Raises DomainError when the lot has no footprint yet.
+    """
+    footprint = _current_footprint(lot)
+    if upstream or not _stepped(footprint):
+        return _upstream_bundle(lot, footprint, viewer)
+    seqs, step = _footprint_step(lot, footprint)
+    anchors = {footprint.run.entry_id, step["state"]["anchor_seq"]} | {
+        given["state"]["anchor_seq"] for given in step["inputs"].values()
+    }
+    return {
+        "format": EVIDENCE_FORMAT,
+        "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
+        "step": step,
+        "footprint": footprint.document,
+        "footprint_digest": footprint.digest,
+        "anchor_seq": footprint.run.entry_id,
+        **_footprint_proof_member(footprint),
+        **_carried(seqs, viewer, anchors, footprint.factor_set),
+    }
+
+
+def _stepped(footprint: Footprint) -> bool:
+    """Is the version anchored with its state committed (so a bundle of format 2 proves it)?"""
+    return footprint.state is not None and footprint.leaf_index is not None
+
+
+def _footprint_step(lot: Lot, footprint: Footprint, *, proofs: bool = True) -> tuple[set[int], dict | None]:
+    """The entries of a format-2 bundle and its step: the step of the footprint's state, the
+    lot's own custody transfers up to the footprint's ledger seq with their voids, the anchor."""
+    seqs, step = _step(lot, footprint.state, proofs=proofs)
+    own = set(
+        TransferItem.objects.filter(lot=lot, transfer_id__lte=footprint.ledger_seq).values_list(
+            "transfer_id", flat=True
+        )
+    )
+    return seqs | own | _voids(own, footprint.ledger_seq) | {footprint.run.entry_id}, step
+
+
+def step_bundle(*, lot: Lot, viewer: Viewer, at_seq: int | None = None) -> dict:
+    """One step up (format `remelt_verify.steps.STEP_FORMAT`): the state of the entry that made
+    `lot` as it stood at ledger seq `at_seq` (default: the current one), recomputed from its
+    inputs' states as they stood when it was computed. Raises DomainError (409) when the lot
+    has no committed state there."""
+    state = lot_state(lot, at_seq=at_seq)
+    if state is None:
+        where = "yet" if at_seq is None else f"at ledger seq {at_seq}"
+        raise DomainError("no_state", f"lot {lot.code!r} has no committed carbon state {where}", status=409)
+    seqs, step = _step(lot, state)
+    anchors = {state.run.entry_id} | {given["state"]["anchor_seq"] for given in step["inputs"].values()}
+    return {
+        "format": STEP_FORMAT,
+        "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
+        "step": step,
+        **_carried(seqs, viewer, anchors, state.factor_set),
+    }
+
+
+def _state_member(state: CarbonState) -> dict:
+    """A committed state with its leaf proof, as a step gives it."""
+    proof = state_proof(state)
+    return {
+        "anchor_seq": proof.anchor_seq,
+        "leaf_index": proof.leaf_index,
+        "path": [node.hex() for node in proof.path],
+        "value": _member(state),
+    }
+
+
+def _step(lot: Lot, state: CarbonState, *, proofs: bool = True) -> tuple[set[int], dict | None]:
+    """The entries a step carries and (with `proofs`) its `step` member: the entry that made
+    `lot` with its amendments, and for each input the entry that made it, its state as of the
+    step's state, and its custody transfers before the step (with their voids). A fixed number
+    of queries for the entries, whatever the number of inputs; each proof reads a few more."""
+    made_by, at = lot.made_by_id, state.run.ledger_seq
+    seqs = {made_by, state.run.entry_id}
+    consumed = list(Lot.objects.filter(consumptions__process_id=made_by).distinct().order_by("code"))
+    states = _states_at({source.made_by_id for source in consumed}, at)
+    inputs = {}
+    for source in consumed:
+        source_state = states.get(source.made_by_id)
+        if source_state is None:
+            message = f"input {source.code!r} of {lot.code!r} has no committed state at seq {at}"
+            raise DomainError("no_state", message, status=409)
+        seqs |= {source.made_by_id, source_state.run.entry_id}
+        if proofs:
+            inputs[source.code] = {"entry": source.made_by_id, "state": _state_member(source_state)}
+    moved = set(
+        TransferItem.objects.filter(lot__in=consumed, transfer_id__lt=made_by).values_list(
+            "transfer_id", flat=True
+        )
+    )
+    # Corrections are few; their payloads name the lot (any lot the entry made) they correct.
+    corrections = {
+        entry.seq: entry
+        for entry in Entry.objects.filter(type=LOT_AMENDED, seq__gt=made_by, seq__lte=at).only(
+            "seq", "type", "payload", "disclosures"
+        )
+    }
+    named = {entry.data["lot"] for entry in corrections.values()}
+    made = (
+        set(Lot.objects.filter(made_by_id=made_by, code__in=named).values_list("code", flat=True))
+        if named
+        else set()
+    )
+    amendments = {seq for seq, entry in corrections.items() if entry.data["lot"] in made}
+    seqs |= moved | _voids(moved, at) | amendments
+    for seq in amendments:
+        seqs |= _cited_imports(corrections[seq])
+    if lot.kind == LotKind.MELT:  # only a melt's additions cite supplier footprints
+        seqs |= _cited_imports(Entry.objects.only("seq", "type", "payload", "disclosures").get(seq=made_by))
+    if not proofs:
+        return seqs, None
+    return seqs, {"entry": made_by, "state": _state_member(state), "inputs": inputs}
+
+
+def _states_at(makers: set[int], at: int) -> dict[int, CarbonState]:
+    """The state of each of these making entries as it stood at ledger seq `at` (as `lot_state`
+    gives it), in one query."""
+    found: dict[int, CarbonState] = {}
+    rows = CarbonState.objects.filter(process_id__in=makers, run__ledger_seq__lte=at).select_related("run")
+    for row in rows.order_by("process_id", "-version"):
+        found.setdefault(row.process_id, row)
+    return found
+
+
+def _voids(transfers: set[int], at: int) -> set[int]:
+    """The voids, up to seq `at`, of these custody transfers."""
+    if not transfers:
+        return set()
+    return {
+        entry.seq
+        for entry in Entry.objects.filter(type=ENTRY_VOIDED, seq__gt=min(transfers), seq__lte=at).only(
+            "seq", "type", "payload", "disclosures"
+        )
+        if entry.data["seq"] in transfers
+    }
+
+
+def _carried(seqs: set[int], viewer: Viewer, anchors: set[int], factor_set) -> dict:
+    """What a bundle carries of these entries: each with the payload and disclosures the viewer
+    may read (anchors of format 2 name no lot, so everyone who gets the bundle reads them; a
+    cited footprint import shows to whoever reads the melt), the factor set, a signed checkpoint
+    that holds them with the Merkle proofs of every entry and link, and the supplier documents."""
+    entries = list(Entry.objects.filter(seq__in=seqs).order_by("seq"))
+    shown = visible_payloads(viewer, entries) | anchors
     cited = {seq for entry in entries if entry.seq in shown for seq in _cited_imports(entry)}
     shown |= cited
     disclosed = disclosures_for(viewer, entries, shown)
     _disclose_amended(entries, shown, disclosed)
-
     checkpoint = _checkpoint_holding(entries[-1].seq)
     present = {entry.seq for entry in entries}
     unlinked = [entry.seq for entry in entries if entry.seq > 1 and entry.seq - 1 not in present]
     paths = tree_inclusion_proofs(
         [seq - 1 for seq in present] + [seq - 2 for seq in unlinked], checkpoint.size
     )
-    factor_set = footprint.factor_set
     return {
-        "format": BUNDLE_FORMAT,
-        "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
-        "footprint": footprint.document,
-        "footprint_digest": footprint.digest,
-        "anchor_seq": footprint.run.entry_id,
         "factor_set": {
             "version": factor_set.version,
             "factors": {factor.key: str(factor.value) for factor in factor_set.factors.all()},
@@ -86,8 +224,26 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer) -> dict:
         "verifier_key": verifier_key(),
         "proofs": {str(seq): [node.hex() for node in paths[seq - 1]] for seq in sorted(present)},
         "links": {str(seq): [node.hex() for node in paths[seq - 2]] for seq in unlinked},
-        **_footprint_proof_member(footprint),
         **_supplier_footprints_member(cited),
+    }
+
+
+def _upstream_bundle(lot: Lot, footprint: Footprint, viewer: Viewer) -> dict:
+    """Format 1 (`remelt_verify.bundle`): the entries behind the footprint as of the ledger
+    position it was computed at, every one upstream, with payloads where the viewer may read
+    them, a signed checkpoint that holds them all with its witnesses' cosignatures (one is
+    signed now if the latest is older than the anchor), and the Merkle proofs that tie every
+    entry and every link to it."""
+    anchors = {footprint.run.entry_id} if footprint.leaf_index is not None else set()
+    carried = _carried(_bundle_seqs(lot, footprint), viewer, anchors, footprint.factor_set)
+    return {
+        "format": BUNDLE_FORMAT,
+        "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
+        "footprint": footprint.document,
+        "footprint_digest": footprint.digest,
+        "anchor_seq": footprint.run.entry_id,
+        **carried,
+        **_footprint_proof_member(footprint),
     }
 
 
@@ -245,7 +401,10 @@ def _bundle_seqs(lot: Lot, footprint: Footprint) -> set[int]:
 def evidence_entry_seqs(lot: Lot) -> list[int]:
     """The seqs of the entries the lot's evidence bundle carries (the passport page re-hashes
     exactly these), in order; empty while the lot has no anchored footprint."""
-    footprint = Footprint.objects.filter(lot=lot, superseded_at__isnull=True).select_related("run").first()
-    if footprint is None or footprint.run.entry_id is None:
+    try:
+        footprint = _current_footprint(lot)
+    except DomainError:
         return []
-    return sorted(_bundle_seqs(lot, footprint))
+    if not _stepped(footprint):
+        return sorted(_bundle_seqs(lot, footprint))
+    return sorted(_footprint_step(lot, footprint, proofs=False)[0])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q
 from remelt_verify import carbon, chain
+from remelt_verify.steps import state_leaf
 
 from ledger.models import Consumption, Entry, Lot, LotKind, Process
 from passports import anchor
@@ -262,10 +263,10 @@ def state_proof(state: CarbonState) -> anchor.LeafProof:
 
     def leaves(start: int, end: int) -> list[bytes]:
         rows = CarbonState.objects.filter(run=run, leaf_index__gte=start, leaf_index__lt=end)
-        return [anchor.state_leaf(row.process_id, _member(row)) for row in rows.order_by("leaf_index")]
+        return [state_leaf(row.process_id, _member(row)) for row in rows.order_by("leaf_index")]
 
     path = anchor.inclusion_path(state.leaf_index, count, leaves, _stored_nodes(run, AnchorNode.Tree.STATES))
-    leaf = anchor.state_leaf(state.process_id, _member(state))
+    leaf = state_leaf(state.process_id, _member(state))
     return anchor.LeafProof(run.entry_id, "states", leaf, state.leaf_index, count, root, path)
 
 

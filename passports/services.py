@@ -19,6 +19,7 @@ from django.db.models import FilteredRelation, Q, Sum
 from django.utils import timezone
 from remelt_verify import carbon
 from remelt_verify.chain import canonical
+from remelt_verify.steps import state_leaf, state_member
 
 from ledger.errors import DomainError
 from ledger.events import CUSTODY_TRANSFERRED, ENTRY_VOIDED, FOOTPRINT_IMPORTED, LOT_AMENDED, MAKING_TYPES
@@ -384,7 +385,7 @@ def _new_states(
     refs: dict[int, int] = {}
     values: dict[int, carbon.State] = {}
     for process_id, state in computed.items():
-        member = anchor.state_member(state)
+        member = state_member(state)
         previous = stored.get(process_id)
         if previous is not None and previous.factor_set_id == factor_set.pk and _member(previous) == member:
             refs[process_id] = previous.pk
@@ -394,7 +395,7 @@ def _new_states(
             plan.superseded_states.append(previous.pk)
         ref = -(1 + len(plan.states))
         plan.states.append((process_id, previous.version + 1 if previous else 1, member))
-        plan.state_tree.add(anchor.state_leaf(process_id, member))
+        plan.state_tree.add(state_leaf(process_id, member))
         refs[process_id] = ref
         values[ref] = state
     plan.superseded_states += CarbonState.objects.filter(

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from ledger.models import LotKind
-from passports.api.views import EmissionFactorSetViewSet, PassportViewSet
+from passports.api.views import EmissionFactorSetViewSet, PassportViewSet, StepViewSet
 
 PARTS, INGOTS = {"kind": LotKind.PART}, {"kind": LotKind.INGOT}  # a serial never answers as a lot
 
@@ -26,5 +26,6 @@ urlpatterns = [
         name="part-evidence",
     ),
     path("lots/<str:code>/evidence/", _view("evidence", INGOTS), name="lot-evidence"),
+    path("evidence/steps/<str:code>/", StepViewSet.as_view({"get": "retrieve"}), name="evidence-step"),
     path("emission-factors/", EmissionFactorSetViewSet.as_view({"get": "list"}), name="emission-factors"),
 ]

@@ -14,6 +14,7 @@ import pytest
 from remelt_verify.bundle import BundleProblem, bundle_verify
 from remelt_verify.chain import ChainVerifier, canonical, export_line, seal_header, verify_export_lines
 from remelt_verify.disclosure import MARKER, DisclosureError, commit, digest, hidden, reveal
+from remelt_verify.steps import evidence_verify
 
 from ledger.checkpoints import verifier_key
 from ledger.models import Entry, LedgerHead
@@ -96,20 +97,22 @@ def test_an_automaker_receives_nothing_of_its_wheels_siblings(loop, client_for, 
     rollup_run()
     autofab = client_for("autofab")
     feed = autofab.get("/api/v1/ledger/entries/").content.decode()
-    bundle = autofab.get("/api/v1/parts/W-0001/evidence/")
-    assert bundle.status_code == 200
+    full = autofab.get("/api/v1/parts/W-0001/evidence/?upstream=all")
+    stepped = autofab.get("/api/v1/parts/W-0001/evidence/")
+    assert full.status_code == stepped.status_code == 200
     for code in HIDDEN_FROM_AUTOFAB:
         assert code in json.dumps(Entry.objects.get(seq=loop.parts_made).data) + json.dumps(
             Entry.objects.get(seq=loop.cast).data
         )
         assert code not in feed, code
-        assert code not in bundle.content.decode(), code
+        assert code not in full.content.decode() and code not in stepped.content.decode(), code
         assert autofab.get(f"/api/v1/lots/{code}/").status_code == 404
     # ING-2's chemistry was cast with ING-1's but reaches only those who may see ING-2.
-    assert '"Si":"7.0500"' in json.dumps(bundle.json(), separators=(",", ":"))
-    # And the holder's bundle still verifies: its wheel's footprint is recomputed with the
-    # hidden siblings counted by their total mass.
-    assert "W-0001" in bundle_verify(bundle.json(), key=verifier_key())
+    assert '"Si":"7.0500"' in json.dumps(full.json(), separators=(",", ":"))
+    # And the holder's bundles still verify: its wheel's footprint (and run) is recomputed with
+    # the hidden siblings counted by their total mass.
+    assert "W-0001" in bundle_verify(full.json(), key=verifier_key())
+    assert "W-0001" in evidence_verify(stepped.json(), key=verifier_key())
 
 
 def test_the_redacted_feed_still_verifies_end_to_end(loop, client_for):
@@ -129,7 +132,7 @@ def test_the_redacted_feed_still_verifies_end_to_end(loop, client_for):
 
 def test_tampered_disclosures_in_a_bundle_fail_naming_the_entry(loop, client_for):
     rollup_run()
-    bundle = client_for("autofab").get("/api/v1/parts/W-0001/evidence/").json()
+    bundle = client_for("autofab").get("/api/v1/parts/W-0001/evidence/?upstream=all").json()
     made = next(e for e in bundle["entries"] if e["header"]["seq"] == loop.parts_made)
     cast = next(e for e in bundle["entries"] if e["header"]["seq"] == loop.cast)
 

@@ -1,5 +1,6 @@
-"""GET /api/v1/parts/{serial}/evidence/ and `remelt-verify bundle.json`.
+"""GET /api/v1/parts/{serial}/evidence/?upstream=all (format 1) and `remelt-verify bundle.json`.
 
+Format 1 carries every entry upstream (format 2, the default, is tests/api/test_evidence_steps.py).
 A genuine bundle verifies offline and its recomputed footprint equals the passport; a bundle
 with one number changed anywhere fails, naming it; outsiders cannot fetch one.
 """
@@ -21,7 +22,7 @@ from passports.models import EmissionFactorSet
 from passports.services import factors_of, rollup_run
 from tests.api.support import assert_problem
 
-EVIDENCE = "/api/v1/parts/W-0001/evidence/"
+EVIDENCE = "/api/v1/parts/W-0001/evidence/?upstream=all"
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +121,7 @@ def test_the_holders_bundle_verifies_the_anchoring_like_the_auditors(loop, clien
 
 def test_an_ingot_lot_has_a_bundle_too(loop, client_for):
     rollup_run()
-    bundle = _bundle(client_for("wheelworks"), "/api/v1/lots/ING-1/evidence/")
+    bundle = _bundle(client_for("wheelworks"), "/api/v1/lots/ING-1/evidence/?upstream=all")
     assert bundle["lot"] == {"code": "ING-1", "kind": "ingot", "mass_kg": "6000.000"}
     assert "ING-1" in bundle_verify(bundle, key=verifier_key())
 

@@ -26,7 +26,7 @@ def test_a_bundle_verifies_with_k_of_its_witnesses(
     rollup_run()
     with django_capture_on_commit_callbacks(execute=True):
         checkpoint_sign()  # the witness cosigns it once it commits
-    bundle = client_for("certa").get("/api/v1/parts/W-0001/evidence/").json()
+    bundle = client_for("certa").get("/api/v1/parts/W-0001/evidence/?upstream=all").json()
     assert bundle["checkpoint"].count("\n— ") == 2  # ours and the witness's
     other = witness_verifier_key("witness.other.example", Ed25519PrivateKey.generate())
     summary = bundle_verify(

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from remelt_verify.bundle import BundleProblem, bundle_verify, footprint_recompute
+from remelt_verify.steps import evidence_verify, step_verify
 
 from ledger.checkpoints import verifier_key
 from ledger.errors import DomainError
@@ -21,7 +22,7 @@ from ledger.projection import projection_drift
 from ledger.visibility import Viewer
 from pact.models import ProductFootprint
 from pact.services import footprint_import, footprints_sync
-from passports.evidence import evidence_bundle
+from passports.evidence import evidence_bundle, step_bundle
 from passports.models import EmissionFactorSet, Footprint
 from passports.selectors import lot_carbons
 from passports.services import factors_of, rollup_run
@@ -168,8 +169,10 @@ def test_without_a_citation_the_numbers_are_remelt_1s(alurec, imported):
 
 
 def _bundle(code: str = "W00") -> dict:
+    """The holder's bundle of format 1: every entry upstream, the cited import among them."""
     lot = Lot.objects.get(code=code)
-    return evidence_bundle(lot=lot, viewer=Viewer(organisation_id=lot.owner_id, sees_everything=False))
+    viewer = Viewer(organisation_id=lot.owner_id, sees_everything=False)
+    return evidence_bundle(lot=lot, viewer=viewer, upstream=True)
 
 
 def _fails(bundle: dict, *fragments: str) -> None:
@@ -236,6 +239,27 @@ def test_a_holders_bundle_downstream_reads_the_import_too(
     (imported_entry,) = [e for e in bundle["entries"] if e["header"]["type"] == "pact.footprint.imported"]
     assert imported_entry["payload"] is not None and str(imported.entry_id) in bundle["supplier_footprints"]
     assert "W01" in bundle_verify(bundle, key=verifier_key())
+
+
+def test_the_melts_step_carries_the_smelters_footprint_and_the_wheels_takes_it_as_committed(
+    example, imported, ledger_signing_key
+):
+    """Format 2: the wheel's bundle rests on the melt's committed state (which priced the
+    citation); the melt's own step carries the import and the document, and recomputes."""
+    auditor = Viewer(organisation_id=None, sees_everything=True)
+    wheel = evidence_bundle(lot=Lot.objects.get(code="W00"), viewer=auditor)
+    assert "pact.footprint.imported" not in [e["header"]["type"] for e in wheel["entries"]]
+    assert "11.591298 kg CO2e recomputed" in evidence_verify(wheel, key=verifier_key())
+    melt_lot = Lot.objects.get(code="M1")
+    step = step_bundle(lot=melt_lot, viewer=Viewer(organisation_id=melt_lot.owner_id, sees_everything=False))
+    assert step["supplier_footprints"] == {str(imported.entry_id): smelter_footprint().decode()}
+    assert "M1" in step_verify(step, key=verifier_key())
+    changed = copy.deepcopy(step)
+    changed["supplier_footprints"][str(imported.entry_id)] = (
+        smelter_footprint().decode().replace('"4.1"', '"2.1"')
+    )
+    with pytest.raises(BundleProblem, match="not the footprint as received"):
+        step_verify(changed, key=verifier_key())
 
 
 def test_an_amendment_may_cite_the_footprint_later(alurec, imported):

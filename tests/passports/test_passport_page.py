@@ -14,8 +14,9 @@ from remelt_verify.cli import main as verify_main
 
 from accounts.models import Organisation
 from accounts.services import user_create
-from ledger.models import Entry
+from ledger.models import Entry, Lot
 from ledger.services import EventInput, events_record
+from passports.evidence import evidence_entry_seqs
 from passports.models import Footprint
 from passports.services import rollup_run
 from tests.support import TEST_SIGNING_KEY, append_only_suspended
@@ -228,9 +229,13 @@ def test_holders_and_auditors_see_the_flow_the_trace_and_the_proof(history, brow
     assert into_wheel == pytest.approx(11.5)
     assert "Ledger proof" in html and "Verified." in html and "FAILED" not in html
     anchor = Entry.objects.get(type="footprint.computed")
-    for entry in Entry.objects.exclude(type__in=["custody.transferred", "footprint.computed"]).exclude(
-        organisation__slug="outsider"
-    ):
+    # The ledger proof re-hashes the entries of the evidence bundle (format 2): the wheel's own
+    # part run, the melt that is its input, its custody transfer and the anchor.
+    wheel = Lot.objects.get(code=WHEEL)
+    heat = Lot.objects.get(code="HEAT-WW-1")
+    shown = evidence_entry_seqs(wheel)
+    assert {wheel.made_by_id, heat.made_by_id, anchor.seq} <= set(shown)
+    for entry in Entry.objects.filter(seq__in=shown):
         assert entry.hash in html, entry.seq
     assert anchor.hash in html and wheel_footprint() and Footprint.objects.get(lot__code=WHEEL).digest in html
     assert f"/passports/{WHEEL}/evidence.json" in html
@@ -289,7 +294,7 @@ def test_a_changed_entry_fails_verification(history, browser):
 def test_the_proof_costs_a_fixed_number_of_queries(history, browser, django_assert_max_num_queries):
     auditor = browser("certa")
     auditor.get(PAGE)  # the session and the user are cached from here on
-    # 24 today, whatever the ledger's size: the ledger proof finds the bundle's entries (upstream,
+    # 26 at most, whatever the ledger's size: the ledger proof finds the bundle's entries (its step,
     # transfers, corrections, anchor) and re-hashes them in one query; the public proof
     # (footprint, its anchor, a checkpoint holding it, the tree's nodes, the leaf proof) a few more.
     with django_assert_max_num_queries(26):
@@ -314,9 +319,9 @@ def test_the_evidence_bundle_is_for_holders_and_auditors_only(history, client, b
 
 
 def test_the_ledger_proof_lists_exactly_the_bundles_entries_each_rehashed(history, browser, settings):
-    """The page's "Ledger proof" re-hashes the entries the evidence bundle carries: the making
-    entries upstream, the custody transfers (those behind "Transport to holder" too), the
-    amendments and the anchor; not only the entries that made the lots."""
+    """The page's "Ledger proof" re-hashes the entries the evidence bundle carries: the wheel's
+    own step (its part run and the entries that made its inputs), the custody transfers (those
+    behind "Transport to holder" too), the amendments and the anchors."""
     settings.LEDGER_SIGNING_KEY = TEST_SIGNING_KEY
     auditor = browser("certa")
     bundle = json.loads(auditor.get(f"/passports/{WHEEL}/evidence.json").content)

@@ -1,6 +1,8 @@
 """Evidence bundles, checked offline: entry hashes, links, proofs, anchor, and the footprint.
 
-A bundle (`GET /api/v1/parts/{serial}/evidence/`) is one JSON object:
+A bundle of format 1 (`GET /api/v1/parts/{serial}/evidence/?upstream=all`, and the default for
+footprints anchored before states were committed) is one JSON object (format 2, the default,
+is `remelt_verify.steps`):
 
 - `format`: "remelt-evidence-1";
 - `lot`: the part or ingot lot (code, kind, mass_kg);
@@ -48,6 +50,7 @@ from remelt_verify.notes import NoteError, parse_checkpoint, verify_note
 from remelt_verify.public import PublicProblem, footprint_committed
 
 BUNDLE_FORMAT = "remelt-evidence-1"
+EVIDENCE_FORMAT_2 = "remelt-evidence-2"  # remelt_verify.steps: one step and its inputs' states
 MAKING_TYPES = ("scrap.received", "melt.recorded", "ingots.cast", "parts.produced")
 FOOTPRINT_COMPUTED = "footprint.computed"
 FOOTPRINT_IMPORTED = "pact.footprint.imported"
@@ -427,12 +430,20 @@ def bundle_verify(
 ) -> str:
     """Check a bundle; return a summary, or raise BundleProblem naming the first problem.
 
+    A bundle of format 2 is checked by `remelt_verify.steps.evidence_verify`; format 1 here.
+
     `key` is the verifier key the auditor holds; without it the bundle's own key is used,
     which proves integrity but not that the operator signed it. With `witnesses` (their
     verifier keys), at least `quorum` of them (default: all) must have cosigned the checkpoint.
     """
+    if isinstance(bundle, dict) and bundle.get("format") == EVIDENCE_FORMAT_2:
+        from remelt_verify.steps import evidence_verify  # format 2 builds on this module
+
+        return evidence_verify(bundle, key=key, witnesses=witnesses, quorum=quorum)
     if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
-        raise BundleProblem(f"not an evidence bundle (format {BUNDLE_FORMAT!r} expected)")
+        raise BundleProblem(
+            f"not an evidence bundle (format {BUNDLE_FORMAT!r} or {EVIDENCE_FORMAT_2!r} expected)"
+        )
     required = ("lot", "footprint", "footprint_digest", "anchor_seq", "factor_set", "entries", "checkpoint")
     missing = [name for name in (*required, "verifier_key", "proofs", "links") if name not in bundle]
     if missing:

@@ -136,19 +136,24 @@ def chain(args) -> str:
 
 
 def bundle(args) -> str:
-    """An evidence bundle, a public bundle (format remelt-public-1) or a CBAM report's bundle
-    (format remelt-cbam-evidence-1)."""
+    """An evidence bundle (format remelt-evidence-2, or -1 with every entry upstream), a step
+    further up (remelt-step-1), a public bundle (remelt-public-1) or a CBAM report's bundle
+    (remelt-cbam-evidence-1)."""
     from remelt_verify.bundle import BundleProblem, bundle_load, bundle_verify
     from remelt_verify.cbam_bundle import CBAM_BUNDLE_FORMAT, cbam_bundle_verify
     from remelt_verify.public import PUBLIC_FORMAT, PublicProblem, public_verify
+    from remelt_verify.steps import EVIDENCE_FORMAT, STEP_FORMAT, evidence_verify, step_verify
 
     witnesses, quorum = _witnesses(args)
     try:
         loaded = bundle_load(args.bundle.read_bytes())
         kind = loaded.get("format") if isinstance(loaded, dict) else None
-        check = {PUBLIC_FORMAT: public_verify, CBAM_BUNDLE_FORMAT: cbam_bundle_verify}.get(
-            kind, bundle_verify
-        )
+        check = {
+            PUBLIC_FORMAT: public_verify,
+            CBAM_BUNDLE_FORMAT: cbam_bundle_verify,
+            EVIDENCE_FORMAT: evidence_verify,
+            STEP_FORMAT: step_verify,
+        }.get(kind, bundle_verify)
         return check(loaded, key=_key(args.key) if args.key else None, witnesses=witnesses, quorum=quorum)
     except (BundleProblem, PublicProblem) as exc:
         raise Failed(f"{args.bundle}: {exc}") from None
