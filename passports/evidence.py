@@ -76,7 +76,7 @@ def evidence_bundle(*, lot: Lot, viewer: Viewer, upstream: bool = False) -> dict
         "footprint_digest": footprint.digest,
         "anchor_seq": footprint.run.entry_id,
         **_footprint_proof_member(footprint),
-        **_carried(seqs, viewer, anchors, footprint.factor_set),
+        **_carried(seqs, viewer, anchors, footprint.factor_set, {lot.code, *step["inputs"]}),
     }
 
 
@@ -112,7 +112,7 @@ def step_bundle(*, lot: Lot, viewer: Viewer, at_seq: int | None = None) -> dict:
         "format": STEP_FORMAT,
         "lot": {"code": lot.code, "kind": lot.kind, "mass_kg": format_kg(lot.mass_g)},
         "step": step,
-        **_carried(seqs, viewer, anchors, state.factor_set),
+        **_carried(seqs, viewer, anchors, state.factor_set, {lot.code, *step["inputs"]}),
     }
 
 
@@ -197,16 +197,27 @@ def _voids(transfers: set[int], at: int) -> set[int]:
     }
 
 
-def _carried(seqs: set[int], viewer: Viewer, anchors: set[int], factor_set) -> dict:
+def _carried(
+    seqs: set[int], viewer: Viewer, anchors: set[int], factor_set, needed: set[str] | None = None
+) -> dict:
     """What a bundle carries of these entries: each with the payload and disclosures the viewer
     may read (anchors of format 2 name no lot, so everyone who gets the bundle reads them; a
     cited footprint import shows to whoever reads the melt), the factor set, a signed checkpoint
-    that holds them with the Merkle proofs of every entry and link, and the supplier documents."""
+    that holds them with the Merkle proofs of every entry and link, and the supplier documents.
+    With `needed` (the codes a step names), only the disclosures of those lots: the verifier
+    counts the other items of an entry by their total mass, so a run's or a transfer's other
+    lots would only make the bundle larger."""
     entries = list(Entry.objects.filter(seq__in=seqs).order_by("seq"))
     shown = visible_payloads(viewer, entries) | anchors
     cited = {seq for entry in entries if entry.seq in shown for seq in _cited_imports(entry)}
     shown |= cited
     disclosed = disclosures_for(viewer, entries, shown)
+    if needed is not None:
+        disclosed = {
+            seq: kept
+            for seq, items in disclosed.items()
+            if (kept := [item for item in items if item_lot(item[1]) in needed])
+        }
     _disclose_amended(entries, shown, disclosed)
     checkpoint = _checkpoint_holding(entries[-1].seq)
     present = {entry.seq for entry in entries}

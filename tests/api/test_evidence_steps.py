@@ -19,6 +19,7 @@ from remelt_verify.cli import main
 from remelt_verify.steps import EVIDENCE_FORMAT, STEP_FORMAT, evidence_verify, state_member, step_verify
 
 from ledger.checkpoints import verifier_key
+from ledger.disclosure import item_lot
 from ledger.services import EventInput, events_record
 from passports import services
 from passports.models import Footprint
@@ -70,6 +71,14 @@ def test_the_wheels_bundle_carries_its_own_step_and_recomputes_the_passport(loop
         anchor,
     ]
     assert bundle["step"]["entry"] == loop.parts_made and list(bundle["step"]["inputs"]) == ["ING-1"]
+    # Only the items the step names are disclosed: autofab holds W-0002 too, sent with W-0001,
+    # but the verifier counts the run's and the transfer's other items by their total mass.
+    disclosed = {
+        e["header"]["seq"]: [item_lot(item) for _salt, item in e.get("disclosures", [])]
+        for e in bundle["entries"]
+    }
+    assert disclosed[loop.parts_made] == ["W-0001"] and disclosed[loop.parts_sent] == ["W-0001"]
+    assert disclosed[loop.cast] == ["ING-1"]
     summary = evidence_verify(bundle, key=verifier_key())
     assert "W-0001" in summary and "recomputed from its 1 inputs' committed states and equal" in summary
     assert f"walk up: ING-1 (entry {loop.cast}" in summary
