@@ -1,6 +1,7 @@
 """Bundle sizes: a wheel's public, holder and auditor bundles when its roll-up run anchors 10,000
-and 100,000 footprints, beside the raw baselines (the footprint document alone, and the list of
-the run's footprints that an anchor of format 1 carried).
+and 100,000 footprints, beside the raw baselines (the footprint document alone, the list of the
+run's footprints that an anchor of format 1 carried, the wheel's part-run entry alone, and the
+bundle of every entry upstream, format 1), and a step further up (the run's first input).
 
 Run against a throw-away PostgreSQL database; the script drops and recreates the database named
 in DATABASE_URL (its name must contain "bench"), migrates it, and drops it again at the end:
@@ -51,11 +52,12 @@ def measure(wheel_code: str) -> dict:
     from remelt_verify.bundle import bundle_verify
     from remelt_verify.chain import canonical
     from remelt_verify.public import public_verify
+    from remelt_verify.steps import step_verify
 
     from ledger.checkpoints import checkpoint_sign, verifier_key
     from ledger.models import Entry, Lot
     from ledger.visibility import Viewer
-    from passports.evidence import evidence_bundle, public_bundle
+    from passports.evidence import evidence_bundle, public_bundle, step_bundle
     from passports.models import Footprint
 
     checkpoint_sign()
@@ -65,8 +67,14 @@ def measure(wheel_code: str) -> dict:
     public = public_bundle(lot=wheel)
     holders = evidence_bundle(lot=wheel, viewer=holder)
     auditors = evidence_bundle(lot=wheel, viewer=auditor)
-    for bundle, check in ((public, public_verify), (holders, bundle_verify), (auditors, bundle_verify)):
+    upstream = evidence_bundle(lot=wheel, viewer=auditor, upstream=True)
+    source = Lot.objects.filter(consumptions__process_id=wheel.made_by_id).order_by("code").first()
+    at = Entry.objects.get(seq=auditors["step"]["state"]["anchor_seq"]).data["ledger_seq"]
+    step = step_bundle(lot=source, viewer=auditor, at_seq=at)
+    checks = [(public, public_verify), (holders, bundle_verify), (auditors, bundle_verify)]
+    for bundle, check in [*checks, (upstream, bundle_verify), (step, step_verify)]:
         check(bundle, key=verifier_key())  # every measured bundle verifies
+    run_entry = Entry.objects.get(seq=wheel.made_by_id)
     footprint = Footprint.objects.select_related("run").get(lot=wheel, superseded_at__isnull=True)
     listed = [
         [code, version, digest]
@@ -83,6 +91,11 @@ def measure(wheel_code: str) -> dict:
         "public": size(public),
         "holder": size(holders),
         "auditor": size(auditors),
+        "run_entry": len(bytes(run_entry.header)) + len(bytes(run_entry.payload)),
+        "upstream": size(upstream),
+        "upstream_entries": len(upstream["entries"]),
+        "bundle_entries": len(auditors["entries"]),
+        "step": size(step),
         "leaf_path": len(public["footprint_proof"]["path"]),
         "anchor_path": len(public["anchor_proof"]),
     }
@@ -131,8 +144,13 @@ def run(quick: bool) -> None:
         ("anchor payload (format 2), bytes", "anchor_payload"),
         ("the run's list an anchor of format 1 carried, bytes", "v1_list"),
         ("public bundle, bytes", "public"),
-        ("holder's evidence bundle, bytes", "holder"),
-        ("auditor's evidence bundle, bytes", "auditor"),
+        ("the wheel's part-run entry alone (header + payload, baseline), bytes", "run_entry"),
+        ("holder's evidence bundle (format 2), bytes", "holder"),
+        ("auditor's evidence bundle (format 2), bytes", "auditor"),
+        ("  its entries", "bundle_entries"),
+        ("every entry upstream (format 1, baseline), bytes", "upstream"),
+        ("  its entries", "upstream_entries"),
+        ("a step up (the run's first input), bytes", "step"),
         ("leaf proof, hashes", "leaf_path"),
         ("anchor inclusion proof, hashes", "anchor_path"),
     ]
@@ -147,6 +165,12 @@ def run(quick: bool) -> None:
             f"{which} bundle / footprint document: {small[which] / small['document']:.1f}x at "
             f"{small['footprints']:,} footprints, "
             f"{large[which] / large['document']:.1f}x at {large['footprints']:,}"
+        )
+    for which, baseline in (("auditor", "run_entry"), ("auditor", "upstream")):
+        print(
+            f"{which} bundle / {baseline}: {small[which] / small[baseline]:.2f}x at "
+            f"{small['footprints']:,} footprints, "
+            f"{large[which] / large[baseline]:.2f}x at {large['footprints']:,}"
         )
 
 
