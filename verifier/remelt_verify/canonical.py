@@ -5,6 +5,7 @@ here. Floats and integers beyond 2^53 - 1 are refused, so every value round-trip
 """
 
 import hashlib
+import json
 from typing import Any
 
 import rfc8785
@@ -21,35 +22,62 @@ class NotCanonicalisable(ValueError):
         self.path = path
 
 
-def _check_exact(value: Any, path: str) -> None:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return
+def _check_exact(value: Any, path: str) -> bool:
+    """Refuse what cannot be hashed exactly; True if some object key has a character beyond U+FFFF."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return False
+    if kind is dict or isinstance(value, dict):
+        astral = False
+        for key, item in value.items():
+            if type(key) is not str and not isinstance(key, str):
+                raise NotCanonicalisable(path, "object keys must be strings")
+            if not key.isascii() and max(key) > "\uffff":
+                astral = True
+            if type(item) is not str and _check_exact(item, f"{path}.{key}" if path else key):
+                astral = True
+        return astral
+    if kind is list or isinstance(value, list | tuple):
+        astral = False
+        for index, item in enumerate(value):
+            if type(item) is not str and _check_exact(item, f"{path}[{index}]"):
+                astral = True
+        return astral
+    if isinstance(value, bool | str):
+        return False
     if isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
             raise NotCanonicalisable(path, "integer too large to hash exactly; send it as a string")
-        return
+        return False
     if isinstance(value, float):
         raise NotCanonicalisable(path, "floats are not allowed in the ledger; send a decimal string")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise NotCanonicalisable(path, "object keys must be strings")
-            _check_exact(item, f"{path}.{key}" if path else key)
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_exact(item, f"{path}[{index}]")
-        return
     raise NotCanonicalisable(path, f"{type(value).__name__} is not a JSON value")
 
 
 def canonical(value: Any) -> bytes:
-    """RFC 8785 (JCS) bytes of a JSON value made of strings, safe integers, booleans and null."""
-    _check_exact(value, "")
+    """RFC 8785 (JCS) bytes of a JSON value made of strings, safe integers, booleans and null.
+
+    For such values JCS is the standard library's compact JSON with sorted keys and no ASCII
+    escaping (the same escapes of quotes, backslashes and control characters, lowercase hex),
+    as long as keys sort the same by code point as by UTF-16 code unit: they do unless a key
+    holds a character beyond U+FFFF, and only those values go through `rfc8785` (pure Python,
+    several times slower). tests/verifier/test_canonical.py checks both give the same bytes.
+    """
+    astral = _check_exact(value, "")
+    if not astral:
+        try:
+            return _dumps(value).encode()
+        except UnicodeEncodeError:  # a lone surrogate in a string
+            raise NotCanonicalisable("", "input contains non-UTF-8 codepoints") from None
     try:
         return rfc8785.dumps(value)
     except rfc8785.CanonicalizationError as exc:  # e.g. a lone surrogate in a string
         raise NotCanonicalisable("", str(exc)) from None
+
+
+_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, check_circular=False
+).encode
 
 
 def sha256_hex(data: bytes) -> str:
