@@ -39,8 +39,8 @@ SIGNER_STATE = tempfile.TemporaryDirectory(prefix="remelt-bench-signer-")
 os.environ["LEDGER_SIGNER_STATE"] = os.path.join(SIGNER_STATE.name, "state.json")
 
 import django  # noqa: E402
-from benchdb import create_database, drop_database, settings_db  # noqa: E402
-from rollup import FULL, QUICK, Loop, log, machine_facts, server_facts  # noqa: E402
+from benchdb import create_database, drop_database, log, machine_facts, server_facts, settings_db  # noqa: E402
+from rollup import FULL, QUICK, Loop  # noqa: E402
 
 
 def size(document: object) -> int:

@@ -77,8 +77,7 @@ os.environ.setdefault(
 SIGNER_STATE = tempfile.TemporaryDirectory(prefix="remelt-bench-plant-signer-")
 
 import django  # noqa: E402
-from benchdb import create_database, drop_database, settings_db  # noqa: E402
-from rollup import log, machine_facts, server_facts  # noqa: E402
+from benchdb import create_database, drop_database, log, machine_facts, rollups_off, server_facts, settings_db  # noqa: E402
 
 SEED = 20261202
 DAYS = 30
@@ -717,8 +716,6 @@ def measure(scale: float, samples: int, *, keep: bool = False) -> dict:
     from django.conf import settings
     from django.core.management import call_command
 
-    import pact.queue
-    import passports.queue
     from ledger.models import Entry
     from passports.services import rollup_run
 
@@ -729,11 +726,7 @@ def measure(scale: float, samples: int, *, keep: bool = False) -> dict:
     create_database(db)
     try:
         call_command("migrate", verbosity=0, interactive=False)
-        # Roll-ups run when the benchmark calls them, never on an on-commit hook of its own; and
-        # PACT's publishing of new footprints (a worker's task in production, run eagerly here
-        # without a broker) is not part of what is measured.
-        passports.queue._start_rollup = lambda: None
-        pact.queue._once_on_commit = lambda _callback: None
+        rollups_off()
         plant = Plant(scale)
         days = len(plant.days)
         f = Figures(scale=scale, days=days, server=server_facts())

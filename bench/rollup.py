@@ -42,7 +42,7 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.pop("CELERY_BROKER_URL", None)
 
 import django  # noqa: E402
-from benchdb import create_database, drop_database, settings_db  # noqa: E402
+from benchdb import create_database, drop_database, log, machine_facts, rollups_off, server_facts, settings_db  # noqa: E402
 
 SEED = 20261123
 PARTS_PER_RUN = 100
@@ -89,40 +89,6 @@ class Plan:
 
 FULL = Plan(chunks=10, scrap_per_chunk=200)  # 2,000 scrap, 200 melts, 1,000 ingots, 100,000 wheels
 QUICK = Plan(chunks=10, scrap_per_chunk=20)  # 200 scrap, 20 melts, 100 ingots, 10,000 wheels
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-# --- database lifecycle -------------------------------------------------------------------------
-
-
-def server_facts() -> dict:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        facts = {}
-        for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers", "work_mem"):
-            cursor.execute(f"SHOW {name}")
-            facts[name] = cursor.fetchone()[0]
-    return facts
-
-
-def machine_facts() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        with open("/proc/meminfo") as meminfo:
-            kib = int(next(line.split()[1] for line in meminfo if line.startswith("MemTotal:")))
-        ram = f"{kib / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration):
-        ram = "RAM unknown"
-    return f"{os.cpu_count()} CPUs ({cpu}), {ram}"
 
 
 # --- the material record ------------------------------------------------------------------------
@@ -385,7 +351,10 @@ def full_rollup(parts: int, profile: bool) -> FullFigures:
         if profile
         else timed(lambda: rollup_run(full=True))
     )
-    log(f"  {seconds:.2f} s: {run.lots_computed:,} lots computed, {run.versions_created:,} versions created")
+    log(
+        f"  {seconds:.2f} s: {run.processes_computed:,} making entries computed, "
+        f"{run.versions_created:,} versions created"
+    )
     check_footprints(parts)
     again, rerun = timed(lambda: rollup_run(full=True))
     log(f"  again, nothing changed: {again:.2f} s, {rerun.versions_created:,} versions created")
@@ -525,15 +494,11 @@ def run(plan: Plan, quick: bool, profile: bool) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    import passports.queue
-
     load_before = os.getloadavg()
     call_command("migrate", verbosity=0, interactive=False)
     facts = server_facts()
-    # With no broker, events_record's on-commit hook would run a roll-up eagerly after every
-    # batch; the benchmark wants the measured roll-ups to be the only carbon computation, so
-    # the hook does nothing here and the entries stay pending until rollup_run() is called.
-    passports.queue._start_rollup = lambda: None
+    # The measured roll-ups are the only carbon computation: entries stay pending until rollup_run().
+    rollups_off()
 
     loop = Loop(plan)
     generation = []

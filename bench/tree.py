@@ -18,8 +18,8 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import django  # noqa: E402
-from benchdb import create_database, drop_database  # noqa: E402
-from rollup import machine_facts, server_facts  # noqa: E402  (sets up the environment)
+import rollup  # noqa: E402, F401  (sets up the environment)
+from benchdb import create_database, drop_database, machine_facts, server_facts  # noqa: E402
 
 PROOF_TARGET_MS = 10.0
 TREE_COST_TARGET = 0.20
