@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -23,14 +25,17 @@ def refusal(request) -> Refusal | None:
     # PostgreSQL text cannot hold U+0000: a NUL that reached a lookup would fail there (a 500).
     query = request.META.get("QUERY_STRING", "")
     if "\x00" in request.path or "%00" in query or "\x00" in query:
-        return Refusal(400, "nul_character", "The URL holds a NUL character (%00).")
+        return Refusal(
+            400, "nul_character", _("The URL holds a NUL character (%(escape)s).") % {"escape": "%00"}
+        )
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return Refusal(400, "invalid", "Content-Length is not a number.")
+        return Refusal(400, "invalid", _("Content-Length is not a number."))
     limit = settings.MAX_BODY_BYTES
     if length > limit:
-        return Refusal(413, "too_large", f"The request body is {length} bytes; at most {limit} are accepted.")
+        detail = _("The request body is %(length)s bytes; at most %(limit)s are accepted.")
+        return Refusal(413, "too_large", detail % {"length": length, "limit": limit})
     return None
 
 
@@ -41,7 +46,8 @@ class PageLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        found = refusal(request)
+        with translation.override(translation.get_language_from_request(request)):
+            found = refusal(request)
         if found is not None:
             return HttpResponse(found.detail, status=found.status, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -10,6 +10,7 @@ import jsonschema
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from config.api.problems import problem
@@ -35,7 +36,6 @@ from ledger.services import EventInput, events_record
 MAX_EVENTS = 1000
 MAX_SCHEMA_ERRORS = 20
 _ITEM = re.compile(r"^\[(\d+)\]\.")
-_ITEM_MESSAGE = re.compile(r"^item \d+: ")
 
 
 def document_check(document: object) -> None:
@@ -309,7 +309,7 @@ def _translated(exc: DomainError, segment: list[Captured]) -> DomainError:
         first = first if first is not None else captured
         errors.setdefault(captured.where(rest), []).extend(messages)
     first = first or segment[0]
-    message = f"event {first.index}: {_ITEM_MESSAGE.sub('', exc.message)}"
+    message = _("event %(index)s: %(message)s") % {"index": first.index, "message": exc.bare}
     return DomainError(exc.code, message, errors=errors, status=exc.status)
 
 

@@ -14,6 +14,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 from ledger.errors import DomainError
 from ledger.quantities import format_amount, format_kg, parse_amount, parse_mass
 from ledger.vocabulary import Installations
@@ -34,7 +37,18 @@ FOOTPRINT_IMPORTED = "pact.footprint.imported"
 CODE_PREFIX = {"scrap": "SCR", "melt": "MLT", "ingot": "ING"}
 MIN_MELT_YIELD = (1, 2)  # 50 %
 MAX_LIST = 5000  # items in one list (parts of a run, lots of a transfer)
-REQUIRED = "This field is required."
+REQUIRED = gettext_lazy("This field is required.")
+# A lot's kind in a message: the code in English, the plant's word in Chinese.
+KIND_WORDS = {
+    "scrap": pgettext_lazy("lot kind", "scrap"),
+    "melt": pgettext_lazy("lot kind", "melt"),
+    "ingot": pgettext_lazy("lot kind", "ingot"),
+    "part": pgettext_lazy("lot kind", "part"),
+}
+
+
+def _kind(kind: str) -> str:
+    return str(KIND_WORDS.get(kind, kind))
 
 
 @dataclass
@@ -173,7 +187,7 @@ class Payload:
 
     def __init__(self, data: object, path: str = "data") -> None:
         if not isinstance(data, dict):
-            raise DomainError("invalid", "Expected an object.", field=path)
+            raise DomainError("invalid", _("Expected an object."), field=path)
         self.data = data
         self.path = path
 
@@ -187,18 +201,18 @@ class Payload:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise DomainError("invalid", REQUIRED, field=self.where(key))
+                raise DomainError("invalid", str(REQUIRED), field=self.where(key))
             return default
         if not isinstance(value, str):
-            raise DomainError("invalid", "Not a valid string.", field=self.where(key))
+            raise DomainError("invalid", _("Not a valid string."), field=self.where(key))
         value = value.strip()
         if required and not value:
-            raise DomainError("invalid", "This field may not be blank.", field=self.where(key))
+            raise DomainError("invalid", _("This field may not be blank."), field=self.where(key))
         return value
 
     def mass(self, key: str, *, allow_zero: bool = False) -> int:
         if key not in self.data:
-            raise DomainError("invalid", REQUIRED, field=self.where(key))
+            raise DomainError("invalid", str(REQUIRED), field=self.where(key))
         return parse_mass(self.data[key], self.where(key), allow_zero=allow_zero)
 
     def items(self, key: str, *, required: bool = True) -> list["Payload"]:
@@ -206,14 +220,14 @@ class Payload:
         if value is None and not required:
             return []
         if not isinstance(value, list):
-            raise DomainError("invalid", "Expected a list.", field=self.where(key))
+            raise DomainError("invalid", _("Expected a list."), field=self.where(key))
         return [Payload(item, f"{self.where(key)}[{index}]") for index, item in enumerate(value)]
 
     def child(self, key: str, *, required: bool = True) -> "Payload | None":
         value = self.data.get(key)
         if value is None:
             if required:
-                raise DomainError("invalid", REQUIRED, field=self.where(key))
+                raise DomainError("invalid", str(REQUIRED), field=self.where(key))
             return None
         return Payload(value, self.where(key))
 
@@ -238,7 +252,8 @@ def _transport(payload: Payload, state: MaterialState) -> dict:
     if mode not in modes:
         raise DomainError(
             "unknown_mode",
-            f"unknown transport mode {mode!r}; one of {', '.join(sorted(modes))}",
+            _("unknown transport mode %(mode)s; one of %(modes)s")
+            % {"mode": repr(mode), "modes": ", ".join(sorted(modes))},
             field=transport.where("mode"),
         )
     return {"distance_km": format_amount(distance), "mode": mode}
@@ -262,7 +277,10 @@ def _new_code(
         code = payload.text(key)
         if state.code_taken(code) or code in taken:
             raise DomainError(
-                "duplicate_code", f"code {code!r} is taken", field=payload.where(key), status=409
+                "duplicate_code",
+                _("code %(code)s is taken") % {"code": repr(code)},
+                field=payload.where(key),
+                status=409,
             )
     else:
         code = state.next_code(f"{CODE_PREFIX[kind]}-{ctx.occurred_at.year}")
@@ -274,9 +292,11 @@ def _visible_lot(state: MaterialState, ctx: Context, code: str, where: str) -> L
     """The lot, if the poster may know of it; otherwise the same error as for no lot at all."""
     lot = state.lot(code)
     if lot is None or not (ctx.org.sees_everything or _held_by(state, lot, ctx.org.slug)):
-        raise DomainError("unknown_lot", f"no lot {code!r}", field=where)
+        raise DomainError("unknown_lot", _("no lot %(code)s") % {"code": repr(code)}, field=where)
     if lot.voided:
-        raise DomainError("voided", f"lot {code!r} was voided", field=where, status=409)
+        raise DomainError(
+            "voided", _("lot %(code)s was voided") % {"code": repr(code)}, field=where, status=409
+        )
     return lot
 
 
@@ -300,23 +320,34 @@ def _take_inputs(
     for item in payload.items("inputs"):
         code = item.text("lot")
         if code in taken:
-            raise DomainError("invalid", f"lot {code!r} is listed twice", field=item.where("lot"))
+            raise DomainError(
+                "invalid", _("lot %(code)s is listed twice") % {"code": repr(code)}, field=item.where("lot")
+            )
         lot = _visible_lot(state, ctx, code, item.where("lot"))
         if lot.kind not in kinds:
             raise DomainError(
                 "wrong_kind",
-                f"lot {code!r} is {lot.kind}; inputs here must be {' or '.join(kinds)}",
+                _("lot %(code)s is %(kind)s; inputs here must be %(kinds)s")
+                % {
+                    "code": repr(code),
+                    "kind": _kind(lot.kind),
+                    "kinds": _(" or ").join(_kind(k) for k in kinds),
+                },
                 field=item.where("lot"),
             )
         if lot.owner != ctx.org.slug:
             raise DomainError(
-                "not_owner", f"lot {code!r} is held by {lot.owner}", field=item.where("lot"), status=409
+                "not_owner",
+                _("lot %(code)s is held by %(owner)s") % {"code": repr(code), "owner": lot.owner},
+                field=item.where("lot"),
+                status=409,
             )
         grams = item.mass("mass_kg")
         if grams > lot.remaining_g:
             raise DomainError(
                 "overdrawn",
-                f"lot {code!r} has {format_kg(lot.remaining_g)} kg left, {format_kg(grams)} kg asked",
+                _("lot %(code)s has %(left)s kg left, %(asked)s kg asked")
+                % {"code": repr(code), "left": format_kg(lot.remaining_g), "asked": format_kg(grams)},
                 field=item.where("mass_kg"),
                 status=409,
             )
@@ -377,7 +408,7 @@ def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
     if category not in ("post_consumer", "pre_consumer"):
         raise DomainError(
             "invalid",
-            "received scrap is post_consumer or pre_consumer (internal scrap comes from part runs)",
+            _("received scrap is post_consumer or pre_consumer (internal scrap comes from part runs)"),
             field=payload.where("category"),
         )
     grams = payload.mass("mass_kg")
@@ -412,7 +443,8 @@ def _additions(payload: Payload, state: MaterialState, ctx: Context) -> tuple[li
         if material not in materials:
             raise DomainError(
                 "unknown_material",
-                f"unknown material {material!r}; one of {', '.join(sorted(materials))}",
+                _("unknown material %(material)s; one of %(materials)s")
+                % {"material": repr(material), "materials": ", ".join(sorted(materials))},
                 field=item.where("material"),
             )
         grams = item.mass("mass_kg")
@@ -423,7 +455,7 @@ def _additions(payload: Payload, state: MaterialState, ctx: Context) -> tuple[li
         elif item.has("footprint_entry"):
             raise DomainError(
                 "invalid",
-                "only an addition that cites a footprint names its entry",
+                _("only an addition that cites a footprint names its entry"),
                 field=item.where("footprint_entry"),
             )
         additions.append(addition)
@@ -438,7 +470,7 @@ def _cited(item: Payload, state: MaterialState, ctx: Context) -> dict:
         pf_id = str(uuid.UUID(text))
     except ValueError:
         raise DomainError(
-            "invalid", "the id of a PACT footprint (a UUID) you imported", field=item.where("footprint")
+            "invalid", _("the id of a PACT footprint (a UUID) you imported"), field=item.where("footprint")
         ) from None
     found = [
         imported
@@ -448,20 +480,21 @@ def _cited(item: Payload, state: MaterialState, ctx: Context) -> dict:
     if not found:
         raise DomainError(
             "unknown_footprint",
-            f"{ctx.org.slug} has imported no PACT footprint {pf_id}; import it first",
+            _("%(org)s has imported no PACT footprint %(id)s; import it first")
+            % {"org": ctx.org.slug, "id": pf_id},
             field=item.where("footprint"),
         )
     imported = found[-1]
     if not imported.per_kg_co2e:
         raise DomainError(
             "footprint_without_mass",
-            f"footprint {pf_id} is not per mass of product, so it cannot price an addition",
+            _("footprint %(id)s is not per mass of product, so it cannot price an addition") % {"id": pf_id},
             field=item.where("footprint"),
         )
     if item.has("footprint_entry") and item.data["footprint_entry"] != imported.seq:
         raise DomainError(
             "invalid",
-            f"footprint {pf_id} was last imported by entry {imported.seq}",
+            _("footprint %(id)s was last imported by entry %(seq)s") % {"id": pf_id, "seq": imported.seq},
             field=item.where("footprint_entry"),
         )
     return {"footprint": pf_id, "footprint_entry": imported.seq}
@@ -482,19 +515,20 @@ def melt_recorded(state: MaterialState, ctx: Context, data: dict) -> dict:
     if output_g > charged_g:
         raise DomainError(
             "mass_balance",
-            f"output {format_kg(output_g)} kg exceeds inputs plus additions {format_kg(charged_g)} kg",
+            _("output %(output)s kg exceeds inputs plus additions %(charged)s kg")
+            % {"output": format_kg(output_g), "charged": format_kg(charged_g)},
             field=payload.where("output_mass_kg"),
         )
     if output_g * MIN_MELT_YIELD[1] < charged_g * MIN_MELT_YIELD[0]:
         raise DomainError(
             "low_yield",
-            f"yield {100 * output_g / charged_g:.1f} % is below 50 %",
+            _("yield %(yield)s %% is below 50 %%") % {"yield": f"{100 * output_g / charged_g:.1f}"},
             field=payload.where("output_mass_kg"),
         )
     if output_g + dross_g > charged_g:
         raise DomainError(
             "mass_balance",
-            f"dross {format_kg(dross_g)} kg exceeds the melt loss",
+            _("dross %(dross)s kg exceeds the melt loss") % {"dross": format_kg(dross_g)},
             field=payload.where("dross_kg"),
         )
     lot = _lot(ctx, code, "melt", output_g)
@@ -544,10 +578,10 @@ def _check_one_site(state: MaterialState, payload: Payload, inputs: dict[str, in
         melt = state.process(state.lot(code).made_by)
         sites.add(state.sites().site_of(melt.org, melt.facts["furnace"], melt.seq))
     if len(sites) > 1:
-        named = ", ".join(sorted(site or "no installation" for site in sites))
+        named = ", ".join(sorted(site or _("no installation") for site in sites))
         raise DomainError(
             "mixed_installations",
-            f"a cast takes the melts of one installation; these come from {named}",
+            _("a cast takes the melts of one installation; these come from %(named)s") % {"named": named},
             field=payload.where("inputs"),
         )
 
@@ -557,7 +591,8 @@ def _check_outputs_fit(payload: Payload, inputs: dict[str, int], out_g: int, key
     if out_g > in_g:
         raise DomainError(
             "mass_balance",
-            f"outputs {format_kg(out_g)} kg exceed inputs {format_kg(in_g)} kg",
+            _("outputs %(out)s kg exceed inputs %(in)s kg")
+            % {"out": format_kg(out_g), "in": format_kg(in_g)},
             field=payload.where(key),
         )
 
@@ -572,7 +607,10 @@ def parts_produced(state: MaterialState, ctx: Context, data: dict) -> dict:
         serial = item.text("serial")
         if state.code_taken(serial) or serial in taken:
             raise DomainError(
-                "duplicate_code", f"serial {serial!r} is taken", field=item.where("serial"), status=409
+                "duplicate_code",
+                _("serial %(serial)s is taken") % {"serial": repr(serial)},
+                field=item.where("serial"),
+                status=409,
             )
         taken.add(serial)
         grams = item.mass("mass_kg")
@@ -601,26 +639,40 @@ def custody_transferred(state: MaterialState, ctx: Context, data: dict) -> dict:
     to = payload.text("to")
     receiver = state.organisation(to)
     if receiver is None:
-        raise DomainError("unknown_organisation", f"no organisation {to!r}", field=payload.where("to"))
+        raise DomainError(
+            "unknown_organisation", _("no organisation %(to)s") % {"to": repr(to)}, field=payload.where("to")
+        )
     if receiver.slug == ctx.org.slug:
-        raise DomainError("invalid", "lots are already yours", field=payload.where("to"))
+        raise DomainError("invalid", _("lots are already yours"), field=payload.where("to"))
     transport = _transport(payload, state)
     codes = payload.data.get("lots")
     if not isinstance(codes, list):
-        raise DomainError("invalid", "Expected a list of lot codes.", field=payload.where("lots"))
+        raise DomainError("invalid", _("Expected a list of lot codes."), field=payload.where("lots"))
     items: dict[str, int] = {}
     lots = []
     for index, code in enumerate(codes):
         where = f"{payload.where('lots')}[{index}]"
         if not isinstance(code, str):
-            raise DomainError("invalid", "must be a lot code", field=where)
+            raise DomainError("invalid", _("must be a lot code"), field=where)
         if code in items:
-            raise DomainError("invalid", f"lot {code!r} is listed twice", field=where)
+            raise DomainError(
+                "invalid", _("lot %(code)s is listed twice") % {"code": repr(code)}, field=where
+            )
         lot = _visible_lot(state, ctx, code, where)
         if lot.owner != ctx.org.slug:
-            raise DomainError("not_owner", f"lot {code!r} is held by {lot.owner}", field=where, status=409)
+            raise DomainError(
+                "not_owner",
+                _("lot %(code)s is held by %(owner)s") % {"code": repr(code), "owner": lot.owner},
+                field=where,
+                status=409,
+            )
         if lot.remaining_g == 0:
-            raise DomainError("empty", f"lot {code!r} has nothing left to transfer", field=where, status=409)
+            raise DomainError(
+                "empty",
+                _("lot %(code)s has nothing left to transfer") % {"code": repr(code)},
+                field=where,
+                status=409,
+            )
         items[code] = lot.remaining_g
         lots.append(lot)
     transfer = TransferState(
@@ -660,19 +712,24 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
     if process.org != ctx.org.slug:
         raise DomainError(
             "not_maker",
-            f"only {process.org}, which recorded lot {code!r}, may amend it",
+            _("only %(org)s, which recorded lot %(code)s, may amend it")
+            % {"org": process.org, "code": repr(code)},
             field=payload.where("lot"),
             status=409,
         )
     allowed = amendable_facts(process.type, lot.kind)
     for key in payload.data:
         if key not in ("lot", "reason", *allowed):
-            message = f"Not a fact of this lot's entry; its amendable facts are: {', '.join(allowed)}."
+            message = _("Not a fact of this lot's entry; its amendable facts are: %(facts)s.") % {
+                "facts": ", ".join(allowed)
+            }
             raise DomainError("not_amendable", message, field=payload.where(key))
     changes = [key for key in allowed if payload.has(key)]
     if not changes:
         raise DomainError(
-            "not_amendable", f"nothing to amend; give one of {', '.join(allowed)}", field=payload.where("lot")
+            "not_amendable",
+            _("nothing to amend; give one of %(facts)s") % {"facts": ", ".join(allowed)},
+            field=payload.where("lot"),
         )
     normalised: dict = {"lot": code, "reason": reason}
     facts = dict(process.facts)
@@ -685,7 +742,7 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
             if value not in ("post_consumer", "pre_consumer"):
                 raise DomainError(
                     "invalid",
-                    "received scrap is post_consumer or pre_consumer",
+                    _("received scrap is post_consumer or pre_consumer"),
                     field=payload.where("category"),
                 )
             lot.category = value
@@ -700,7 +757,7 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
             if [a["mass_kg"] for a in value] != [a["mass_kg"] for a in facts["additions"]]:
                 raise DomainError(
                     "structural",
-                    "additions may change material, not mass or number; void and re-record instead",
+                    _("additions may change material, not mass or number; void and re-record instead"),
                     field=payload.where("additions"),
                 )
             facts["additions"] = value
@@ -717,28 +774,41 @@ def entry_voided(state: MaterialState, ctx: Context, data: dict) -> dict:
     payload = Payload(data)
     seq = payload.data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise DomainError("invalid", "must be the seq of an entry", field=payload.where("seq"))
+        raise DomainError("invalid", _("must be the seq of an entry"), field=payload.where("seq"))
     reason = payload.text("reason")
     entry_type = state.entry_type(seq)
     process = state.process(seq) if entry_type in MAKING_TYPES else None
     transfer = state.transfer(seq) if entry_type == CUSTODY_TRANSFERRED else None
     target = process or transfer
     if entry_type is None or (target is None and entry_type in (*MAKING_TYPES, CUSTODY_TRANSFERRED)):
-        raise DomainError("unknown_entry", f"no entry {seq}", field=payload.where("seq"))
+        raise DomainError("unknown_entry", _("no entry %(seq)s") % {"seq": seq}, field=payload.where("seq"))
     if target is None:
         raise DomainError(
-            "not_voidable", f"a {entry_type} entry cannot be voided", field=payload.where("seq"), status=409
+            "not_voidable",
+            _("a %(type)s entry cannot be voided") % {"type": entry_type},
+            field=payload.where("seq"),
+            status=409,
         )
     poster = process.org if process else transfer.from_org
     if poster != ctx.org.slug:
         involved = ctx.org.sees_everything or (transfer is not None and transfer.to_org == ctx.org.slug)
         if not involved:
-            raise DomainError("unknown_entry", f"no entry {seq}", field=payload.where("seq"))
+            raise DomainError(
+                "unknown_entry", _("no entry %(seq)s") % {"seq": seq}, field=payload.where("seq")
+            )
         raise DomainError(
-            "not_maker", f"only {poster} may void entry {seq}", field=payload.where("seq"), status=409
+            "not_maker",
+            _("only %(poster)s may void entry %(seq)s") % {"poster": poster, "seq": seq},
+            field=payload.where("seq"),
+            status=409,
         )
     if target.voided:
-        raise DomainError("voided", f"entry {seq} is voided already", field=payload.where("seq"), status=409)
+        raise DomainError(
+            "voided",
+            _("entry %(seq)s is voided already") % {"seq": seq},
+            field=payload.where("seq"),
+            status=409,
+        )
     if process is not None:
         _void_process(state, process, payload)
     else:
@@ -753,10 +823,15 @@ def _void_process(state: MaterialState, process: ProcessState, payload: Payload)
         for consumer_seq in lot.consumed_by:
             used.extend(state.process(consumer_seq).outputs)
         if lot.transfers:
-            used.append(f"{lot.code} (transferred in entry {lot.transfers[-1]})")
+            used.append(
+                _("%(code)s (transferred in entry %(seq)s)") % {"code": lot.code, "seq": lot.transfers[-1]}
+            )
     if used:
         raise DomainError(
-            "consumed", f"its lots were used since: {', '.join(used)}", field=payload.where("seq"), status=409
+            "consumed",
+            _("its lots were used since: %(used)s") % {"used": ", ".join(used)},
+            field=payload.where("seq"),
+            status=409,
         )
     process.voided = True
     state.touch(process)
@@ -780,7 +855,7 @@ def _void_transfer(state: MaterialState, transfer: TransferState, payload: Paylo
     if moved_on:
         raise DomainError(
             "consumed",
-            f"lots were used or moved on since: {', '.join(moved_on)}",
+            _("lots were used or moved on since: %(lots)s") % {"lots": ", ".join(moved_on)},
             field=payload.where("seq"),
             status=409,
         )

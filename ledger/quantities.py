@@ -4,6 +4,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+
 # The one definition: footprints are recomputed offline with the same formatting.
 from remelt_verify.carbon import format_kg  # noqa: F401
 
@@ -15,22 +17,34 @@ _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 
 def _decimal_text(value: object, field: str, *, places: int, what: str) -> str:
     if isinstance(value, bool | float):
-        raise DomainError("invalid", f'{what} must be a decimal string such as "1250.500"', field=field)
+        raise DomainError(
+            "invalid", _('%(what)s must be a decimal string such as "1250.500"') % {"what": what}, field=field
+        )
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        raise DomainError("invalid", f'{what} must be a decimal string such as "1250.500"', field=field)
+        raise DomainError(
+            "invalid", _('%(what)s must be a decimal string such as "1250.500"') % {"what": what}, field=field
+        )
     text = value.strip()
     if text.startswith("-"):
-        raise DomainError("invalid", f"{what} must not be negative", field=field)
+        raise DomainError("invalid", _("%(what)s must not be negative") % {"what": what}, field=field)
     match = _DECIMAL.match(text)
     if not match:
-        raise DomainError("invalid", f"{what} {value!r} is not a decimal number", field=field)
+        raise DomainError(
+            "invalid",
+            _("%(what)s %(value)s is not a decimal number") % {"what": what, "value": repr(value)},
+            field=field,
+        )
     whole, fraction = match.group(1), (match.group(2) or ".")[1:]
     if len(fraction) > places:
-        raise DomainError("invalid", f"{what} has more than {places} decimals", field=field)
+        raise DomainError(
+            "invalid",
+            _("%(what)s has more than %(places)s decimals") % {"what": what, "places": places},
+            field=field,
+        )
     if len(whole) > MAX_KG_DIGITS:
-        raise DomainError("invalid", f"{what} is too large", field=field)
+        raise DomainError("invalid", _("%(what)s is too large") % {"what": what}, field=field)
     return whole + "." + fraction.ljust(places, "0")
 
 
@@ -39,7 +53,7 @@ def parse_mass(value: object, field: str, *, allow_zero: bool = False) -> int:
     text = _decimal_text(value, field, places=3, what="mass")
     grams = int(text.replace(".", ""))
     if grams == 0 and not allow_zero:
-        raise DomainError("invalid", "mass must be more than zero", field=field)
+        raise DomainError("invalid", _("mass must be more than zero"), field=field)
     return grams
 
 

@@ -16,6 +16,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from ledger.events import (
     CUSTODY_TRANSFERRED,
     ENTRY_VOIDED,
@@ -36,7 +39,10 @@ from ledger.quantities import MAX_KG_DIGITS
 # beginning with a letter or a digit (so never `.` or `..`), at most 64 characters.
 CODE_MAX = 64
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-CODE_RULE = "Use 1 to 64 letters (A-Z, a-z), digits, '-', '.' or '_', beginning with a letter or a digit."
+CODE_RULE = gettext_lazy(
+    "Not a valid code. Use 1 to 64 letters (A-Z, a-z), digits, '-', '.' or '_', beginning with a letter "
+    "or a digit."
+)
 
 # Decimal strings: masses in kg (at most 3 decimals, more than zero unless zero is allowed),
 # amounts (energy, distance) and mass shares in % (at most 4 decimals, at most 100).
@@ -65,7 +71,7 @@ class Errors(dict):
     """Field path → messages, in the order the fields are declared."""
 
     def add(self, path: str, message: str) -> None:
-        self.setdefault(path, []).append(message)
+        self.setdefault(path, []).append(str(message))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,18 +110,23 @@ class Text(Shape):
     blank: bool = False
     choices: tuple[str, ...] = ()
     pattern: str = ""
-    pattern_message: str = ""
+    pattern_message: str = ""  # a gettext_lazy string, in the language of the check
     example: str = ""
 
     def check(self, value: object, path: str, errors: Errors) -> None:
         if not isinstance(value, str):
-            errors.add(path, f"Not a valid string: got a JSON {_json_type(value)}.")
+            errors.add(path, _("Not a valid string: got a JSON %(type)s.") % {"type": _json_type(value)})
         elif not self.blank and not value.strip():
-            errors.add(path, "This field may not be blank.")
+            errors.add(path, _("This field may not be blank."))
         elif len(value) > self.max_length:
-            errors.add(path, f"Ensure this field has no more than {self.max_length} characters.")
+            errors.add(
+                path,
+                _("Ensure this field has no more than %(max_length)s characters.")
+                % {"max_length": self.max_length},
+            )
         elif self.choices and value not in self.choices:
-            errors.add(path, f'"{value}" is not a valid choice; one of: {", ".join(self.choices)}.')
+            message = _('"%(value)s" is not a valid choice; one of: %(choices)s.')
+            errors.add(path, message % {"value": value, "choices": ", ".join(self.choices)})
         elif self.pattern and not re.search(self.pattern, value):
             errors.add(path, self.pattern_message)
 
@@ -140,7 +151,7 @@ def Code(*, help: str, example: str, required: bool = True) -> Text:  # noqa: N8
     return Text(
         max_length=CODE_MAX,
         pattern=CODE_PATTERN,
-        pattern_message=f"Not a valid code. {CODE_RULE}",
+        pattern_message=CODE_RULE,
         role="new",
         help=help,
         example=example,
@@ -161,7 +172,7 @@ class DecimalString(Shape):
 
     pattern: str = AMOUNT_PATTERN
     places: int = 3
-    what: str = "an amount"
+    what: str = gettext_lazy("an amount")  # a gettext_lazy string
     allow_zero: bool = True
     maximum: str = ""
     example: str = "0"
@@ -169,25 +180,35 @@ class DecimalString(Shape):
     def check(self, value: object, path: str, errors: Errors) -> None:
         if isinstance(value, str) and re.search(self.pattern, value):
             return
-        example = f'such as "{self.example}"'
+        words = {
+            "what": self.what,
+            "example": self.example,
+            "places": self.places,
+            "maximum": self.maximum,
+            "digits": MAX_KG_DIGITS,
+        }
         if not isinstance(value, str):
+            words["type"] = _json_type(value)
             errors.add(
-                path, f"Give {self.what} as a decimal string {example}, not a JSON {_json_type(value)}."
+                path,
+                _('Give %(what)s as a decimal string such as "%(example)s", not a JSON %(type)s.') % words,
             )
             return
         number = re.fullmatch(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?", value)
         if value.strip().startswith("-"):
-            errors.add(path, f"Ensure {self.what} is not negative.")
+            errors.add(path, _("Ensure %(what)s is not negative.") % words)
         elif number and len(number.group(2) or "") > self.places:
-            errors.add(path, f"Ensure {self.what} has no more than {self.places} decimal places.")
+            errors.add(path, _("Ensure %(what)s has no more than %(places)s decimal places.") % words)
         elif number and self.maximum and float(value) > float(self.maximum):
-            errors.add(path, f"Ensure {self.what} is at most {self.maximum}.")
+            errors.add(path, _("Ensure %(what)s is at most %(maximum)s.") % words)
         elif number and len(number.group(1)) > MAX_KG_DIGITS:
-            errors.add(path, f"Ensure {self.what} has no more than {MAX_KG_DIGITS} digits before the point.")
+            errors.add(
+                path, _("Ensure %(what)s has no more than %(digits)s digits before the point.") % words
+            )
         elif number and not self.allow_zero:
-            errors.add(path, f"Ensure {self.what} is more than zero.")
+            errors.add(path, _("Ensure %(what)s is more than zero.") % words)
         else:
-            errors.add(path, f"Not a valid decimal string: give {self.what} {example}.")
+            errors.add(path, _('Not a valid decimal string: give %(what)s such as "%(example)s".') % words)
 
     def schema(self) -> dict:
         return self._described({"type": "string", "pattern": self.pattern, "example": self.example})
@@ -202,7 +223,7 @@ def Mass(
     """A mass in kg: a decimal string with at most 3 decimals, more than zero unless `zero`."""
     return DecimalString(
         pattern=AMOUNT_PATTERN if zero else MASS_PATTERN,
-        what="a mass in kg",
+        what=gettext_lazy("a mass in kg"),
         allow_zero=zero,
         example=example,
         required=required,
@@ -212,7 +233,7 @@ def Mass(
 
 def Amount(*, help: str, example: str = "0", required: bool = True) -> DecimalString:  # noqa: N802
     """A non-negative amount (energy, distance): a decimal string with at most 3 decimals."""
-    return DecimalString(what="an amount", example=example, required=required, help=help)
+    return DecimalString(what=gettext_lazy("an amount"), example=example, required=required, help=help)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,9 +243,12 @@ class Int(Shape):
 
     def check(self, value: object, path: str, errors: Errors) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
-            errors.add(path, f"A valid integer is required: got a JSON {_json_type(value)}.")
+            errors.add(
+                path, _("A valid integer is required: got a JSON %(type)s.") % {"type": _json_type(value)}
+            )
         elif value < self.minimum:
-            errors.add(path, f"Ensure this value is greater than or equal to {self.minimum}.")
+            message = _("Ensure this value is greater than or equal to %(limit_value)s.")
+            errors.add(path, message % {"limit_value": self.minimum})
 
     def schema(self) -> dict:
         return self._described({"type": "integer", "minimum": self.minimum, "example": self.example})
@@ -242,20 +266,21 @@ class Obj(Shape):
 
     def check(self, value: object, path: str, errors: Errors) -> None:
         if not isinstance(value, dict):
-            errors.add(path, f"Expected an object but got a JSON {_json_type(value)}.")
+            errors.add(path, _("Expected an object but got a JSON %(type)s.") % {"type": _json_type(value)})
             return
         for key, shape in self.fields.items():
             where = f"{path}.{key}"
             if key not in value:
                 if shape.required:
-                    errors.add(where, REQUIRED)
+                    errors.add(where, str(REQUIRED))
             elif value[key] is None:
-                errors.add(where, "This field may not be null.")
+                errors.add(where, _("This field may not be null."))
             else:
                 shape.check(value[key], where, errors)
         for key in value:
             if key not in self.fields:
-                errors.add(f"{path}.{key}", f"Unknown field; the fields are: {', '.join(self.fields)}.")
+                message = _("Unknown field; the fields are: %(fields)s.") % {"fields": ", ".join(self.fields)}
+                errors.add(f"{path}.{key}", message)
 
     def schema(self) -> dict:
         schema = {
@@ -285,12 +310,15 @@ class ListOf(Shape):
 
     def check(self, value: object, path: str, errors: Errors) -> None:
         if not isinstance(value, list):
-            errors.add(path, f"Expected a list but got a JSON {_json_type(value)}.")
+            errors.add(path, _("Expected a list but got a JSON %(type)s.") % {"type": _json_type(value)})
             return
         if len(value) < self.min_items:
-            errors.add(path, f"Ensure this list has at least {self.min_items} item(s).")
+            message = _("Ensure this list has at least %(count)s item(s).")
+            errors.add(path, message % {"count": self.min_items})
         if len(value) > self.max_items:
-            errors.add(path, f"Ensure this list has no more than {self.max_items} items.")
+            errors.add(
+                path, _("Ensure this list has no more than %(count)s items.") % {"count": self.max_items}
+            )
             return
         for index, item in enumerate(value):
             self.item.check(item, f"{path}[{index}]", errors)
@@ -315,17 +343,24 @@ class Chemistry(Shape):
     """Mass shares in % by element symbol (1 to 3 letters: OpenAPI 3.0 has no keyword for keys)."""
 
     share: DecimalString = DecimalString(
-        pattern=SHARE_PATTERN, places=4, what="a mass share in %", maximum="100", example="7.05"
+        pattern=SHARE_PATTERN,
+        places=4,
+        what=gettext_lazy("a mass share in percent"),
+        maximum="100",
+        example="7.05",
     )
 
     def check(self, value: object, path: str, errors: Errors) -> None:
         if not isinstance(value, dict):
-            errors.add(path, f"Expected an object but got a JSON {_json_type(value)}.")
+            errors.add(path, _("Expected an object but got a JSON %(type)s.") % {"type": _json_type(value)})
             return
         for element, share in value.items():
             where = f"{path}.{element}"
             if not re.search(ELEMENT_PATTERN, element):
-                errors.add(where, f"{element!r} is not an element symbol (1 to 3 letters).")
+                message = _("%(element)s is not an element symbol (1 to 3 letters).") % {
+                    "element": repr(element)
+                }
+                errors.add(where, message)
             else:
                 self.share.check(share, where, errors)
 
@@ -396,7 +431,9 @@ ADDITION = Obj(
             required=False,
             max_length=36,
             pattern=UUID_PATTERN,
-            pattern_message="Not a PACT footprint id: a UUID such as 3a6c14a7-4deb-498a-b5ea-16ce2535b576.",
+            pattern_message=gettext_lazy(
+                "Not a PACT footprint id: a UUID such as 3a6c14a7-4deb-498a-b5ea-16ce2535b576."
+            ),
             help="The id of a supplier's PACT ProductFootprint you imported: the roll-up prices the addition "
             "with its kg CO2e per kg instead of the generic factor (method remelt-2).",
             example="3a6c14a7-4deb-498a-b5ea-16ce2535b576",

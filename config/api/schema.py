@@ -1,4 +1,5 @@
-"""OpenAPI post-processing: problem+json on every operation, and events posted one or many."""
+"""OpenAPI post-processing: problem+json on every operation, the languages of its messages, and
+events posted one or many."""
 
 from ledger.api.serializers import MAX_BATCH
 
@@ -30,6 +31,24 @@ ERRORS = {
     "default": "Any other error, as problem+json.",
 }
 WRITE_ONLY = {"409", "413"}
+# Problems' `title` and `detail` and the `errors` messages follow Accept-Language; nothing else does.
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": (
+        "The language of a problem's `title`, `detail` and `errors` messages: `zh-Hans` (Simplified "
+        "Chinese) or `en` (English, the default), with q-values as RFC 9110 has them. `code`, `type`, "
+        "field paths, JSON keys, lot codes, serials and figures never change with the language."
+    ),
+    "schema": {"type": "string", "example": "zh-Hans"},
+}
+CONTENT_LANGUAGE = {
+    "Content-Language": {
+        "description": "The language of the answer's messages: `zh-hans` or `en-gb`.",
+        "schema": {"type": "string", "enum": ["en-gb", "zh-hans"]},
+    }
+}
 
 
 def _problem(description: str) -> dict:
@@ -43,10 +62,16 @@ def add_problems(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("name") == "Accept-Language" and p.get("in") == "header" for p in parameters):
+                parameters.append(ACCEPT_LANGUAGE)
             for code, description in ERRORS.items():
                 if code in WRITE_ONLY and method not in ("post", "put", "patch"):
                     continue
                 operation["responses"].setdefault(code, _problem(description))
+            for response in operation["responses"].values():
+                if isinstance(response, dict) and "$ref" not in response:
+                    response.setdefault("headers", {}).update(CONTENT_LANGUAGE)
             if operation.get("operationId") == "events_create":
                 _one_or_many(operation)
     return result

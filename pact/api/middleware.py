@@ -2,6 +2,7 @@
 methods, crashes), and the request limits (config.limits)."""
 
 from django.conf import settings
+from django.utils import translation
 
 from config.limits import refusal
 from pact.api.errors import pact_error_json
@@ -23,7 +24,8 @@ class PactMiddleware:
             return self.get_response(request)
         if not request.is_secure():
             return pact_error_json(403, "The PACT API is served over HTTPS only.", "AccessDenied")
-        refused = refusal(request)
+        with translation.override("en-gb"):  # PACT's API is English, like its specification
+            refused = refusal(request)
         if refused is not None:  # PACT's error codes have no 413: a body too large is a BadRequest
             return pact_error_json(400, refused.detail)
         response = self.get_response(request)
