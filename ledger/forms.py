@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import get_select2_language
 from django.db import transaction
 from django.forms import BaseFormSet, formset_factory
 from django.urls import reverse
@@ -126,7 +127,33 @@ def lot_label(lot: Lot) -> str:
     return f"{lot.code} — {lot.owner.name}, {display_kg(lot.remaining_g)} kg left"
 
 
-class LotPicker(forms.Select):
+class Select2Picker(forms.Select):
+    """A choice made by search with the admin's own select2, in the page's language (its
+    messages, "No results found" …, from Django's copy of select2's translations)."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        language = get_select2_language()
+        if language:
+            attrs["lang"] = language  # select2 takes its language from the element's lang
+        return attrs
+
+    @property
+    def media(self):
+        language = get_select2_language()
+        return forms.Media(
+            js=(
+                "admin/js/vendor/jquery/jquery.min.js",
+                "admin/js/vendor/select2/select2.full.min.js",
+                *((f"admin/js/vendor/select2/i18n/{language}.js",) if language else ()),
+                "admin/js/jquery.init.js",
+                "ledger/record.js",
+            ),
+            css={"screen": ("admin/css/vendor/select2/select2.min.css", "admin/css/autocomplete.css")},
+        )
+
+
+class LotPicker(Select2Picker):
     """A lot code chosen by search, as in the admin's autocomplete (select2, Django's own copy):
     the lots with mass left that the organisation chosen on the form holds, of the kinds the
     step takes, each shown with its holder and kg left (served by `LotPickView`)."""
@@ -160,20 +187,8 @@ class LotPicker(forms.Select):
             options.append(self.create_option(name, code, label, True, index))
         return [(None, options, 0)]
 
-    @property
-    def media(self):
-        return forms.Media(
-            js=(
-                "admin/js/vendor/jquery/jquery.min.js",
-                "admin/js/vendor/select2/select2.full.min.js",
-                "admin/js/jquery.init.js",
-                "ledger/record.js",
-            ),
-            css={"screen": ("admin/css/vendor/select2/select2.min.css", "admin/css/autocomplete.css")},
-        )
 
-
-class FurnacePicker(forms.Select):
+class FurnacePicker(Select2Picker):
     """The furnace of a melt, chosen from those the organisation on the form may name (select2,
     like the lot pickers): its installations' furnaces once it has registered one, and only
     those; until then the furnaces it used before, or a new name typed in. `offered` holds the

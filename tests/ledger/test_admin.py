@@ -845,3 +845,19 @@ def test_the_admin_is_remelts_and_view_site_goes_home(staff):
     html = staff.get(reverse("admin:index")).content.decode()
     assert "remelt administration" in html and "Django administration" not in html
     assert '<a href="/">View site</a>' in html
+
+
+def test_the_pickers_speak_the_pages_language(staff):
+    english = staff.get(record_url("melt"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "select2/i18n/en.js" in english
+    chinese = staff.get(record_url("melt"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "admin/js/vendor/select2/i18n/zh-CN.js" in chinese  # "未找到结果" and the like
+    assert re.search(r'<select name="furnace"[^>]* lang="zh-CN"', chinese)
+    assert re.search(r'<select name="inputs-0-lot"[^>]* lang="zh-CN"', chinese)
+    # select2's translation registers on the jQuery that select2 came with, before noConflict.
+    scripts = re.findall(r'<script src="/static/(admin/js/[^"]+)"', chinese)
+    assert (
+        scripts.index("admin/js/vendor/select2/select2.full.min.js")
+        < scripts.index("admin/js/vendor/select2/i18n/zh-CN.js")
+        < scripts.index("admin/js/jquery.init.js")
+    )
