@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ledger.events import INGOTS_CAST, MELT_RECORDED, PARTS_PRODUCED, SCRAP_RECEIVED
 from ledger.models import Entry, Lot, LotKind, Process, SignedCheckpoint
@@ -15,14 +16,20 @@ from witness.models import WitnessState
 
 # The making steps a shift records, as the desk names them, and which outputs it counts.
 STEPS = [
-    (SCRAP_RECEIVED, "Scrap receipts", "kg received"),
-    (MELT_RECORDED, "Melts", "kg tapped"),
-    (INGOTS_CAST, "Ingot casts", "kg cast"),
-    (PARTS_PRODUCED, "Part runs", "wheels made"),
+    (SCRAP_RECEIVED, _("Scrap receipts"), _("kg received")),
+    (MELT_RECORDED, _("Melts"), _("kg tapped")),
+    (INGOTS_CAST, _("Ingot casts"), _("kg cast")),
+    (PARTS_PRODUCED, _("Part runs"), _("wheels made")),
 ]
-PERIODS = [("today", "Today"), ("week", "Last 7 days"), ("month", "Last 30 days")]  # desk_summary's starts
+# desk_summary's starts
+PERIODS = [("today", _("Today")), ("week", _("Last 7 days")), ("month", _("Last 30 days"))]
 # Stock ages, in days since the lot was made: [low, high) and the label.
-AGES = [(0, 7, "under 7 days"), (7, 30, "7–30 days"), (30, 90, "30–90 days"), (90, None, "90 days or more")]
+AGES = [
+    (0, 7, _("under 7 days")),
+    (7, 30, _("7–30 days")),
+    (30, 90, _("30–90 days")),
+    (90, None, _("90 days or more")),
+]
 STOCK_KINDS = [LotKind.SCRAP, LotKind.MELT, LotKind.INGOT]  # wheels are products, not stock
 OLDEST = 10
 

@@ -91,6 +91,8 @@ def test_the_placeholder_check_can_fail():
 def test_the_compiled_catalogue_is_the_catalogue(domain):
     """The .mo Django reads says what the .po says (compilemessages was run)."""
     po = polib.pofile(str(catalogue(domain)))
-    mo = {entry.msgid: entry.msgstr for entry in polib.mofile(str(catalogue(domain).with_suffix(".mo")))}
-    singular = {entry.msgid: entry.msgstr for entry in po if not entry.msgid_plural}
-    assert singular == {msgid: mo.get(msgid) for msgid in singular}
+    compiled = polib.mofile(str(catalogue(domain).with_suffix(".mo")))
+    mo = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in compiled}
+    # Keyed by context too: "Change" (the admin's) and "Change" choosing a language differ.
+    singular = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in po if not entry.msgid_plural}
+    assert singular == {key: mo.get(key) for key in singular}
