@@ -87,6 +87,7 @@ TITLES = {
     "trace_too_large": gettext_lazy("Trace too large"),
     "checkpoint_refused": gettext_lazy("Checkpoint refused"),
     "no_public_proof": gettext_lazy("No public proof"),
+    "no_state": gettext_lazy("No state"),
     # imports: EPCIS, the weighbridge, PACT footprints
     "schema": gettext_lazy("Schema"),
     "structural": gettext_lazy("Structural"),
