@@ -148,6 +148,8 @@ def test_the_command_line_checks_both_formats(loop, client_for, tmp_path, capsys
         (lambda b: b["step"]["inputs"]["ING-1"].update(entry=1), "does not make lot ING-1"),
         # A dropped input.
         (lambda b: b["step"]["inputs"].clear(), "consumes ['ING-1']"),
+        # A factor set without the factor a transfer needs: a problem, not a crash.
+        (lambda b: b["factor_set"]["factors"].pop("transport_truck"), "cannot be costed"),
     ],
 )
 def test_a_tampered_committed_state_or_step_fails(loop, client_for, change, expected):

@@ -137,6 +137,13 @@ def _state_committed(
     return state_value(proof["value"], where), payload
 
 
+def _transport_per_kg(factors: carbon.Factors, transport: object, seq: int) -> Decimal:
+    try:
+        return factors.transport_per_kg(transport)
+    except (KeyError, TypeError, InvalidOperation) as exc:
+        raise BundleProblem(f"entry {seq}: transport {transport!r} cannot be costed: {exc}") from None
+
+
 def _check_members(bundle: object, expected_format: str, required: frozenset) -> dict:
     if not isinstance(bundle, dict) or bundle.get("format") != expected_format:
         raise BundleProblem(f"not a bundle of format {expected_format!r}")
@@ -227,7 +234,7 @@ class Step:
         for transfer_seq, (lots, transport) in sorted(replay.transfers.items()):
             if transfer_seq in replay.voided:
                 continue
-            per_kg = factors.transport_per_kg(transport)
+            per_kg = _transport_per_kg(factors, transport, transfer_seq)
             for code in lots:
                 if code in codes:
                     transfers.add(code, transfer_seq, per_kg)
@@ -317,7 +324,7 @@ def evidence_verify(
     transfers = carbon.TransferLog()
     for seq, (lots, transport) in sorted(moved.transfers.items()):
         if seq not in moved.voided and code in lots:
-            transfers.add(code, seq, factors.transport_per_kg(transport))
+            transfers.add(code, seq, _transport_per_kg(factors, transport, seq))
     base = step.state.of(step.kind)
     recomputed = carbon.footprint_document(
         code=code,
