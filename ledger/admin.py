@@ -23,6 +23,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role
 from ledger import events
@@ -169,16 +171,19 @@ def lot_history(lot: Lot) -> dict:
 
     # Why each entry concerns the lot, by seq.
     roles: dict[int, list[str]] = defaultdict(list)
-    roles[making.pk].append("made it" + (" (voided)" if making.voided else ""))
+    roles[making.pk].append(gettext("made it (voided)") if making.voided else gettext("made it"))
     for c in consumptions:
-        roles[c.process_id].append(
-            f"took {display_kg(c.mass_g)} kg" + (" (voided)" if c.process.voided else "")
-        )
+        took = gettext("took %(kg)s kg (voided)") if c.process.voided else gettext("took %(kg)s kg")
+        roles[c.process_id].append(took % {"kg": display_kg(c.mass_g)})
     items = lot.transfers.select_related("transfer__to_organisation").order_by("transfer_id")
     for item in items:
+        moved = (
+            gettext("moved %(kg)s kg to %(to)s (voided)")
+            if item.transfer.voided
+            else gettext("moved %(kg)s kg to %(to)s")
+        )
         roles[item.transfer_id].append(
-            f"moved {display_kg(item.mass_g)} kg to {item.transfer.to_organisation.slug}"
-            + (" (voided)" if item.transfer.voided else "")
+            moved % {"kg": display_kg(item.mass_g), "to": item.transfer.to_organisation.slug}
         )
     # Amendments and voids name the lot or entry only in their payloads; both are rare, and
     # come after the making entry (amendments from the maker only), which bounds the scan.
@@ -187,11 +192,14 @@ def lot_history(lot: Lot) -> dict:
     )
     for seq, payload in _payloads(amendments):
         if payload.get("lot") == lot.code:
-            roles[seq].append("amended it: " + payload.get("reason", ""))
+            roles[seq].append(gettext("amended it: %(reason)s") % {"reason": payload.get("reason", "")})
     referenced = set(roles)
     for seq, payload in _payloads(Entry.objects.filter(type=events.ENTRY_VOIDED, seq__gt=making.pk)):
         if payload.get("seq") in referenced:
-            roles[seq].append(f"voided entry #{payload['seq']}: " + payload.get("reason", ""))
+            roles[seq].append(
+                gettext("voided entry #%(seq)s: %(reason)s")
+                % {"seq": payload["seq"], "reason": payload.get("reason", "")}
+            )
     entries = Entry.objects.filter(seq__in=roles).select_related("organisation").order_by("seq")
     return {
         "lot_inputs": inputs,
@@ -253,10 +261,10 @@ class LotAdmin(RecordingAdmin):
     # the (empty) fields of a scrap receipt.
     IDENTITY = ["code", "kind", "owner", "mass_kg", "remaining_kg", "occurred_at", "voided", "making_entry"]
     FACTS = {
-        LotKind.SCRAP: ("Scrap", ["category", "grade", "supplier", "origin", "transport", "documents"]),
-        LotKind.MELT: ("Heat", ["furnace", "additions", "energy", "dross"]),
-        LotKind.INGOT: ("Cast", ["alloy", "chemistry_shares", "energy"]),
-        LotKind.PART: ("Wheel hub", ["part_number", "energy"]),
+        LotKind.SCRAP: (_("Scrap"), ["category", "grade", "supplier", "origin", "transport", "documents"]),
+        LotKind.MELT: (_("Heat"), ["furnace", "additions", "energy", "dross"]),
+        LotKind.INGOT: (_("Cast"), ["alloy", "chemistry_shares", "energy"]),
+        LotKind.PART: (_("Wheel hub"), ["part_number", "energy"]),
     }
     readonly_fields = [
         "mass_kg",
@@ -283,11 +291,11 @@ class LotAdmin(RecordingAdmin):
     def _fact(lot: Lot, key: str):
         return lot.made_by.facts.get(key)
 
-    @admin.display(description="furnace")
+    @admin.display(description=_("furnace"))
     def furnace(self, lot: Lot) -> str:
         return self._fact(lot, "furnace") or "—"
 
-    @admin.display(description="alloying additions")
+    @admin.display(description=_("alloying additions"))
     def additions(self, lot: Lot) -> str:
         additions = self._fact(lot, "additions") or []
         return (
@@ -297,43 +305,45 @@ class LotAdmin(RecordingAdmin):
             or "—"
         )
 
-    @admin.display(description="energy of the step")
+    @admin.display(description=_("energy of the step"))
     def energy(self, lot: Lot) -> str:
         energy = self._fact(lot, "energy") or {}
         values = {"kwh": energy.get("electricity_kwh", "0"), "m3": energy.get("natural_gas_m3", "0")}
-        return "{kwh} kWh electricity, {m3} m³ natural gas".format(**values)
+        return gettext("{kwh} kWh electricity, {m3} m³ natural gas").format(**values)
 
-    @admin.display(description="dross kg")
+    @admin.display(description=_("dross kg"))
     def dross(self, lot: Lot) -> str:
         dross = self._fact(lot, "dross_kg")
         return display_kg(parse_mass(dross, "", allow_zero=True)) if dross else "—"
 
-    @admin.display(description="transport to the receiver")
+    @admin.display(description=_("transport to the receiver"))
     def transport(self, lot: Lot) -> str:
         transport = self._fact(lot, "transport")
-        return f"{transport['distance_km']} km by {transport['mode']}" if transport else "—"
+        if not transport:
+            return "—"
+        return gettext("{km} km by {mode}").format(km=transport["distance_km"], mode=transport["mode"])
 
-    @admin.display(description="documents")
+    @admin.display(description=_("documents"))
     def documents(self, lot: Lot) -> str:
         return ", ".join(self._fact(lot, "documents") or []) or "—"
 
-    @admin.display(description="chemistry (%)")
+    @admin.display(description=_("chemistry (%)"))
     def chemistry_shares(self, lot: Lot) -> str:
         return ", ".join(f"{element} {share}" for element, share in lot.chemistry.items()) or "—"
 
-    @admin.display(description="mass kg", ordering="mass_g")
+    @admin.display(description=_("mass kg"), ordering="mass_g")
     def mass_kg(self, lot: Lot) -> str:
         return display_kg(lot.mass_g)
 
-    @admin.display(description="kg left", ordering="remaining_g")
+    @admin.display(description=_("kg left"), ordering="remaining_g")
     def remaining_kg(self, lot: Lot) -> str:
         return display_kg(lot.remaining_g)
 
-    @admin.display(description="holder", ordering="owner__slug")
+    @admin.display(description=_("holder"), ordering="owner__slug")
     def holder(self, lot: Lot) -> str:
         return format_html('<span title="{}">{}</span>', lot.owner.name, lot.owner.slug)
 
-    @admin.display(description="details")
+    @admin.display(description=_("details"))
     def details(self, lot: Lot) -> str:
         """What the lot is, in a few words: scrap's category and grade, a melt's furnace, an
         ingot lot's alloy, a wheel's part number."""
@@ -343,12 +353,12 @@ class LotAdmin(RecordingAdmin):
             return lot.made_by.facts.get("furnace", "")
         return lot.alloy if lot.kind == LotKind.INGOT else lot.part_number
 
-    @admin.display(description="made at", ordering="occurred_at")
+    @admin.display(description=_("made at"), ordering="occurred_at")
     def made_at(self, lot: Lot) -> str:
         moment = timezone.localtime(lot.occurred_at)
         return format_html("{}<br>{}", date_format(moment, "Y-m-d"), date_format(moment, "H:i"))
 
-    @admin.display(description="made by entry")
+    @admin.display(description=_("made by entry"))
     def making_entry(self, lot: Lot) -> str:
         process = lot.made_by
         return format_html(
@@ -356,7 +366,7 @@ class LotAdmin(RecordingAdmin):
             _entry_url(process.pk),
             process.pk,
             process.type,
-            " (voided)" if process.voided else "",
+            gettext(" (voided)") if process.voided else "",
         )
 
     def get_urls(self):
@@ -392,13 +402,19 @@ class LotAdmin(RecordingAdmin):
         if not can_record(request.user) or lot.voided:
             return []
         maker, owner = lot.made_by.organisation_id, lot.owner_id
-        actions = [(_record_url("amend", lot=lot.code, organisation=maker), "Amend this lot")]
+        actions = [(_record_url("amend", lot=lot.code, organisation=maker), gettext("Amend this lot"))]
         if lot.remaining_g:
             actions.append(
-                (_record_url("transfer", lots=lot.code, organisation=owner), "Transfer custody of this lot")
+                (
+                    _record_url("transfer", lots=lot.code, organisation=owner),
+                    gettext("Transfer custody of this lot"),
+                )
             )
         actions.append(
-            (_record_url("void", seq=lot.made_by_id, organisation=maker), f"Void entry #{lot.made_by_id}")
+            (
+                _record_url("void", seq=lot.made_by_id, organisation=maker),
+                gettext("Void entry #%(seq)s") % {"seq": lot.made_by_id},
+            )
         )
         return actions
 
@@ -416,12 +432,19 @@ class LotAdmin(RecordingAdmin):
 
     def recorded(self, request, form: EventForm, recorded: Recorded):
         entry = recorded.entry
-        message = f"Recorded entry #{entry.seq} ({entry.type}) for {form.cleaned_data['organisation']}"
+        facts = {"seq": entry.seq, "type": entry.type, "organisation": form.cleaned_data["organisation"]}
         if recorded.lots:
-            shown = ", ".join(recorded.lots[:10])
-            more = f" and {len(recorded.lots) - 10} more" if len(recorded.lots) > 10 else ""
-            message += f": {shown}{more}"
-        self.message_user(request, message + ".", messages.SUCCESS)
+            facts["lots"] = ", ".join(recorded.lots[:10])
+            if len(recorded.lots) > 10:
+                facts["more"] = len(recorded.lots) - 10
+                message = gettext(
+                    "Recorded entry #%(seq)s (%(type)s) for %(organisation)s: %(lots)s and %(more)s more."
+                )
+            else:
+                message = gettext("Recorded entry #%(seq)s (%(type)s) for %(organisation)s: %(lots)s.")
+        else:
+            message = gettext("Recorded entry #%(seq)s (%(type)s) for %(organisation)s.")
+        self.message_user(request, message % facts, messages.SUCCESS)
         code = form.lot_to_show(recorded)
         lot = Lot.objects.filter(code=code).first() if code else None
         return redirect(_lot_url(lot.pk) if lot else _entry_url(entry.seq))
@@ -454,25 +477,25 @@ class EntryAdmin(RecordedAdmin):
     ]
     readonly_fields = ["payload_json", "lots_made", "lots_consumed", "lots_moved"]
 
-    @admin.display(description="hash")
+    @admin.display(description=_("hash"))
     def short_hash(self, entry: Entry) -> str:
         return f"{entry.hash[:12]}…"
 
-    @admin.display(description="payload")
+    @admin.display(description=_("payload"))
     def payload_json(self, entry: Entry) -> str:
         return format_html("<pre>{}</pre>", json.dumps(entry.data, indent=2, ensure_ascii=False))
 
-    @admin.display(description="lots made")
+    @admin.display(description=_("lots made"))
     def lots_made(self, entry: Entry) -> str:
         lots = Lot.objects.filter(made_by_id=entry.seq).order_by("pk")
         return _lot_links((lot, display_kg(lot.mass_g)) for lot in lots)
 
-    @admin.display(description="lots consumed")
+    @admin.display(description=_("lots consumed"))
     def lots_consumed(self, entry: Entry) -> str:
         consumptions = Consumption.objects.filter(process_id=entry.seq).select_related("lot").order_by("pk")
         return _lot_links((c.lot, display_kg(c.mass_g)) for c in consumptions)
 
-    @admin.display(description="lots moved")
+    @admin.display(description=_("lots moved"))
     def lots_moved(self, entry: Entry) -> str:
         items = TransferItem.objects.filter(transfer_id=entry.seq).select_related("lot").order_by("pk")
         return _lot_links((item.lot, display_kg(item.mass_g)) for item in items)
@@ -496,14 +519,25 @@ class EntryAdmin(RecordedAdmin):
             raise PermissionDenied
         report = chain_verify()
         if not report.ok:
-            self.message_user(request, f"Ledger NOT OK: {report.problem}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Ledger NOT OK: %(problem)s") % {"problem": report.problem},
+                messages.ERROR,
+            )
         elif (drift := projection_drift()) is not None:
-            self.message_user(request, f"Ledger chain OK, tables NOT OK: {drift}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Ledger chain OK, tables NOT OK: %(drift)s") % {"drift": drift},
+                messages.ERROR,
+            )
         else:
             self.message_user(
                 request,
-                f"Ledger OK: {report.count} entries, head {report.head_hash}; the lots and processes "
-                "match a replay of the ledger.",
+                gettext(
+                    "Ledger OK: %(count)s entries, head %(head)s; the lots and processes "
+                    "match a replay of the ledger."
+                )
+                % {"count": report.count, "head": report.head_hash},
                 messages.SUCCESS,
             )
         return redirect("admin:ledger_entry_changelist")
@@ -539,12 +573,14 @@ class SignedCheckpointAdmin(RecordedAdmin):
     ordering = ["-size"]
     show_full_result_count = False
 
-    @admin.display(description="root")
+    @admin.display(description=_("root"))
     def root_base64(self, checkpoint: SignedCheckpoint) -> str:
         return base64.b64encode(bytes(checkpoint.root)).decode("ascii")
 
     def changelist_view(self, request, extra_context=None):
         health = signer_health()
         level = messages.INFO if health.ok else messages.ERROR
-        messages.add_message(request, level, f"Checkpoint signer: {health.detail}")
+        messages.add_message(
+            request, level, gettext("Checkpoint signer: %(detail)s") % {"detail": health.detail}
+        )
         return super().changelist_view(request, extra_context)

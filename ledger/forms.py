@@ -22,6 +22,8 @@ from django.db import transaction
 from django.forms import BaseFormSet, formset_factory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from ledger import events
@@ -69,7 +71,7 @@ def _longest(entry_type: str, path: str) -> int:
 
 
 def mass_field(
-    label: str = "Mass kg", *, required: bool = True, help_text: str = "", allow_zero: bool = False
+    label: str = _("Mass kg"), *, required: bool = True, help_text: str = "", allow_zero: bool = False
 ) -> forms.CharField:
     """A mass in kg, kept as the typed decimal string (the event rules parse it exactly)."""
     return forms.CharField(
@@ -113,7 +115,9 @@ class ChemistryField(forms.CharField):
                 continue
             match = _CHEMISTRY_ITEM.match(part.strip())
             if not match:
-                raise forms.ValidationError(f"{part.strip()!r} is not ELEMENT=share, e.g. Si=7.0")
+                raise forms.ValidationError(
+                    _("%(part)s is not ELEMENT=share, e.g. Si=7.0") % {"part": repr(part.strip())}
+                )
             chemistry[match["element"].capitalize()] = match["share"]
         return chemistry
 
@@ -124,7 +128,11 @@ class ChemistryField(forms.CharField):
 
 def lot_label(lot: Lot) -> str:
     """How a lot picker names a lot: its code, its holder and the kg it has left."""
-    return f"{lot.code} — {lot.owner.name}, {display_kg(lot.remaining_g)} kg left"
+    return _("%(code)s — %(holder)s, %(kg)s kg left") % {
+        "code": lot.code,
+        "holder": lot.owner.name,
+        "kg": display_kg(lot.remaining_g),
+    }
 
 
 class Select2Picker(forms.Select):
@@ -171,7 +179,7 @@ class LotPicker(Select2Picker):
                 "data-kinds": ",".join(self.kinds),
                 "data-organisation-field": "id_organisation",
                 "data-theme": "admin-autocomplete",
-                "data-placeholder": "Search a lot by code, grade or supplier",
+                "data-placeholder": _("Search a lot by code, grade or supplier"),
                 "data-allow-clear": "true",
             }
         )
@@ -212,8 +220,8 @@ class FurnacePicker(Select2Picker):
                 "data-choices": json.dumps(choices, ensure_ascii=False),
                 "data-organisation-field": "id_organisation",
                 "data-theme": "admin-autocomplete",
-                "data-placeholder-registered": "Choose a furnace of its installations",
-                "data-placeholder-used": "Choose a furnace it used, or type a new name",
+                "data-placeholder-registered": _("Choose a furnace of its installations"),
+                "data-placeholder-used": _("Choose a furnace it used, or type a new name"),
             }
         )
         return attrs
@@ -234,7 +242,7 @@ class InputRow(forms.Form):
     """A lot going into the step and the mass it gives."""
 
     kinds: tuple[str, ...] = (LotKind.SCRAP, LotKind.MELT, LotKind.INGOT)
-    lot = forms.CharField(label="Lot", max_length=_longest(events.MELT_RECORDED, "inputs.lot"))
+    lot = forms.CharField(label=_("Lot"), max_length=_longest(events.MELT_RECORDED, "inputs.lot"))
     mass_kg = mass_field()
 
     def __init__(self, *args, **kwargs) -> None:
@@ -264,7 +272,7 @@ class RunInputRow(InputRow):
 class AdditionRow(forms.Form):
     """An alloying addition from the active emission-factor set's materials."""
 
-    material = forms.ChoiceField(choices=_material_choices)
+    material = forms.ChoiceField(label=_("Material"), choices=_material_choices)
     mass_kg = mass_field()
 
     def item(self) -> dict:
@@ -275,14 +283,15 @@ class IngotOutputRow(forms.Form):
     """An ingot lot cast from the melt(s)."""
 
     code = forms.CharField(
-        label="Code", max_length=CODE_MAX, required=False, widget=forms.TextInput(attrs={"size": 20})
+        label=_("Code"), max_length=CODE_MAX, required=False, widget=forms.TextInput(attrs={"size": 20})
     )
     mass_kg = mass_field()
     alloy = forms.CharField(
+        label=_("Alloy"),
         max_length=_longest(events.INGOTS_CAST, "outputs.alloy"),
         widget=forms.TextInput(attrs={"size": 10, "placeholder": "A356.2"}),
     )
-    chemistry = ChemistryField(label="Chemistry %", required=False, max_length=500)
+    chemistry = ChemistryField(label=_("Chemistry %"), required=False, max_length=500)
 
     def item(self) -> dict:
         item = {"mass_kg": self.cleaned_data.get("mass_kg"), "alloy": self.cleaned_data.get("alloy")}
@@ -298,7 +307,7 @@ class Rows:
 
     form: type[forms.Form]
     extra: int = 2
-    add_label: str = "Add a row"
+    add_label: str = _("Add a row")
 
 
 class _Rehearsed(Exception):
@@ -320,7 +329,7 @@ class Section:
     def inline_options(self) -> str:
         """The options of the admin's inlines.js for this formset (its `data-inline-formset`)."""
         prefix = self.formset.prefix
-        options = {"prefix": prefix, "addText": self.add_label, "deleteText": "Remove"}
+        options = {"prefix": prefix, "addText": str(self.add_label), "deleteText": str(_("Remove"))}
         return json.dumps({"name": f"#{prefix}", "options": options})
 
 
@@ -346,15 +355,16 @@ class EventForm(forms.Form):
     listed_fields: tuple[str, ...] = ()
 
     organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
         queryset=Organisation.objects.none(),
-        empty_label="Choose the organisation …",
-        help_text="Whose event this is: it owns the lots the event makes and must hold those it uses.",
+        empty_label=_("Choose the organisation …"),
+        help_text=_("Whose event this is: it owns the lots the event makes and must hold those it uses."),
     )
     occurred_at = forms.DateTimeField(
-        label="Occurred at",
+        label=_("Occurred at"),
         initial=timezone.now,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
-        help_text=f"When it happened (business time, {settings.TIME_ZONE}).",
+        help_text=format_lazy(_("When it happened (business time, {zone})."), zone=settings.TIME_ZONE),
     )
 
     def __init__(self, data=None, *, organisations, initial=None) -> None:
@@ -474,13 +484,15 @@ class EventForm(forms.Form):
             return
         index = _INDEX.search(inner)
         if index and field in self.listed_fields:
-            message = f"line {int(index[1]) + 1}: {message}"
+            message = _("line %(number)s: %(message)s") % {"number": int(index[1]) + 1, "message": message}
         self._add(self, field, message)
 
     def _place_in_row(self, key: str, index: int, field: str | None, message: str) -> None:
         used = self._row_forms[key]
         if index >= len(used):
-            self.list_errors[key].append(f"row {index + 1}: {message}")
+            self.list_errors[key].append(
+                _("row %(number)s: %(message)s") % {"number": index + 1, "message": message}
+            )
             return
         row = self.formsets[key].forms[used[index]]
         self._add(row, field if field in row.fields else None, message)
@@ -503,7 +515,7 @@ class EventForm(forms.Form):
     # -- the page --------------------------------------------------------------------------
 
     def sections(self) -> list[Section]:
-        sections = [Section("Recorded for", [self["organisation"], self["occurred_at"]])]
+        sections = [Section(_("Recorded for"), [self["organisation"], self["occurred_at"]])]
         for title, names in self.layout:
             if isinstance(names, str):
                 key = names.removeprefix("rows:")
@@ -546,18 +558,21 @@ def _put(payload: dict, key: str, value) -> None:
         payload[key] = value
 
 
-def _code_field(example: str, label: str = "Code") -> forms.CharField:
+def _code_field(example: str, label: str = _("Code")) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=CODE_MAX,
         required=False,
-        help_text=f"Leave blank to get the next code (e.g. {example}), or give the partner's own code.",
+        help_text=format_lazy(
+            _("Leave blank to get the next code (e.g. {example}), or give the partner's own code."),
+            example=example,
+        ),
     )
 
 
 def _transport_fields(*, required: bool) -> tuple[forms.CharField, forms.ChoiceField]:
-    distance = amount_field("Transport distance km", required=required)
-    mode = forms.ChoiceField(label="Transport mode", choices=_mode_choices, required=required)
+    distance = amount_field(_("Transport distance km"), required=required)
+    mode = forms.ChoiceField(label=_("Transport mode"), choices=_mode_choices, required=required)
     return distance, mode
 
 
@@ -565,31 +580,38 @@ class ScrapReceiptForm(EventForm):
     """scrap.received: a new scrap lot from a supplier."""
 
     event_type = events.SCRAP_RECEIVED
-    title = "Record a scrap receipt"
+    title = _("Record a scrap receipt")
     layout = [
-        ("Scrap lot", ["code", "supplier", "grade", "category", "mass_kg", "origin", "documents"]),
-        ("Transport to us", ["transport_distance_km", "transport_mode"]),
+        (_("Scrap lot"), ["code", "supplier", "grade", "category", "mass_kg", "origin", "documents"]),
+        (_("Transport to us"), ["transport_distance_km", "transport_mode"]),
     ]
     error_fields = TRANSPORT_ERRORS
     listed_fields = ("documents",)
 
     code = _code_field("SCR-2026-000123")
     supplier = forms.CharField(
+        label=_("Supplier"),
         max_length=_longest(events.SCRAP_RECEIVED, "supplier"),
-        help_text="An organisation's slug, or the name of a supplier not on the platform.",
+        help_text=_("An organisation's slug, or the name of a supplier not on the platform."),
     )
     grade = forms.CharField(
-        max_length=_longest(events.SCRAP_RECEIVED, "grade"), help_text="e.g. ISRI Tense, wheels"
+        label=_("Grade"),
+        max_length=_longest(events.SCRAP_RECEIVED, "grade"),
+        help_text=_("e.g. ISRI Tense, wheels"),
     )
     category = forms.ChoiceField(
-        choices=[("", "---------"), *ScrapCategory.choices[:2]]  # internal scrap comes from part runs
+        label=_("Category"),
+        choices=[("", "---------"), *ScrapCategory.choices[:2]],  # internal scrap comes from part runs
     )
     mass_kg = mass_field()
-    origin = forms.CharField(max_length=_longest(events.SCRAP_RECEIVED, "origin"), required=False)
+    origin = forms.CharField(
+        label=_("Origin"), max_length=_longest(events.SCRAP_RECEIVED, "origin"), required=False
+    )
     documents = forms.CharField(
+        label=_("Documents"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Document references (weighbridge ticket, delivery note), one per line.",
+        help_text=_("Document references (weighbridge ticket, delivery note), one per line."),
     )
     transport_distance_km, transport_mode = _transport_fields(required=True)
 
@@ -612,17 +634,17 @@ class MeltForm(EventForm):
     """melt.recorded: one furnace batch (heat) from input lots and alloying additions."""
 
     event_type = events.MELT_RECORDED
-    title = "Record a melt"
+    title = _("Record a melt")
     rows = {
-        "inputs": Rows(MeltInputRow, 2, "Add an input lot"),
-        "additions": Rows(AdditionRow, 1, "Add an alloying addition"),
+        "inputs": Rows(MeltInputRow, 2, _("Add an input lot")),
+        "additions": Rows(AdditionRow, 1, _("Add an alloying addition")),
     }
     layout = [
-        ("Heat", ["code", "furnace"]),
-        ("Inputs (charged lots)", "rows:inputs"),
-        ("Alloying additions", "rows:additions"),
-        ("Output", ["output_mass_kg", "dross_kg"]),
-        ("Energy", ["electricity_kwh", "natural_gas_m3"]),
+        (_("Heat"), ["code", "furnace"]),
+        (_("Inputs (charged lots)"), "rows:inputs"),
+        (_("Alloying additions"), "rows:additions"),
+        (_("Output"), ["output_mass_kg", "dross_kg"]),
+        (_("Energy"), ["electricity_kwh", "natural_gas_m3"]),
     ]
     error_fields = ENERGY_ERRORS
 
@@ -630,7 +652,8 @@ class MeltForm(EventForm):
     furnace = forms.CharField(
         max_length=_longest(events.MELT_RECORDED, "furnace"),
         widget=FurnacePicker(),
-        help_text=(
+        label=_("Furnace"),
+        help_text=_(
             "One of the furnaces of the organisation's registered installations; until it has"
             " one, a furnace it used before or a new name."
         ),
@@ -643,10 +666,10 @@ class MeltForm(EventForm):
         chosen = self["organisation"].value()
         picker.organisation = int(chosen) if str(chosen or "").isdigit() else None
 
-    output_mass_kg = mass_field("Output mass kg", help_text="Liquid metal tapped.")
-    dross_kg = mass_field("Dross kg", required=False, allow_zero=True)
-    electricity_kwh = amount_field("Electricity kWh")
-    natural_gas_m3 = amount_field("Natural gas m³")
+    output_mass_kg = mass_field(_("Output mass kg"), help_text=_("Liquid metal tapped."))
+    dross_kg = mass_field(_("Dross kg"), required=False, allow_zero=True)
+    electricity_kwh = amount_field(_("Electricity kWh"))
+    natural_gas_m3 = amount_field(_("Natural gas m³"))
 
     def payload(self) -> dict:
         cleaned = self.cleaned_data
@@ -666,20 +689,20 @@ class IngotCastForm(EventForm):
     """ingots.cast: ingot lots cast from melts."""
 
     event_type = events.INGOTS_CAST
-    title = "Record an ingot cast"
+    title = _("Record an ingot cast")
     rows = {
-        "inputs": Rows(CastInputRow, 1, "Add a melt"),
-        "outputs": Rows(IngotOutputRow, 2, "Add an ingot lot"),
+        "inputs": Rows(CastInputRow, 1, _("Add a melt")),
+        "outputs": Rows(IngotOutputRow, 2, _("Add an ingot lot")),
     }
     layout = [
-        ("Inputs (melts)", "rows:inputs"),
-        ("Ingot lots cast", "rows:outputs"),
-        ("Energy", ["electricity_kwh", "natural_gas_m3"]),
+        (_("Inputs (melts)"), "rows:inputs"),
+        (_("Ingot lots cast"), "rows:outputs"),
+        (_("Energy"), ["electricity_kwh", "natural_gas_m3"]),
     ]
     error_fields = ENERGY_ERRORS
 
-    electricity_kwh = amount_field("Electricity kWh")
-    natural_gas_m3 = amount_field("Natural gas m³")
+    electricity_kwh = amount_field(_("Electricity kWh"))
+    natural_gas_m3 = amount_field(_("Natural gas m³"))
 
     def payload(self) -> dict:
         payload = {"inputs": self.items("inputs"), "outputs": self.items("outputs")}
@@ -691,16 +714,16 @@ class PartRunForm(EventForm):
     """parts.produced: a run of wheel hubs, given as serials or as a count with a serial prefix."""
 
     event_type = events.PARTS_PRODUCED
-    title = "Record a part run"
-    rows = {"inputs": Rows(RunInputRow, 2, "Add an input lot")}
+    title = _("Record a part run")
+    rows = {"inputs": Rows(RunInputRow, 2, _("Add an input lot"))}
     layout = [
-        ("Inputs (ingot or melt lots)", "rows:inputs"),
+        (_("Inputs (ingot or melt lots)"), "rows:inputs"),
         (
-            "Wheel hubs",
+            _("Wheel hubs"),
             ["serials", "part_count", "serial_prefix", "first_number", "part_mass_kg", "part_number"],
         ),
-        ("Internal scrap", ["internal_scrap_mass_kg", "internal_scrap_code", "internal_scrap_grade"]),
-        ("Energy", ["electricity_kwh", "natural_gas_m3"]),
+        (_("Internal scrap"), ["internal_scrap_mass_kg", "internal_scrap_code", "internal_scrap_grade"]),
+        (_("Energy"), ["electricity_kwh", "natural_gas_m3"]),
     ]
     error_fields = ENERGY_ERRORS | {
         "parts[].mass_kg": "part_mass_kg",
@@ -714,40 +737,51 @@ class PartRunForm(EventForm):
     SERIAL_DIGITS = 6
 
     serials = forms.CharField(
+        label=_("Serials"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 40}),
-        help_text="One serial per line; or leave blank and give a count and a serial prefix.",
+        help_text=_("One serial per line; or leave blank and give a count and a serial prefix."),
     )
     part_count = forms.IntegerField(
-        label="Number of parts", required=False, min_value=1, max_value=events.MAX_LIST
+        label=_("Number of parts"), required=False, min_value=1, max_value=events.MAX_LIST
     )
     serial_prefix = forms.CharField(
+        label=_("Serial prefix"),
         max_length=50,
         required=False,
-        help_text=f"Serials are the prefix and a {SERIAL_DIGITS}-digit number: WH-2026- → WH-2026-000001.",
+        help_text=format_lazy(
+            _("Serials are the prefix and a {digits}-digit number: WH-2026- → WH-2026-000001."),
+            digits=SERIAL_DIGITS,
+        ),
     )
     first_number = forms.IntegerField(
-        label="First number", required=False, min_value=0, initial=1, help_text="Number of the first serial."
+        label=_("First number"),
+        required=False,
+        min_value=0,
+        initial=1,
+        help_text=_("Number of the first serial."),
     )
-    part_mass_kg = mass_field("Mass kg per part")
+    part_mass_kg = mass_field(_("Mass kg per part"))
     part_number = forms.CharField(
-        label="Part number",
+        label=_("Part number"),
         max_length=_longest(events.PARTS_PRODUCED, "parts.part_number"),
-        help_text="The same for every part.",
+        help_text=_("The same for every part."),
     )
     internal_scrap_mass_kg = mass_field(
-        "Internal scrap kg",
+        _("Internal scrap kg"),
         required=False,
-        help_text="Chips, gates and rejects; becomes an internal scrap lot.",
+        help_text=_("Chips, gates and rejects; becomes an internal scrap lot."),
     )
-    internal_scrap_code = _code_field("SCR-2026-000124", "Internal scrap code")
+    internal_scrap_code = _code_field("SCR-2026-000124", _("Internal scrap code"))
     internal_scrap_grade = forms.CharField(
-        label="Internal scrap grade",
+        label=_("Internal scrap grade"),
         max_length=_longest(events.PARTS_PRODUCED, "internal_scrap.grade"),
         required=False,
     )
-    electricity_kwh = amount_field("Electricity kWh", help_text="Casting, heat treatment and machining.")
-    natural_gas_m3 = amount_field("Natural gas m³")
+    electricity_kwh = amount_field(
+        _("Electricity kWh"), help_text=_("Casting, heat treatment and machining.")
+    )
+    natural_gas_m3 = amount_field(_("Natural gas m³"))
 
     def clean(self):
         cleaned = super().clean()
@@ -755,17 +789,19 @@ class PartRunForm(EventForm):
         count, prefix = cleaned.get("part_count"), cleaned.get("serial_prefix")
         if serials and (count or prefix):
             raise forms.ValidationError(
-                "Give either serials, one per line, or a count with a prefix, not both."
+                _("Give either serials, one per line, or a count with a prefix, not both.")
             )
         if not serials:
             if not count and not prefix:
-                self.add_error("serials", "Give the serials, one per line, or a count with a serial prefix.")
+                self.add_error(
+                    "serials", _("Give the serials, one per line, or a count with a serial prefix.")
+                )
             elif not count:
-                self.add_error("part_count", "How many parts carry this prefix?")
+                self.add_error("part_count", _("How many parts carry this prefix?"))
             elif not prefix:
-                self.add_error("serial_prefix", "Give the serial prefix for the count.")
+                self.add_error("serial_prefix", _("Give the serial prefix for the count."))
         elif len(serials) > events.MAX_LIST:
-            self.add_error("serials", f"at most {events.MAX_LIST} serials in one run")
+            self.add_error("serials", _("at most %(max)s serials in one run") % {"max": events.MAX_LIST})
         cleaned["serial_list"] = serials
         return cleaned
 
@@ -816,17 +852,18 @@ class CustodyTransferForm(EventForm):
     """custody.transferred: the remaining metal of lots moves to another organisation."""
 
     event_type = events.CUSTODY_TRANSFERRED
-    title = "Record a custody transfer"
-    layout = [("Lots", ["lots", "to"]), ("Transport", ["transport_distance_km", "transport_mode"])]
+    title = _("Record a custody transfer")
+    layout = [(_("Lots"), ["lots", "to"]), (_("Transport"), ["transport_distance_km", "transport_mode"])]
     error_fields = TRANSPORT_ERRORS
     listed_fields = ("lots",)
 
     lots = forms.CharField(
+        label=_("Lots"),
         widget=forms.Textarea(attrs={"rows": 6, "cols": 40}),
-        help_text="Lot codes or part serials, one per line; all their remaining metal moves.",
+        help_text=_("Lot codes or part serials, one per line; all their remaining metal moves."),
     )
     to = forms.ModelChoiceField(
-        label="To organisation", queryset=Organisation.objects.all(), to_field_name="slug"
+        label=_("To organisation"), queryset=Organisation.objects.all(), to_field_name="slug"
     )
     transport_distance_km, transport_mode = _transport_fields(required=True)
 
@@ -847,36 +884,48 @@ class LotAmendForm(EventForm):
     """lot.amended: corrected non-structural facts of the entry that made a lot."""
 
     event_type = events.LOT_AMENDED
-    title = "Amend a lot"
-    rows = {"additions": Rows(AdditionRow, 1, "Add an addition")}
+    title = _("Amend a lot")
+    rows = {"additions": Rows(AdditionRow, 1, _("Add an addition"))}
     layout = [
-        ("Lot", ["lot", "reason"]),
-        ("Scrap receipt facts", ["grade", "category", "origin", "transport_distance_km", "transport_mode"]),
-        ("Ingot facts", ["alloy", "chemistry"]),
-        ("Part facts", ["part_number"]),
-        ("Energy", ["electricity_kwh", "natural_gas_m3"]),
-        ("Alloying additions (melts: the same masses, corrected materials)", "rows:additions"),
+        (_("Lot"), ["lot", "reason"]),
+        (
+            _("Scrap receipt facts"),
+            ["grade", "category", "origin", "transport_distance_km", "transport_mode"],
+        ),
+        (_("Ingot facts"), ["alloy", "chemistry"]),
+        (_("Part facts"), ["part_number"]),
+        (_("Energy"), ["electricity_kwh", "natural_gas_m3"]),
+        (_("Alloying additions (melts: the same masses, corrected materials)"), "rows:additions"),
     ]
     error_fields = TRANSPORT_ERRORS | ENERGY_ERRORS
 
-    lot = forms.CharField(label="Lot code", max_length=_longest(events.LOT_AMENDED, "lot"))
+    lot = forms.CharField(label=_("Lot code"), max_length=_longest(events.LOT_AMENDED, "lot"))
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=_longest(events.LOT_AMENDED, "reason"),
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
     )
-    grade = forms.CharField(max_length=_longest(events.LOT_AMENDED, "grade"), required=False)
-    category = forms.ChoiceField(choices=[("", "---------"), *ScrapCategory.choices[:2]], required=False)
-    origin = forms.CharField(max_length=_longest(events.LOT_AMENDED, "origin"), required=False)
+    grade = forms.CharField(
+        label=_("Grade"), max_length=_longest(events.LOT_AMENDED, "grade"), required=False
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", "---------"), *ScrapCategory.choices[:2]], required=False
+    )
+    origin = forms.CharField(
+        label=_("Origin"), max_length=_longest(events.LOT_AMENDED, "origin"), required=False
+    )
     transport_distance_km, transport_mode = _transport_fields(required=False)
-    alloy = forms.CharField(max_length=_longest(events.LOT_AMENDED, "alloy"), required=False)
-    chemistry = ChemistryField(label="Chemistry %", required=False, max_length=500)
+    alloy = forms.CharField(
+        label=_("Alloy"), max_length=_longest(events.LOT_AMENDED, "alloy"), required=False
+    )
+    chemistry = ChemistryField(label=_("Chemistry %"), required=False, max_length=500)
     part_number = forms.CharField(
-        label="Part number", max_length=_longest(events.LOT_AMENDED, "part_number"), required=False
+        label=_("Part number"), max_length=_longest(events.LOT_AMENDED, "part_number"), required=False
     )
     electricity_kwh = amount_field(
-        "Electricity kWh", help_text="Replaces both energy values; a blank one is 0."
+        _("Electricity kWh"), help_text=_("Replaces both energy values; a blank one is 0.")
     )
-    natural_gas_m3 = amount_field("Natural gas m³")
+    natural_gas_m3 = amount_field(_("Natural gas m³"))
 
     def payload(self) -> dict:
         cleaned = self.cleaned_data
@@ -917,11 +966,12 @@ class EntryVoidForm(EventForm):
     """entry.voided: withdraw an entry whose lots were not used since."""
 
     event_type = events.ENTRY_VOIDED
-    title = "Void an entry"
-    layout = [("Entry", ["seq", "reason"])]
+    title = _("Void an entry")
+    layout = [(_("Entry"), ["seq", "reason"])]
 
-    seq = forms.IntegerField(label="Entry seq", min_value=1)
+    seq = forms.IntegerField(label=_("Entry seq"), min_value=1)
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=_longest(events.ENTRY_VOIDED, "reason"),
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
     )
