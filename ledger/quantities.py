@@ -50,16 +50,16 @@ def _decimal_text(value: object, field: str, *, places: int, what: str) -> str:
 
 def parse_mass(value: object, field: str, *, allow_zero: bool = False) -> int:
     """A mass in kg as a decimal string with at most 3 decimals → grams (> 0, or ≥ 0 if allowed)."""
-    text = _decimal_text(value, field, places=3, what="mass")
+    text = _decimal_text(value, field, places=3, what=_("mass"))
     grams = int(text.replace(".", ""))
     if grams == 0 and not allow_zero:
         raise DomainError("invalid", _("mass must be more than zero"), field=field)
     return grams
 
 
-def parse_amount(value: object, field: str, *, places: int = 3, what: str = "amount") -> Decimal:
+def parse_amount(value: object, field: str, *, places: int = 3, what: str | None = None) -> Decimal:
     """A non-negative decimal string (energy, distance, a chemistry share) → Decimal."""
-    return Decimal(_decimal_text(value, field, places=places, what=what))
+    return Decimal(_decimal_text(value, field, places=places, what=what or _("amount")))
 
 
 def format_amount(amount: Decimal, places: int = 3) -> str:
