@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ledger.admin import can_record, recordable_organisations
 from ledger.errors import DomainError
@@ -22,16 +24,20 @@ from weighbridge.services import receipts_import
 class ImportForm(forms.Form):
     organisation = forms.ModelChoiceField(
         queryset=None,
-        empty_label="— choose —",
-        help_text="The receiving organisation: it holds the new lots.",
+        label=_("Organisation"),
+        empty_label=_("— choose —"),
+        help_text=_("The receiving organisation: it holds the new lots."),
     )
     file = forms.FileField(
-        help_text=f"The weighbridge export, .csv (UTF-8) or .xlsx, up to {MAX_ROWS:,} tickets."
+        label=_("File"),
+        help_text=format_lazy(
+            _("The weighbridge export, .csv (UTF-8) or .xlsx, up to {rows} tickets."), rows=f"{MAX_ROWS:,}"
+        ),
     )
     timezone = forms.CharField(
-        label="Time zone",
+        label=_("Time zone"),
         initial=settings.TIME_ZONE,
-        help_text="The time zone of the file's times that carry none, e.g. Asia/Shanghai.",
+        help_text=_("The time zone of the file's times that carry none, e.g. Asia/Shanghai."),
     )
 
     def __init__(self, *args, organisations, **kwargs):
@@ -60,12 +66,12 @@ class TicketInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="lot")
+    @admin.display(description=_("lot"))
     def lot(self, ticket: ImportedTicket) -> str:
         url = reverse("admin:ledger_lot_changelist") + f"?q={ticket.lot_code}"
         return format_html('<a href="{}">{}</a>', url, ticket.lot_code)
 
-    @admin.display(description="entry")
+    @admin.display(description=_("entry"))
     def entry_link(self, ticket: ImportedTicket) -> str:
         url = reverse("admin:ledger_entry_change", args=[ticket.entry_id])
         return format_html('<a href="{}">#{}</a>', url, ticket.entry_id)
@@ -89,7 +95,7 @@ class ReceiptImportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="entries")
+    @admin.display(description=_("entries"))
     def entries(self, done: ReceiptImport) -> str:
         if done.first_seq is None:
             return "—"
@@ -133,7 +139,7 @@ class ReceiptImportAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import a weighbridge export",
+            "title": _("Import a weighbridge export"),
             "form": form,
             "refused": refused,
             "required": REQUIRED,
