@@ -11,12 +11,15 @@ the head lock, its rows quoted into the text (on PostgreSQL), so that under the 
 sent; the entry seqs it holds are filled in then.
 """
 
+import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.db import connection, models
 from psycopg import sql as psycopg_sql
+from psycopg.types.json import Jsonb
 
 MAX_PARAMETERS = 5000  # per SQLite statement: well inside its limit of 32,766
 
@@ -130,7 +133,48 @@ def _array(values: Sequence, db_type: str) -> str:
     """An SQL array literal of `values` (Quoted or not) cast to `db_type[]`."""
     if values and all(isinstance(value, Quoted) for value in values):
         return f"ARRAY[{', '.join(values)}]::{db_type}[]"
-    return f"{sql_literal([_unquoted(value) for value in values])}::{db_type}[]"
+    values = [_unquoted(value) for value in values]
+    text = array_text(values)
+    if text is None:
+        return f"{sql_literal(values)}::{db_type}[]"
+    return f"{sql_literal(text)}::{db_type}[]"
+
+
+def _element(value: Any) -> str | None:
+    """One element of a PostgreSQL array's text form, double-quoted; None for a type not handled."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, int):
+        return str(value)
+    elif isinstance(value, datetime):
+        if value.tzinfo is None:
+            return None
+        text = value.isoformat()
+    elif isinstance(value, Jsonb):
+        text = (value.dumps or json.dumps)(value.obj)
+    else:
+        return None
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def array_text(values: Sequence) -> str | None:
+    """The text form of a one-dimensional PostgreSQL array of `values` (str, int, bool, aware
+    datetimes, Jsonb, None), built by joining strings: psycopg's own list dumper walks every
+    element in Python and was the largest part of quoting a batch's rows (5,000-row transfers).
+    Every element but NULL is double-quoted, with backslashes and quotes escaped, which the
+    array input of every type reads as its text. None if a value is of another type."""
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+            continue
+        part = _element(value)
+        if part is None:
+            return None
+        parts.append(part)
+    return "{" + ",".join(parts) + "}"
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
@@ -159,12 +203,15 @@ def rows_update(model: type[models.Model], key: str, names: Sequence[str], rows:
     table, columns = quote(meta.db_table), [quote(field.column) for field in fields]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+            # The arrays quoted into the text (as insert_statements does): no parameters to bind.
+            arrays = ", ".join(
+                _array(column, _db_type(field))
+                for column, field in zip(zip(*values, strict=True), fields, strict=True)
+            )
             assignments = ", ".join(f"{column} = given.{column}" for column in columns[1:])
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS given({', '.join(columns)})"
-                f" WHERE {table}.{columns[0]} = given.{columns[0]}",
-                [list(column) for column in zip(*values, strict=True)],
+                f" WHERE {table}.{columns[0]} = given.{columns[0]}"
             )
         else:
             assignments = ", ".join(f"{column} = %s" for column in columns[1:])
