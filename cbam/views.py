@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from cbam.documents import shipment_pdf
+from cbam.documents import CjkFontMissing, languages_asked, shipment_pdf
 from cbam.models import CbamReport
 from cbam.selectors import shipment, visible_reports, visible_shipments
 from ledger.visibility import viewer_of_user
@@ -39,9 +39,15 @@ def shipment_page(request, seq: int):
 
 @login_required
 def shipment_document(request, seq: int):
-    """The same as a PDF that the importer files."""
+    """The same as a PDF that the importer files: in the page's language, or `?lang=both`."""
     found = _visible_shipment(request, seq)
     url = request.build_absolute_uri(reverse("cbam-shipment", args=[seq]))
-    response = HttpResponse(shipment_pdf(found, url=url), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="cbam-shipment-{seq}.pdf"'
+    languages = languages_asked(request.GET.get("lang"))
+    try:
+        document = shipment_pdf(found, url=url, languages=languages)
+    except CjkFontMissing as missing:
+        return HttpResponse(str(missing), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(document, content_type="application/pdf")
+    suffix = "-".join(language.split("-")[0] for language in languages)
+    response["Content-Disposition"] = f'attachment; filename="cbam-shipment-{seq}-{suffix}.pdf"'
     return response

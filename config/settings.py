@@ -225,6 +225,9 @@ LEDGER_MAX_BATCH_ITEMS = env_int("LEDGER_MAX_BATCH_ITEMS", 6_000)
 # The one body limit of every request (config/limits.py): larger bodies get a 413 before they
 # are read. Django's own limit is the same, so no body below it gets Django's 400 page instead.
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 5 * 2**20)
+# The CJK font of the Chinese and bilingual CBAM shipment sheet (Debian's fonts-noto-cjk; cbam/documents.py).
+CJK_FONT_FILE = env_str("CJK_FONT_FILE") or "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+CJK_FONT_BOLD_FILE = env_str("CJK_FONT_BOLD_FILE") or "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "6000/minute") or None  # per key; empty: no limit
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
