@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from ledger.errors import DomainError
 from ledger.events import Context
 from ledger.events import Payload as _LedgerPayload
@@ -36,20 +38,28 @@ class Payload(_LedgerPayload):
     def only(self, *allowed: str) -> None:
         for key in self.data:
             if key not in allowed:
-                raise DomainError("invalid", f"unknown field {key!r}", field=self.where(key))
+                raise DomainError(
+                    "invalid", _("unknown field %(key)s") % {"key": repr(key)}, field=self.where(key)
+                )
 
     def text(self, key: str, *, required: bool = True, default: str = "", max_length: int = 200) -> str:
         value = super().text(key, required=required, default=default)
         if len(value) > max_length:
-            raise DomainError("invalid", f"at most {max_length} characters", field=self.where(key))
+            raise DomainError(
+                "invalid", _("at most %(count)s characters") % {"count": max_length}, field=self.where(key)
+            )
         return value
 
     def items(self, key: str, *, required: bool = True, min_items: int = 1) -> list["Payload"]:
         items = super().items(key, required=required)
         if (required or items) and len(items) < min_items:
-            raise DomainError("invalid", f"needs at least {min_items} item(s)", field=self.where(key))
+            raise DomainError(
+                "invalid", _("needs at least %(count)s item(s)") % {"count": min_items}, field=self.where(key)
+            )
         if len(items) > MAX_LIST:
-            raise DomainError("invalid", f"at most {MAX_LIST} items", field=self.where(key))
+            raise DomainError(
+                "invalid", _("at most %(count)s items") % {"count": MAX_LIST}, field=self.where(key)
+            )
         return [Payload(item.data, item.path) for item in items]
 
     def child(self, key: str, *, required: bool = True) -> "Payload | None":
@@ -116,7 +126,8 @@ class Register(Installations):
             # Another organisation's furnace gets the same answer as no furnace at all.
             raise DomainError(
                 "unknown_furnace",
-                f"no furnace {furnace!r} at your installations; register it with installation.amended",
+                _("no furnace %(furnace)s at your installations; register it with installation.amended")
+                % {"furnace": repr(furnace)},
                 field=where,
             )
         return None
@@ -151,16 +162,20 @@ def _facts(payload: Payload, keys: tuple[str, ...], *, country: str | None = Non
         value = payload.text("country", max_length=2)
         if not COUNTRY.fullmatch(value):
             raise DomainError(
-                "invalid", "an ISO 3166-1 alpha-2 code in capitals, e.g. CN", field=payload.where("country")
+                "invalid",
+                _("an ISO 3166-1 alpha-2 code in capitals, e.g. CN"),
+                field=payload.where("country"),
             )
         facts["country"] = country = value
     if "unlocode" in keys:
         value = payload.text("unlocode", max_length=6).replace(" ", "")
         if not UNLOCODE.fullmatch(value):
-            raise DomainError("invalid", "a UN/LOCODE, e.g. CNFOS", field=payload.where("unlocode"))
+            raise DomainError("invalid", _("a UN/LOCODE, e.g. CNFOS"), field=payload.where("unlocode"))
         if country and not value.startswith(country):
             raise DomainError(
-                "invalid", f"a UN/LOCODE in {country} starts with {country}", field=payload.where("unlocode")
+                "invalid",
+                _("a UN/LOCODE in %(country)s starts with %(country)s") % {"country": country},
+                field=payload.where("unlocode"),
             )
         facts["unlocode"] = value
     if "coordinates" in keys:
@@ -178,13 +193,15 @@ def _coordinates(payload: Payload) -> dict:
         value = coordinates.data.get(key)
         where = coordinates.where(key)
         if not isinstance(value, str) or not COORDINATE.fullmatch(value):
-            raise DomainError("invalid", "decimal degrees as a string, at most 6 decimals", field=where)
+            raise DomainError("invalid", _("decimal degrees as a string, at most 6 decimals"), field=where)
         try:
             degrees = Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise DomainError("invalid", "decimal degrees", field=where) from None
+            raise DomainError("invalid", _("decimal degrees"), field=where) from None
         if abs(degrees) > limit:
-            raise DomainError("invalid", f"between -{limit} and {limit} degrees", field=where)
+            raise DomainError(
+                "invalid", _("between -%(limit)s and %(limit)s degrees") % {"limit": limit}, field=where
+            )
         result[key] = f"{degrees:.6f}"
     return result
 
@@ -201,7 +218,10 @@ def _units(register: Register, payload: Payload, ctx: Context, installation: str
             code = item.text("code", max_length=64)
             if code in taken or register.unit(code) is not None:
                 raise DomainError(
-                    "duplicate_code", f"code {code!r} is taken", field=item.where("code"), status=409
+                    "duplicate_code",
+                    _("code %(code)s is taken") % {"code": repr(code)},
+                    field=item.where("code"),
+                    status=409,
                 )
             taken.add(code)
             units.append(
@@ -222,7 +242,10 @@ def installation_registered(register: Register, ctx: Context, data: dict) -> dic
     code = payload.text("code", max_length=32)
     if code in register.installations():
         raise DomainError(
-            "duplicate_code", f"code {code!r} is taken", field=payload.where("code"), status=409
+            "duplicate_code",
+            _("code %(code)s is taken") % {"code": repr(code)},
+            field=payload.where("code"),
+            status=409,
         )
     given = ("name", "address", "country", *(key for key in FACTS[3:] if payload.has(key)))
     facts = _facts(payload, given)
@@ -244,7 +267,9 @@ def installation_amended(register: Register, ctx: Context, data: dict) -> dict:
     installation = register.installations().get(code)
     if installation is None or installation.org != ctx.org.slug:
         raise DomainError(
-            "unknown_installation", f"no installation {code!r}", field=payload.where("installation")
+            "unknown_installation",
+            _("no installation %(code)s") % {"code": repr(code)},
+            field=payload.where("installation"),
         )
     reason = payload.text("reason", max_length=500)
     given = tuple(key for key in FACTS if payload.has(key))
@@ -254,7 +279,8 @@ def installation_amended(register: Register, ctx: Context, data: dict) -> dict:
     if "country" in facts and "unlocode" not in facts and kept and not kept.startswith(facts["country"]):
         raise DomainError(
             "invalid",
-            f"the installation's UN/LOCODE {kept} is not in {facts['country']}; give the new one",
+            _("the installation's UN/LOCODE %(kept)s is not in %(country)s; give the new one")
+            % {"kept": kept, "country": facts["country"]},
             field=payload.where("unlocode"),
         )
     units = _units(register, payload, ctx, code, required=False)
@@ -262,7 +288,7 @@ def installation_amended(register: Register, ctx: Context, data: dict) -> dict:
     if not facts and not added:
         raise DomainError(
             "invalid",
-            f"nothing to amend; give one of {', '.join((*FACTS, *UNIT_LISTS))}",
+            _("nothing to amend; give one of %(facts)s") % {"facts": ", ".join((*FACTS, *UNIT_LISTS))},
             field=payload.where("installation"),
         )
     installation.facts = {**installation.facts, **facts}
