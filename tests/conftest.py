@@ -18,6 +18,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
 from django.test import TransactionTestCase
+from django.utils import translation
 
 from accounts.models import Role
 from accounts.services import api_key_issue, organisation_create, user_create
@@ -66,6 +67,16 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Chinese leaves its language active in the thread (LocaleMiddleware activates
+    it and nothing deactivates it), so a later test calling the services directly would read
+    Chinese rule messages; every test starts and ends in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
