@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from ledger.errors import DomainError
 from ledger.events import SCRAP_RECEIVED
 from ledger.quantities import format_kg, parse_mass
@@ -65,16 +67,22 @@ def table_read(file_name: str, content: bytes) -> Table:
     """The export's rows, from CSV (UTF-8, comma, semicolon or tab separated) or XLSX (its first
     sheet). DomainError on the file field if it cannot be read or lacks a column."""
     if len(content) > MAX_BYTES:
-        raise DomainError("invalid", f"the file is larger than {MAX_BYTES // 1024 // 1024} MB", field="file")
+        raise DomainError(
+            "invalid",
+            _("the file is larger than %(size)s MB") % {"size": MAX_BYTES // 1024 // 1024},
+            field="file",
+        )
     if content.startswith(b"PK\x03\x04") or file_name.lower().endswith(".xlsx"):
         cells = _xlsx_rows(content)
     elif file_name.lower().endswith((".csv", ".txt", ".tsv")):
         cells = _csv_rows(content)
     else:
-        raise DomainError("invalid", "the file must be a weighbridge export as .csv or .xlsx", field="file")
+        raise DomainError(
+            "invalid", _("the file must be a weighbridge export as .csv or .xlsx"), field="file"
+        )
     header = next(cells, None)
     if header is None:
-        raise DomainError("invalid", "the file is empty", field="file")
+        raise DomainError("invalid", _("the file is empty"), field="file")
     names = [column_name(cell) for cell in header]
     columns = [name for name in names if name in COLUMNS]
     missing = [name for name in REQUIRED if name not in columns]
@@ -83,10 +91,18 @@ def table_read(file_name: str, content: bytes) -> Table:
     if "weighed_at" not in columns and "date" not in columns:
         missing.append("weighed_at (or date and time)")
     if missing:
-        raise DomainError("invalid", f"the header row lacks the columns {', '.join(missing)}", field="file")
+        raise DomainError(
+            "invalid",
+            _("the header row lacks the columns %(columns)s") % {"columns": ", ".join(missing)},
+            field="file",
+        )
     twice = sorted({name for name in columns if columns.count(name) > 1})
     if twice:
-        raise DomainError("invalid", f"the header row names {', '.join(twice)} twice", field="file")
+        raise DomainError(
+            "invalid",
+            _("the header row names %(columns)s twice") % {"columns": ", ".join(twice)},
+            field="file",
+        )
     rows = []
     for number, cells_of_row in enumerate(cells, start=2):
         values = dict(zip(names, cells_of_row, strict=False))
@@ -94,9 +110,13 @@ def table_read(file_name: str, content: bytes) -> Table:
             continue  # spreadsheets end with empty rows
         rows.append((number, {name: values.get(name) for name in columns}))
         if len(rows) > MAX_ROWS:
-            raise DomainError("invalid", f"the file has more than {MAX_ROWS} rows: split it", field="file")
+            raise DomainError(
+                "invalid",
+                _("the file has more than %(count)s rows: split it") % {"count": MAX_ROWS},
+                field="file",
+            )
     if not rows:
-        raise DomainError("invalid", "the file has a header row but no tickets", field="file")
+        raise DomainError("invalid", _("the file has a header row but no tickets"), field="file")
     ignored = [str(cell).strip() for cell, name in zip(header, names, strict=True) if name not in COLUMNS]
     return Table(columns, [name for name in ignored if name], rows)
 
@@ -106,7 +126,9 @@ def _csv_rows(content: bytes):
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DomainError(
-            "invalid", f"the file is not UTF-8 text (byte {exc.start}); export it as CSV UTF-8", field="file"
+            "invalid",
+            _("the file is not UTF-8 text (byte %(byte)s); export it as CSV UTF-8") % {"byte": exc.start},
+            field="file",
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
@@ -120,7 +142,9 @@ def _xlsx_rows(content: bytes):
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise DomainError(
-            "invalid", f"the file is not a readable XLSX workbook ({exc})", field="file"
+            "invalid",
+            _("the file is not a readable XLSX workbook (%(error)s)") % {"error": exc},
+            field="file",
         ) from None
     return workbook.worksheets[0].iter_rows(values_only=True)
 
@@ -145,7 +169,9 @@ def _kg(value: object, column: str) -> int:
     text = str(value).strip()
     if "," in text:
         raise DomainError(
-            "invalid", f"write {text!r} without thousands separators, with a decimal point", field=column
+            "invalid",
+            _("write %(text)s without thousands separators, with a decimal point") % {"text": repr(text)},
+            field=column,
         )
     return parse_mass(text, column)
 
@@ -164,7 +190,7 @@ def _moment(cells: dict[str, object], zone: ZoneInfo) -> datetime:
         value = datetime.combine(value, time())
     if not isinstance(value, datetime):
         if _blank(value):
-            raise DomainError("invalid", "this field is required", field=column)
+            raise DomainError("invalid", _("this field is required"), field=column)
         value = _parse(_text(value).replace(" ", "T", 1), column, datetime.fromisoformat)
     return value if value.tzinfo else value.replace(tzinfo=zone)
 
@@ -175,7 +201,10 @@ def _parse(text: str, column: str, parse):
     except ValueError:
         example = {"time": "07:30", "date": "2026-11-20"}.get(column, "2026-11-20 07:30")
         raise DomainError(
-            "invalid", f"{text!r} is not a {column.replace('_', ' ')} such as {example}", field=column
+            "invalid",
+            _("%(text)s is not a %(column)s such as %(example)s")
+            % {"text": repr(text), "column": column.replace("_", " "), "example": example},
+            field=column,
         ) from None
 
 
@@ -194,9 +223,11 @@ def receipt_read(number: int, cells: dict[str, object], zone: ZoneInfo) -> Recei
     def required_text(column: str) -> str:
         text = _text(cells.get(column))
         if not text:
-            raise DomainError("invalid", "this field is required", field=column)
+            raise DomainError("invalid", _("this field is required"), field=column)
         if len(text) > TEXT.get(column, 100):
-            raise DomainError("invalid", f"at most {TEXT.get(column, 100)} characters", field=column)
+            raise DomainError(
+                "invalid", _("at most %(count)s characters") % {"count": TEXT.get(column, 100)}, field=column
+            )
         return text
 
     def category() -> str:
@@ -204,7 +235,9 @@ def receipt_read(number: int, cells: dict[str, object], zone: ZoneInfo) -> Recei
         value = column_name(text)
         if value not in CATEGORIES:
             raise DomainError(
-                "invalid", f"{text!r} is not a category: post_consumer or pre_consumer", field="category"
+                "invalid",
+                _("%(text)s is not a category: post_consumer or pre_consumer") % {"text": repr(text)},
+                field="category",
             )
         return value
 
@@ -216,16 +249,16 @@ def receipt_read(number: int, cells: dict[str, object], zone: ZoneInfo) -> Recei
                 if gross - tare != net:
                     raise DomainError(
                         "invalid",
-                        f"gross {format_kg(gross)} − tare {format_kg(tare)} kg "
-                        f"is not the net {format_kg(net)} kg",
+                        _("gross %(gross)s − tare %(tare)s kg is not the net %(net)s kg")
+                        % {"gross": format_kg(gross), "tare": format_kg(tare), "net": format_kg(net)},
                         field="net_kg",
                     )
             return net
         if "gross_kg" not in cells:
-            raise DomainError("invalid", "this field is required", field="net_kg")
+            raise DomainError("invalid", _("this field is required"), field="net_kg")
         gross, tare = _kg(cells["gross_kg"], "gross_kg"), _kg(cells.get("tare_kg"), "tare_kg")
         if tare >= gross:
-            raise DomainError("invalid", "the tare is not less than the gross weight", field="tare_kg")
+            raise DomainError("invalid", _("the tare is not less than the gross weight"), field="tare_kg")
         return gross - tare
 
     ticket = check("ticket", lambda: required_text("ticket"))
