@@ -368,6 +368,7 @@ class Chemistry(Shape):
         return self._described(
             {
                 "type": "object",
+                "propertyNames": {"pattern": ELEMENT_PATTERN},
                 "additionalProperties": self.share.schema(),
                 "example": {"Si": "7.05", "Mg": "0.35"},
             }

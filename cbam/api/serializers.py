@@ -4,28 +4,39 @@ checked by `cbam.rules`) and the installations as the API shows them."""
 from rest_framework import serializers
 
 from cbam.projection import installation_facts
-from cbam.rules import INSTALLATION_AMENDED, INSTALLATION_REGISTERED
+from cbam.rules import COORDINATE, COUNTRY, INSTALLATION_AMENDED, INSTALLATION_REGISTERED, MAX_LIST, UNLOCODE
 from ledger.quantities import format_kg
 from ledger.shapes import DeclaredElsewhere
 
 
 class CoordinatesData(serializers.Serializer):
-    latitude = serializers.CharField(help_text='Decimal degrees, at most 6 decimals, e.g. "23.0215".')
-    longitude = serializers.CharField(help_text='Decimal degrees, at most 6 decimals, e.g. "113.1214".')
+    latitude = serializers.RegexField(
+        rf"^{COORDINATE.pattern}$", help_text='Decimal degrees, at most 6 decimals, e.g. "23.0215".'
+    )
+    longitude = serializers.RegexField(
+        rf"^{COORDINATE.pattern}$", help_text='Decimal degrees, at most 6 decimals, e.g. "113.1214".'
+    )
 
 
 class UnitData(serializers.Serializer):
-    code = serializers.CharField(max_length=64, help_text="Unique across every installation; melts name it.")
-    name = serializers.CharField(max_length=200, required=False)
+    code = serializers.CharField(
+        min_length=1, max_length=64, help_text="Unique across every installation; melts name it."
+    )
+    name = serializers.CharField(min_length=1, max_length=200, required=False)
 
 
 class InstallationFacts(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    address = serializers.CharField(max_length=500)
-    country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. CN.")
-    unlocode = serializers.CharField(max_length=6, required=False, help_text="UN/LOCODE, e.g. CNFOS.")
+    name = serializers.CharField(min_length=1, max_length=200)
+    address = serializers.CharField(min_length=1, max_length=500)
+    country = serializers.RegexField(rf"^{COUNTRY.pattern}$", help_text="ISO 3166-1 alpha-2, e.g. CN.")
+    unlocode = serializers.RegexField(
+        rf"^{UNLOCODE.pattern[:8]} ?{UNLOCODE.pattern[8:]}$",
+        required=False,
+        help_text="UN/LOCODE, e.g. CNFOS (or CN FOS).",
+    )
     coordinates = CoordinatesData(required=False)
     registry_id = serializers.CharField(
+        min_length=1,
         max_length=64,
         required=False,
         help_text="The operator's identifier in the Commission's CBAM registry.",
@@ -33,16 +44,29 @@ class InstallationFacts(serializers.Serializer):
 
 
 class InstallationRegisteredData(InstallationFacts):
-    code = serializers.CharField(max_length=32, help_text="Unique; reports and shipments name it.")
-    furnaces = UnitData(many=True, help_text="At least one.")
-    casting_lines = UnitData(many=True, required=False)
+    code = serializers.CharField(
+        min_length=1, max_length=32, help_text="Unique; reports and shipments name it."
+    )
+    furnaces = serializers.ListField(
+        child=UnitData(), min_length=1, max_length=MAX_LIST, help_text="At least one."
+    )
+    casting_lines = serializers.ListField(child=UnitData(), required=False, max_length=MAX_LIST)
 
 
 class InstallationAmendedData(InstallationFacts):
-    installation = serializers.CharField(max_length=32, help_text="Its code (taken from the URL on the API).")
-    reason = serializers.CharField(max_length=500)
-    furnaces = UnitData(many=True, required=False, help_text="Furnaces to add; none is ever removed.")
-    casting_lines = UnitData(many=True, required=False, help_text="Casting lines to add.")
+    installation = serializers.CharField(
+        min_length=1, max_length=32, help_text="Its code (taken from the URL on the API)."
+    )
+    reason = serializers.CharField(min_length=1, max_length=500)
+    furnaces = serializers.ListField(
+        child=UnitData(),
+        required=False,
+        max_length=MAX_LIST,
+        help_text="Furnaces to add; none is ever removed.",
+    )
+    casting_lines = serializers.ListField(
+        child=UnitData(), required=False, max_length=MAX_LIST, help_text="Casting lines to add."
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from django.http import HttpResponse
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from remelt_verify.canonical import canonical
@@ -18,6 +17,7 @@ from cbam.models import CbamReport, Installation
 from cbam.selectors import shipment, visible_installations, visible_reports, visible_shipments
 from cbam.services import installation_amend, installation_register, report_request
 from cbam.workbook import report_workbook
+from config.api.query import BooleanFilter, StrictFilterSet, TextFilter
 from config.api.viewsets import PageNumberPagination, RemeltViewSet
 from ledger.api.serializers import EventsRecordedSerializer
 from ledger.models import Transfer
@@ -85,9 +85,9 @@ class InstallationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Reme
         return Response(serializers.ReportPeriodSerializer(period).data, status=status.HTTP_202_ACCEPTED)
 
 
-class ReportFilter(filters.FilterSet):
-    installation = filters.CharFilter(field_name="period__installation__code")
-    current = filters.BooleanFilter(field_name="superseded_at", lookup_expr="isnull")
+class ReportFilter(StrictFilterSet):
+    installation = TextFilter(field_name="period__installation__code")
+    current = BooleanFilter(field_name="superseded_at", lookup_expr="isnull")
 
     class Meta:
         model = CbamReport
