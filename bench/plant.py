@@ -16,9 +16,10 @@ The plant (the seeds' integrated plant: 300,000 t a year) for one month of 30 da
   part number's mass), about 900,000 wheels in all (30,000 a day) from ~80 % of the metal
   charged; the rest is internal scrap (gates, risers, rejects, chips), remelted in the next
   day's wheel melts, and losses;
-- every day the day's wheels go to three automakers (custody transfers of up to 5,000 wheels:
-  the runs are split between them), the day's ingots to the die caster, and a part run's
-  energy reading is corrected (lot.amended); every seventh day a receipt's transport is too.
+- every day the day's wheels go to three automakers (custody transfers of up to 5,000 wheels,
+  fewer when LEDGER_MAX_BATCH_ITEMS is lower: the runs are split between them), the day's
+  ingots to the die caster, and a part run's energy reading is corrected (lot.amended); every
+  seventh day a receipt's transport is too.
 
 Events are posted as the plant's systems would: per shift, in batches of at most
 LEDGER_MAX_BATCH_ITEMS items (events_record, one transaction each). `--scale 0.1` is a tenth
@@ -87,7 +88,7 @@ WHEELS_PER_DAY = 30_000
 SHIFTS = 3
 MELT_CHARGE_G = 68_000_000
 INGOT_LOT_G = 6_500_000
-TRANSFER_MAX = 5000  # lots per custody transfer (ledger.events.MAX_LIST)
+TRANSFER_MAX = 5000  # lots per custody transfer (ledger.events.MAX_LIST), within the request limit
 WHEELS = {"AW-17-5H": 10_400, "AW-18-6S": 11_500, "AW-19-5Y": 12_600}  # part number: grams
 PLANT = "alucast"
 AUTOMAKERS = ("autofab", "nordwagen", "sinomotor")
@@ -442,15 +443,18 @@ class Plant:
         needed), and the day's ingot lots to the die caster."""
         wheels = self.wheels_of_day[day]
         share = math.ceil(len(wheels) / len(AUTOMAKERS))
+        from django.conf import settings
+
         events = []
+        size = min(TRANSFER_MAX, settings.LEDGER_MAX_BATCH_ITEMS - 1)  # one transfer fits one request
         for number, automaker in enumerate(AUTOMAKERS):
             mine = wheels[number * share : (number + 1) * share]
-            for start in range(0, len(mine), TRANSFER_MAX):
+            for start in range(0, len(mine), size):
                 events.append(
                     (
                         "custody.transferred",
                         {
-                            "lots": mine[start : start + TRANSFER_MAX],
+                            "lots": mine[start : start + size],
                             "to": automaker,
                             "transport": self.transport(),
                         },

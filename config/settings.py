@@ -218,8 +218,9 @@ ROLLUP_LAG_DEGRADED_SECONDS = env_int("ROLLUP_LAG_DEGRADED_SECONDS", 600)
 LEDGER_CLOCK_SKEW_SECONDS = env_int("LEDGER_CLOCK_SKEW_SECONDS", 300)
 # The most items (events, and the entries of their lists) one request may record: its work
 # the ledger head lock is held for grows with them (ledger/services.py batch_cost_check), so this
-# bounds how long one request holds every other writer (bench/headlock.py; README "Limits").
-LEDGER_MAX_BATCH_ITEMS = env_int("LEDGER_MAX_BATCH_ITEMS", 6_000)
+# bounds how long one request holds every other writer: 2,000 items held it about 0.5 s at most on
+# the loaded 2-core development machine (bench/headlock.py; README "Limits").
+LEDGER_MAX_BATCH_ITEMS = env_int("LEDGER_MAX_BATCH_ITEMS", 2_000)
 
 # REST API (/api/v1/, see config/api/): bearer keys or a staff session, problem+json errors.
 # The one body limit of every request (config/limits.py): larger bodies get a 413 before they

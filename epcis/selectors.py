@@ -362,15 +362,21 @@ def _after(last: tuple[int, int] | None) -> Q:
     return Q(seq__gt=seq) | Q(seq=seq, position__gt=position)
 
 
-def lot_of_uri(uri: str) -> str | None:
-    """The lot code an identifier names (remelt URN, stored GS1 EPC URI or its Digital Link)."""
+def lot_of_uri(uri: str, holder: Organisation | None = None) -> str | None:
+    """The lot code an identifier names (remelt URN, stored GS1 EPC URI or its Digital Link).
+
+    With `holder` (a capture's poster), a stored identifier names only a lot it holds or held:
+    any other is answered as one nobody stored, in the same one query (no existence oracle)."""
     for prefix in (identifiers.LOT, identifiers.SERIAL):
         code = identifiers.remelt_name(uri, prefix)
         if code is not None:
             return code
     link = canonical_digital_link(uri)
-    stored = LotIdentifier.objects.filter(Q(uri=uri) | Q(digital_link=link or uri)).first()
-    return stored.code if stored else None
+    stored = LotIdentifier.objects.filter(Q(uri=uri) | Q(digital_link=link or uri))
+    if holder is not None and not holder.sees_everything:
+        stored = stored.filter(code__in=Lot.objects.filter(holders__organisation=holder).values("code"))
+    found = stored.first()
+    return found.code if found else None
 
 
 def _seqs_naming(uris: list[str], *, parts: bool) -> set[int]:

@@ -5,6 +5,7 @@ nothing was."""
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 import jsonschema
 from django.db import transaction
@@ -114,7 +115,7 @@ def capture_record(*, organisation: Organisation, actor: str, document: Mapping)
 def _plan(organisation: Organisation, events: list) -> list:
     """Every event read, in order (corrective events go with their declaration), or one problem
     naming every field remelt cannot read."""
-    reader = Reader(organisation, known_lot=lot_of_uri)
+    reader = Reader(organisation, known_lot=partial(lot_of_uri, holder=organisation))
     problems = Problems()
     by_id = {
         event["eventID"]: (i, event)
@@ -264,7 +265,7 @@ class _Recorder:
             )
         making_type, current = version
         corrective_index, corrective_event = item.corrective
-        reader = Reader(self.organisation, known_lot=lot_of_uri)
+        reader = Reader(self.organisation, known_lot=partial(lot_of_uri, holder=self.organisation))
         try:
             corrected = reader.read(corrective_index, corrective_event)
         except Refused as refused:

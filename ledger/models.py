@@ -248,20 +248,6 @@ class LotHolder(models.Model):
         return f"lot {self.lot_id} held by {self.organisation_id}"
 
 
-class CodeSequence(models.Model):
-    """The last number handed out for generated codes with a prefix such as `SCR-2026`."""
-
-    prefix = models.CharField(max_length=20, primary_key=True, verbose_name=_("prefix"))
-    last = models.PositiveBigIntegerField(default=0, verbose_name=_("last number"))
-
-    class Meta:
-        verbose_name = _("code sequence")
-        verbose_name_plural = _("code sequences")
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.last:06d}"
-
-
 class TreeNode(models.Model):
     """A perfect subtree of the RFC 6962 Merkle tree over the entries' hashes; append-only.
 

@@ -21,7 +21,6 @@ from ledger.events import (
     TransferState,
 )
 from ledger.models import (
-    CodeSequence,
     Consumption,
     Entry,
     Lot,
@@ -34,28 +33,17 @@ from ledger.models import (
 from ledger.rows import insert_prepare, rows_insert, rows_update
 from ledger.vocabulary import current_keys, historic_keys, installation_types, installations
 
-CODES_CHECKED_AHEAD = 256  # generated codes looked up per query, in case a client chose one
 LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U
+CODE_RANDOM_LENGTH = 10  # 50 bits
 
 
-class PendingCode(str):
-    """A code that next_code stands in with until the head lock is held (its `prefix` is known)."""
-
-    prefix: str
-
-
-def codes_resolved(value, codes: dict[str, str]):
-    """`value` (a payload) with every PendingCode replaced by its code in `codes`; the parts that
-    hold none are the same objects as before (payload_commit keeps their commitments)."""
-    if isinstance(value, PendingCode):
-        return codes[value]
-    if isinstance(value, dict):
-        resolved = {key: codes_resolved(item, codes) for key, item in value.items()}
-        return value if all(resolved[key] is item for key, item in value.items()) else resolved
-    if isinstance(value, list):
-        resolved_items = [codes_resolved(item, codes) for item in value]
-        return value if all(a is b for a, b in zip(resolved_items, value, strict=True)) else resolved_items
-    return value
+def generated_code(prefix: str) -> str:
+    """The code of a new lot whose poster gave none: `prefix` (kind and year, `SCR-2026`) and 10
+    random characters, `SCR-2026-7K3QX9MD2A`. Nothing in it counts anything, so a code tells no
+    one how many lots its maker or anyone else made, and no code can be guessed from another
+    (a public ingot passport is found only by those told its code)."""
+    return f"{prefix}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_RANDOM_LENGTH))}"
 
 
 class _Organisations:
@@ -90,7 +78,6 @@ class MemoryState(MaterialState):
         self.processes: dict[int, ProcessState] = {}
         self.transfers: dict[int, TransferState] = {}
         self.types: dict[int, str] = {}
-        self.sequences: dict[str, int] = {}
         self.imports: dict[str, list[ImportedFootprint]] = {}
         self.orgs = _Organisations()
         # A replay checks history against every factor set there was, not only today's.
@@ -114,8 +101,9 @@ class MemoryState(MaterialState):
 
     def next_code(self, prefix):
         # Replayed payloads carry their codes; this only serves state built from scratch.
-        self.sequences[prefix] = self.sequences.get(prefix, 0) + 1
-        return f"{prefix}-{self.sequences[prefix]:06d}"
+        while (code := generated_code(prefix)) in self.lots:
+            pass
+        return code
 
     def organisation(self, slug):
         return self.orgs.info(slug)
@@ -148,12 +136,18 @@ class MemoryState(MaterialState):
 class DbState(MaterialState):
     """The lots an event touches, loaded (and locked) from the tables; `flush` writes changes.
 
-    The caller holds the ledger head lock, so only one event transaction runs at a time;
-    lots are still locked in code order, so any other writer of lot rows queues behind.
+    The lots are locked in code order, before the ledger head, so writers naming the same lots
+    queue on them. With a `viewer` (the poster), only the lots it holds or held are ever loaded,
+    and only their codes count as taken before the insert: a lot of someone else's is to the rules
+    exactly what a lot that does not exist is (the same statements, the same answer), and a code
+    it has is refused by the insert, after every rule, as a code another request took meanwhile.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, viewer: OrgInfo | None = None) -> None:
         self.orgs = _Organisations()
+        self._viewer_id = (
+            None if viewer is None or viewer.sees_everything else self.orgs.by_slug[viewer.slug].pk
+        )
         self._lots: dict[str, LotState] = {}
         self._rows: dict[str, Lot] = {}  # the loaded lots' rows
         self._ids: dict[str, int] = {}  # every lot's id by code, loaded or new
@@ -168,9 +162,6 @@ class DbState(MaterialState):
         self._new_codes: set[str] = set()
         self._checked_codes: set[str] = set()  # looked up by check_codes
         self._existing_codes: set[str] = set()  # of those, the ones a lot already has
-        self._sequences: dict[str, CodeSequence] = {}  # locked by codes_generate, saved by flush
-        self._pending: list[PendingCode] = []  # codes asked of next_code, generated under the head lock
-        self._generated: list[LotState] = []  # new lots whose codes codes_generate made
         self._inserts: list = []  # built by flush_prepare, run by flush
         self._org_id: dict[str, int] = {}
         self._sites = installations(replay=False)
@@ -206,7 +197,11 @@ class DbState(MaterialState):
         wanted = sorted(set(codes) - self._lots.keys() - self._new_codes)
         if not wanted:
             return
-        rows = list(Lot.objects.select_for_update().filter(code__in=wanted).order_by("code"))
+        rows = list(
+            self._visible(Lot.objects.select_for_update(of=("self",)))
+            .filter(code__in=wanted)
+            .order_by("code")
+        )
         consumed: dict[int, list[int]] = {}
         for lot_id, seq in (
             Consumption.objects.filter(lot__in=rows, process__voided=False)
@@ -239,6 +234,10 @@ class DbState(MaterialState):
                 consumed_by=consumed.get(row.pk, []),
                 **{name: getattr(row, name) for name in LOT_FACTS},
             )
+
+    def _visible(self, lots):
+        """The lots the viewer holds or held (its LotHolder rows), or all without a viewer."""
+        return lots if self._viewer_id is None else lots.filter(holders__organisation_id=self._viewer_id)
 
     def lot(self, code):
         if code not in self._lots:
@@ -304,63 +303,27 @@ class DbState(MaterialState):
         return Entry.objects.filter(pk=seq).values_list("type", flat=True).first()
 
     def check_codes(self, codes: Iterable[str]) -> None:
-        """Look up in one query whether lots already have these codes (a batch names hundreds)."""
+        """Look up in one query whether lots the viewer may know of have these codes (a batch names
+        hundreds); a code of anyone else's lot is left to the insert (see the class)."""
         wanted = set(codes) - self._checked_codes
         if wanted:
-            self._existing_codes |= set(Lot.objects.filter(code__in=wanted).values_list("code", flat=True))
+            found = self._visible(Lot.objects.filter(code__in=wanted)).values_list("code", flat=True)
+            self._existing_codes |= set(found)
             self._checked_codes |= wanted
 
     def code_taken(self, code):
         if code in self._new_codes or code in self._lots or code in self._existing_codes:
             return True
-        if code in self._checked_codes:
-            return False
-        return Lot.objects.filter(code=code).exists()
+        if code not in self._checked_codes:
+            self.check_codes([code])
+        return code in self._existing_codes
 
     def next_code(self, prefix):
-        # The counters are locked only under the head lock (codes_generate): a code stands in
-        # until then, one that no client can name.
-        code = PendingCode(f"{prefix}-pending-{secrets.token_hex(16)}")
-        code.prefix = prefix
-        self._pending.append(code)
+        # Random, so made before the head lock with no counter to lock. One that a lot already has
+        # (1 in 2**50 each) is refused by the insert under the head lock as taken meanwhile.
+        while (code := generated_code(prefix)) in self._new_codes:
+            pass
         return code
-
-    @property
-    def pending_count(self) -> int:
-        return len(self._pending)
-
-    def codes_generate(self) -> dict[str, str]:
-        """Generate the codes next_code stood in for, from their prefixes' counters (locked until
-        the transaction ends: call under the head lock), and put them in the new lots."""
-        codes = {code: self._generate(code.prefix) for code in self._pending}
-        for lot in self.new_lots:
-            if lot.code in codes:
-                self._generated.append(lot)
-                del self._lots[lot.code]
-                self._new_codes.discard(lot.code)
-                lot.code = codes[lot.code]
-                self._lots[lot.code] = lot
-                self._new_codes.add(lot.code)
-        for process in self._new_processes:
-            process.outputs = [codes.get(code, code) for code in process.outputs]
-        self._pending = []
-        return codes
-
-    def _generate(self, prefix: str) -> str:
-        sequence = self._sequences.get(prefix)
-        if sequence is None:
-            # Locked once per transaction and prefix and saved by flush, not a statement per code.
-            sequence, _ = CodeSequence.objects.select_for_update().get_or_create(prefix=prefix)
-            self._sequences[prefix] = sequence
-        while True:
-            sequence.last += 1
-            code = f"{prefix}-{sequence.last:06d}"
-            if code not in self._checked_codes:
-                # A client may have chosen such a code: look this one and the next ones up at once.
-                upcoming = range(sequence.last, sequence.last + CODES_CHECKED_AHEAD)
-                self.check_codes(f"{prefix}-{number:06d}" for number in upcoming)
-            if not self.code_taken(code):
-                return code
 
     def organisation(self, slug):
         return self.orgs.info(slug)
@@ -406,7 +369,7 @@ class DbState(MaterialState):
         self._write_holders(
             org_id, [code for code in self._holders_affected() if code not in self._new_codes]
         )
-        lots = [lot for lot in self.new_lots if not isinstance(lot.code, PendingCode)]
+        lots = self.new_lots
         self._inserts = [
             insert_prepare(
                 Process,
@@ -471,32 +434,25 @@ class DbState(MaterialState):
         ]
 
     def flush(self, head_seq: int) -> list[str]:
-        """Under the head lock, after codes_generate and once the entries exist (`head_seq` being
-        the head's seq before them): insert the new rows that flush_prepare built, with the lots
-        whose codes were generated only now, and save the code counters. Returns new lot codes."""
-        if self._pending:
-            raise RuntimeError("codes_generate must run before flush")
+        """Under the head lock, once the entries exist (`head_seq` being the head's seq before
+        them): insert the new rows that flush_prepare built. Returns the new lots' codes."""
         self._sites.flush()
         processes, lots, holders, *others = self._inserts
-        generated_lots, generated_holders = self._lots_insert(self._generated)
         if processes:
             processes.run(head_seq)
-        made = sum(insert.run(head_seq) for insert in (lots, generated_lots) if insert)
+        made = lots.run(head_seq) if lots else 0
         if made != len(self.new_lots):
-            # Codes are checked before the head lock; a request that took one since loses here.
+            # A code of a lot the poster may not know of, or one another request took since the
+            # rules ran: both are this one answer, after every rule of the request has passed.
             taken = Lot.objects.filter(code__in=self._new_codes, made_by__lte=head_seq)
             raise DomainError(
                 "duplicate_code",
-                "taken meanwhile by another request: "
-                + ", ".join(sorted(taken.values_list("code", flat=True))[:10]),
+                "not available: " + ", ".join(sorted(taken.values_list("code", flat=True))[:10]),
                 status=409,
             )
-        for insert in (holders, generated_holders, *others):
+        for insert in (holders, *others):
             if insert:
                 insert.run(head_seq)
-        rows_update(
-            CodeSequence, "prefix", ("last",), [(prefix, row.last) for prefix, row in self._sequences.items()]
-        )
         return [lot.code for lot in self.new_lots]
 
     def _update_existing(self, org_id: dict[str, int]) -> None:

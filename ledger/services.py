@@ -1,7 +1,7 @@
 """Appending to the ledger: the only code that writes entries."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from ledger.disclosure import Commitment, payload_commit
 from ledger.errors import DomainError, fields_summary
 from ledger.events import ENTRY_VOIDED, EVENT_TYPES, HANDLERS, LOT_AMENDED, Context, OrgInfo
 from ledger.models import Entry, LedgerHead, TreeNode
-from ledger.projection import DbState, codes_resolved, handler_for
+from ledger.projection import DbState, handler_for
 from ledger.rows import STAND_IN_SEQ, insert_statements, prequote, sql_literal
 from ledger.shapes import claimed_codes, payload_errors, referenced_lots
 from ledger.signals import entries_appended
@@ -146,9 +146,9 @@ def _quoted(commitment: Commitment) -> tuple:
     )
 
 
-def _payload(draft: Draft, keep: Commitment | None = None) -> Commitment:
+def _payload(draft: Draft) -> Commitment:
     try:
-        return payload_commit(draft.type, draft.data, keep=keep)
+        return payload_commit(draft.type, draft.data)
     except NotCanonicalisable as exc:
         field = f"data.{exc.path}" if exc.path else "data"
         raise DomainError("invalid", str(exc), field=field) from None
@@ -291,19 +291,20 @@ def batch_cost_check(events: Sequence["EventInput"]) -> None:
 def events_record(*, organisation: Organisation, actor: str, events: Sequence[EventInput]) -> list[Recorded]:
     """Record material-flow events, all or none, each as a ledger entry with its projections.
 
-    Every lot the events name is locked first (in code order, with the processes that voids and
-    amendments change), then the rules run and the payloads are committed, and only then is the
-    ledger head locked, for what needs it: the codes generated from counters, the seqs and hashes
-    of the chain, and the writes. Two partners posting at once still cannot both take the last
-    kilograms of a lot (they queue on its row), and a batch holds the head only for its writes,
-    so other writers' events wait for those, not for its rules. A rule broken by any event
+    Every lot the events name that the poster holds or held is locked first (in code order, with
+    the processes that voids and amendments change), then the rules run (generating the random
+    codes of lots given none) and the payloads are committed, and only then is the ledger head
+    locked, for what needs it: the seqs and hashes of the chain, and the writes. Two partners
+    posting at once still cannot both take the last kilograms of a lot (they queue on its row),
+    and a batch holds the head only for its writes, so other writers' events wait for those, not
+    for its rules. A rule broken by any event
     raises DomainError (field paths prefixed `[i].` in a batch of several) and writes nothing.
     """
     batch = len(events) > 1
     events_check(events)
     batch_cost_check(events)
     org = OrgInfo(organisation.slug, organisation.sees_everything)
-    state = DbState()
+    state = DbState(viewer=org)
     state.factor_keys()
     claimed = [code for event in events for code in claimed_codes(event.type, event.data)]
     referenced = {code for event in events for code in referenced_lots(event.type, event.data)}
@@ -330,33 +331,24 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
         early = any(event.type in installation_types() for event in events)
         head = head_lock() if early else None
         now = timezone.now()
-        drafts, made, pending = [], [], []
+        drafts, made = [], []
         for index, event in enumerate(events):
             try:
                 handler = handler_for(event.type)
                 check_occurred_at(event.occurred_at, now)
-                before, codes_before = len(state.new_lots), state.pending_count
+                before = len(state.new_lots)
                 # The entry's seq is known only under the head lock: a stand-in until then.
                 seq = head[0] + index + 1 if head else STAND_IN_SEQ + index
                 ctx = Context(org=org, occurred_at=event.occurred_at, seq=seq)
                 payload = handler(state, ctx, event.data)
                 drafts.append(Draft(event.type, organisation, actor, event.occurred_at, payload))
-                pending.append(state.pending_count > codes_before)
                 made.append(state.new_lots[before:])
             except DomainError as exc:
                 raise (exc.for_item(index) if batch else exc) from None
         payloads = _payloads(drafts)
-        quoted = [None if has else _quoted(c) for c, has in zip(payloads, pending, strict=True)]
+        quoted = [_quoted(payload) for payload in payloads]
         state.flush_prepare()
         head_seq, head_hash = head or head_lock()
-        if any(pending):
-            # Generated codes, taken from their counters now, go into the few payloads that have them.
-            codes = state.codes_generate()
-            for index in (index for index, has in enumerate(pending) if has):
-                draft = drafts[index]
-                drafts[index] = replace(draft, data=codes_resolved(draft.data, codes))
-                payloads[index] = _payload(drafts[index], keep=payloads[index])
-                quoted[index] = _quoted(payloads[index])
         entries = _chain(seq=head_seq, head_hash=head_hash, drafts=drafts, payloads=payloads, quoted=quoted)
         state.flush(head_seq)
         entries_appended.send(sender=Entry, entries=entries)

@@ -109,6 +109,7 @@ class Month:
         self.start = START
         self.progress = progress
         self.serial = 0
+        self.numbers: dict[str, int] = {}
 
     def at(self, day: float) -> datetime:
         return self.start + timedelta(days=day)
@@ -116,6 +117,13 @@ class Month:
     def post(self, org: str, entry_type: str, day: float, data: dict) -> list[str]:
         event = EventInput(entry_type, self.at(day), data)
         return events_record(organisation=self.orgs[org], actor="user:staff", events=[event])[0].lots
+
+    def code(self, prefix: str, day: float) -> str:
+        """The plants number their lots themselves, as their ERP does (codes the ledger generates
+        are random), so the README's tour names the same lots after every load."""
+        key = f"{prefix}-{self.at(day).year}"
+        self.numbers[key] = self.numbers.get(key, 0) + 1
+        return f"{key}-{self.numbers[key]:06d}"
 
     def kg(self, low: float, high: float) -> str:
         return format_kg(self.rng.randint(int(low * 1000), int(high * 1000)))
@@ -183,6 +191,7 @@ class Month:
             "scrap.received",
             day,
             {
+                "code": self.code("SCR", day),
                 "supplier": supplier,
                 "grade": grade,
                 "category": category,
@@ -219,6 +228,7 @@ class Month:
             "melt.recorded",
             day,
             {
+                "code": self.code("MLT", day),
                 "furnace": self.rng.choice(["RF-1", "RF-2"]),
                 "inputs": inputs,
                 "additions": [
@@ -243,6 +253,7 @@ class Month:
                 "inputs": [{"lot": melt, "mass_kg": format_kg(each * pieces)}],
                 "outputs": [
                     {
+                        "code": self.code("ING", day + 0.1),
                         "mass_kg": format_kg(each),
                         "alloy": "A356.2",
                         "chemistry": {
@@ -283,6 +294,7 @@ class Month:
             "melt.recorded",
             day,
             {
+                "code": self.code("MLT", day),
                 "furnace": "TC-65 twin-chamber 65 t",
                 "inputs": inputs,
                 "additions": [{"material": "primary_aluminium", "mass_kg": format_kg(charged_g * 3 // 100)}],
@@ -321,6 +333,7 @@ class Month:
                         for serial in serials
                     ],
                     "internal_scrap": {
+                        "code": self.code("SCR", day + 0.1 + run * 0.1),
                         "mass_kg": format_kg(returns_g),
                         "grade": "A356 gates, risers and chips",
                     },
@@ -363,6 +376,7 @@ class Month:
             "scrap.received",
             day + 0.1,
             {
+                "code": self.code("SCR", day + 0.1),
                 "supplier": "guangfa-scrap",
                 "grade": "ISRI Tense",
                 "category": "post_consumer",

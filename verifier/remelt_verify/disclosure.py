@@ -79,7 +79,6 @@ class Committed:
     payload: dict
     disclosures: list[list]
     disclosures_bytes: bytes  # RFC 8785 bytes of `disclosures`
-    encoded: tuple[bytes, ...] = ()  # RFC 8785 bytes of each disclosure, in order
 
 
 def commit(
@@ -87,17 +86,12 @@ def commit(
     members: Sequence[str],
     *,
     salt: Callable[[], str] = new_salt,
-    keep: Committed | None = None,
 ) -> Committed:
     """The payload to hash, with every item of `members` salted and digested, and the disclosures.
 
     `data` is the normalised event payload; members it does not have are skipped. The
     disclosures come in the order of the placeholders (member by member, item by item).
-    With `keep`, an earlier commitment of data that shares items with this one: an item that is
-    the very object one of its disclosures holds keeps that disclosure (salt and bytes), so
-    committing again after a few items changed encodes only those.
     """
-    kept = {id(disclosure[1]): (disclosure, bytes_) for disclosure, bytes_ in _pairs(keep)}
     payload = dict(data)
     disclosures: list[list] = []
     encoded: list[bytes] = []
@@ -110,11 +104,8 @@ def commit(
         items = value if isinstance(value, list) else [value]
         placeholders = []
         for item in items:
-            if id(item) in kept:
-                disclosure, item_bytes = kept[id(item)]
-            else:
-                disclosure = [salt(), item]
-                item_bytes = canonical(disclosure)
+            disclosure = [salt(), item]
+            item_bytes = canonical(disclosure)
             disclosures.append(disclosure)
             encoded.append(item_bytes)
             placeholders.append({PLACEHOLDER: sha256_hex(item_bytes)})
@@ -124,13 +115,7 @@ def commit(
             masses[member] = format_kg(sum(_grams(item["mass_kg"], member) for item in items))
     payload[MARKER] = {"format": FORMAT, "salted": salted, "mass_kg": masses}
     # A canonical array is its canonical elements joined: each item is encoded once.
-    return Committed(payload, disclosures, b"[" + b",".join(encoded) + b"]", tuple(encoded))
-
-
-def _pairs(committed: Committed | None) -> list[tuple[list, bytes]]:
-    if committed is None:
-        return []
-    return list(zip(committed.disclosures, committed.encoded, strict=True))
+    return Committed(payload, disclosures, b"[" + b",".join(encoded) + b"]")
 
 
 def _marker(payload: dict) -> dict:
