@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0009_verbose_names_translated'),
+        ("ledger", "0009_verbose_names_translated"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='CodeSequence',
+            name="CodeSequence",
         ),
     ]
