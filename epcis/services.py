@@ -32,7 +32,7 @@ from ledger.events import (
 )
 from ledger.models import TransferItem
 from ledger.quantities import format_kg
-from ledger.services import EventInput, events_record
+from ledger.services import EventInput, events_record, role_error
 
 MAX_EVENTS = 1000
 MAX_SCHEMA_ERRORS = 20
@@ -98,6 +98,7 @@ def capture_record(*, organisation: Organisation, actor: str, document: Mapping)
     events = document["epcisBody"]["eventList"]
     index_catch_up()
     plan = _plan(organisation, events)
+    _roles_check(organisation, plan)
     job = CaptureJob(organisation=organisation, actor=actor, event_count=len(events), success=False)
     try:
         with transaction.atomic():
@@ -144,6 +145,22 @@ def _plan(organisation: Organisation, events: list) -> list:
             problems.add(base, f"cannot be read: {exc}")
     problems.raise_any()
     return plan
+
+
+def _roles_check(organisation: Organisation, plan: list) -> None:
+    """Refuse (403 `role_not_allowed`) a document with an event of a type none of the poster's
+    roles may post (ledger.shapes), before anything is recorded and without a job, as
+    /api/v1/events/ does; an error declaration is a void or, with its corrective event, an
+    amendment."""
+    for item in plan:
+        if isinstance(item, _Declaration):
+            entry_type = ENTRY_VOIDED if item.corrective is None else LOT_AMENDED
+            where = item.base
+        else:
+            entry_type, where = item.type, item.where("")
+        message = role_error(organisation, entry_type)
+        if message:
+            raise DomainError("role_not_allowed", f"event {item.index}: {message}", field=where, status=403)
 
 
 def _declaration(index: int, event: Mapping, by_id: dict) -> _Declaration:

@@ -45,7 +45,7 @@ from ledger.models import (
 from ledger.projection import projection_drift
 from ledger.quantities import parse_mass
 from ledger.selectors import chain_verify
-from ledger.services import Recorded
+from ledger.services import Recorded, role_error
 
 RECORD_PERMISSION = "ledger.add_entry"  # the auth permission "add entry" means: may record events
 
@@ -55,14 +55,20 @@ def can_record(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm(RECORD_PERMISSION)
 
 
-def recordable_organisations(user) -> QuerySet[Organisation]:
-    """Whom a user may record for: operator staff (and superusers) for anyone, others for their own."""
+def recordable_organisations(user, entry_type: str | None = None) -> QuerySet[Organisation]:
+    """Whom a user may record for: operator staff (and superusers) for anyone, others for their
+    own; for `entry_type`, only those with a role that may post it (ledger.shapes)."""
     organisation = user.organisation
     if user.is_superuser or (organisation is not None and organisation.has_role(Role.OPERATOR)):
-        return Organisation.objects.all()
-    if organisation is None:
+        organisations = Organisation.objects.all()
+    elif organisation is None:
         return Organisation.objects.none()
-    return Organisation.objects.filter(pk=organisation.pk)
+    else:
+        organisations = Organisation.objects.filter(pk=organisation.pk)
+    if entry_type is None:
+        return organisations
+    allowed = [org.pk for org in organisations if role_error(org, entry_type) is None]
+    return organisations.filter(pk__in=allowed)
 
 
 class RecordedAdmin(admin.ModelAdmin):
@@ -88,7 +94,7 @@ class RecordingAdmin(RecordedAdmin):
         """The page of one record form: every error of a submit at once, nothing written."""
         if not can_record(request.user):
             raise PermissionDenied
-        organisations = recordable_organisations(request.user)
+        organisations = recordable_organisations(request.user, form_class.event_type)
         if not organisations.exists():
             raise PermissionDenied
         if request.method == "POST":
@@ -396,7 +402,11 @@ class LotAdmin(RecordingAdmin):
     def _record_links(self, request) -> list[tuple[str, str]]:
         if not can_record(request.user):
             return []
-        return [(_record_url(kind), form_class.title) for kind, form_class in RECORD_FORMS.items()]
+        return [
+            (_record_url(kind), form_class.title)
+            for kind, form_class in RECORD_FORMS.items()
+            if recordable_organisations(request.user, form_class.event_type).exists()
+        ]
 
     def _lot_actions(self, request, lot: Lot) -> list[tuple[str, str]]:
         if not can_record(request.user) or lot.voided:

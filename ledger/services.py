@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from remelt_verify.chain import NotCanonicalisable, seal_header
 
 from accounts.models import Organisation
@@ -16,7 +17,7 @@ from ledger.events import ENTRY_VOIDED, EVENT_TYPES, HANDLERS, LOT_AMENDED, Cont
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.projection import DbState, handler_for
 from ledger.rows import STAND_IN_SEQ, insert_statements, prequote, sql_literal
-from ledger.shapes import claimed_codes, payload_errors, referenced_lots
+from ledger.shapes import claimed_codes, payload_errors, posted_by, referenced_lots
 from ledger.signals import entries_appended
 from ledger.tree import NODE_FIELDS, tree_completed
 from ledger.vocabulary import installation_types
@@ -89,6 +90,30 @@ def event_errors(entry_type: object, occurred_at: datetime | None, data: object)
     if entry_type in HANDLERS:
         errors.update(payload_errors(entry_type, data))
     return errors
+
+
+def role_error(organisation: Organisation, entry_type: object) -> str | None:
+    """Why `organisation` may not post `entry_type` (none of its roles is among those the type's
+    declaration names), or None if it may or the type is not one (its shape check says so)."""
+    allowed = posted_by(entry_type) if isinstance(entry_type, str) else None
+    if allowed is None or any(organisation.has_role(role) for role in allowed):
+        return None
+    return _("%(organisation)s (role: %(roles)s) may not post %(type)s; the roles that may: %(allowed)s") % {
+        "organisation": organisation.slug,
+        "roles": ", ".join(organisation.roles) or "-",
+        "type": entry_type,
+        "allowed": ", ".join(allowed),
+    }
+
+
+def roles_check(organisation: Organisation, types: Sequence[object]) -> None:
+    """Refuse (403 `role_not_allowed`, about `type`) events of a type none of the poster's roles
+    may post, before their shape is looked at; in a batch, the first such item."""
+    for index, entry_type in enumerate(types):
+        message = role_error(organisation, entry_type)
+        if message:
+            field = f"[{index}].type" if len(types) > 1 else "type"
+            raise DomainError("role_not_allowed", message, field=field, status=403)
 
 
 def events_check(events: Sequence["EventInput"]) -> None:
@@ -301,6 +326,7 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
     raises DomainError (field paths prefixed `[i].` in a batch of several) and writes nothing.
     """
     batch = len(events) > 1
+    roles_check(organisation, [event.type for event in events])
     events_check(events)
     batch_cost_check(events)
     org = OrgInfo(organisation.slug, organisation.sees_everything)

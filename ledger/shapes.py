@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Role
 from ledger.events import (
     CUSTODY_TRANSFERRED,
     ENTRY_VOIDED,
@@ -380,13 +381,15 @@ class Chemistry(Shape):
 
 @dataclass(frozen=True)
 class Event:
-    """An event type: its payload's declaration, a one-line summary and an example payload."""
+    """An event type: its payload's declaration, a one-line summary, an example payload and the
+    roles that may post it (an organisation posts it if one of its roles is among them)."""
 
     type: str
     component: str
     summary: str
     data: Obj
     example: dict
+    posted_by: tuple[str, ...]
 
 
 # -- the shared parts ------------------------------------------------------------------------
@@ -467,6 +470,16 @@ def _with(shape: Shape, **changes) -> Shape:
     return type(shape)(**{**shape.__dict__, **changes})
 
 
+# -- who posts what --------------------------------------------------------------------------
+# Scrap is received, melted and cast by the plants that melt (recyclers, and wheel makers that
+# remelt scrap and their own chips); wheels are made by wheel makers. Whoever can hold metal
+# passes it on (the rules check it is the holder) and withdraws its own transfers; a lot is
+# corrected by the plant that made it (the rules check it is the maker). Auditors and the
+# operator post nothing of their own: operator staff record in the admin for an organisation,
+# whose roles then count.
+MELTERS = (Role.RECYCLER, Role.WHEEL_MAKER)
+HOLDERS = (Role.SCRAP_SUPPLIER, Role.RECYCLER, Role.WHEEL_MAKER, Role.OEM)
+
 # -- the event types -------------------------------------------------------------------------
 
 EVENTS: dict[str, Event] = {
@@ -503,6 +516,7 @@ EVENTS: dict[str, Event] = {
             "transport": {"distance_km": "180", "mode": "truck"},
             "documents": ["WB-2026-7781"],
         },
+        MELTERS,
     ),
     MELT_RECORDED: Event(
         MELT_RECORDED,
@@ -537,6 +551,7 @@ EVENTS: dict[str, Event] = {
             "output_mass_kg": "23900",
             "dross_kg": "820",
         },
+        MELTERS,
     ),
     INGOTS_CAST: Event(
         INGOTS_CAST,
@@ -576,6 +591,7 @@ EVENTS: dict[str, Event] = {
             ],
             "energy": {"electricity_kwh": "300"},
         },
+        MELTERS,
     ),
     PARTS_PRODUCED: Event(
         PARTS_PRODUCED,
@@ -628,6 +644,7 @@ EVENTS: dict[str, Event] = {
             "internal_scrap": {"code": "SCR-WW-000087", "mass_kg": "310"},
             "energy": {"electricity_kwh": "1450", "natural_gas_m3": "95"},
         },
+        (Role.WHEEL_MAKER,),
     ),
     CUSTODY_TRANSFERRED: Event(
         CUSTODY_TRANSFERRED,
@@ -648,6 +665,7 @@ EVENTS: dict[str, Event] = {
             "to": "autofab",
             "transport": {"distance_km": "640", "mode": "rail"},
         },
+        HOLDERS,
     ),
     LOT_AMENDED: Event(
         LOT_AMENDED,
@@ -675,6 +693,7 @@ EVENTS: dict[str, Event] = {
             },
         ),
         {"lot": "SCR-2026-000123", "reason": "weighbridge ticket re-read", "grade": "ISRI Tense"},
+        MELTERS,
     ),
     ENTRY_VOIDED: Event(
         ENTRY_VOIDED,
@@ -689,6 +708,7 @@ EVENTS: dict[str, Event] = {
         # The examples above, posted in order on an empty ledger, are entries 1 to 6: this
         # withdraws the transfer (5), whose wheels were not used since (tests/api/test_examples.py).
         {"seq": 5, "reason": "sent to the wrong customer"},
+        HOLDERS,
     ),
 }
 
@@ -706,6 +726,13 @@ def declared(entry_type: str, path: str) -> Shape:
         assert isinstance(shape, Obj), path
         shape = shape.fields[key]
     return shape
+
+
+def posted_by(entry_type: str) -> tuple[str, ...] | None:
+    """The roles that may post an event type (those declared elsewhere, as their app declares
+    them); None for a type that is not one."""
+    event = EVENTS.get(entry_type) or _declared_elsewhere.get(entry_type)
+    return event.posted_by if event is not None else None
 
 
 def payload_errors(entry_type: str, data: object, path: str = "data") -> dict[str, list[str]]:
@@ -765,6 +792,7 @@ class DeclaredElsewhere:
     summary: str
     data: object  # the payload's declaration for OpenAPI: a DRF serializer class named …Data
     example: dict
+    posted_by: tuple[str, ...]  # the roles that may post it, as `Event.posted_by`
 
 
 _declared_elsewhere: dict[str, DeclaredElsewhere] = {}

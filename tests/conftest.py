@@ -2,11 +2,12 @@
 
 The cast of organisations (one per role in the loop):
 - scrapco: a scrap supplier; its weighbridge posts receipts.
-- alurec: the recycler that melts scrap and casts A356.2 ingots.
+- alurec: the recycler that melts scrap and casts A356.2 ingots (also a wheel maker: some tests
+  make its own wheels).
 - wheelworks: the wheel maker.
 - autofab: the automaker buying wheels.
 - certa: an auditor that may read everything.
-- outsider: a supplier with no dealings with anyone here (sees nothing of theirs).
+- outsider: a recycler with no dealings with anyone here (sees nothing of theirs).
 Users: alice (alurec staff), bob (wheelworks), carol (certa auditor), ops (operator superuser).
 """
 
@@ -98,11 +99,11 @@ def cast(db):
     """The organisations of the loop, by slug."""
     roles = {
         "scrapco": [Role.SCRAP_SUPPLIER],
-        "alurec": [Role.RECYCLER],
+        "alurec": [Role.RECYCLER, Role.WHEEL_MAKER],
         "wheelworks": [Role.WHEEL_MAKER],
         "autofab": [Role.OEM],
         "certa": [Role.AUDITOR],
-        "outsider": [Role.SCRAP_SUPPLIER],
+        "outsider": [Role.RECYCLER],
         "remelt-ops": [Role.OPERATOR],
     }
     return {

@@ -3,6 +3,7 @@ checked by `cbam.rules`) and the installations as the API shows them."""
 
 from rest_framework import serializers
 
+from accounts.models import Role
 from cbam.projection import installation_facts
 from cbam.rules import COORDINATE, COUNTRY, INSTALLATION_AMENDED, INSTALLATION_REGISTERED, MAX_LIST, UNLOCODE
 from ledger.quantities import format_kg
@@ -172,6 +173,10 @@ INSTALLATION_EXAMPLE = {
 AMENDMENT_EXAMPLE = {"installation": "HN-1", "reason": "third furnace", "furnaces": [{"code": "HN-1-RF3"}]}
 
 
+# Installations are registered and corrected by the plants that melt and cast.
+INSTALLATIONS_POSTED_BY = (Role.RECYCLER, Role.WHEEL_MAKER)
+
+
 def events_declared() -> list[DeclaredElsewhere]:
     return [
         DeclaredElsewhere(
@@ -179,11 +184,13 @@ def events_declared() -> list[DeclaredElsewhere]:
             "Register an installation of the poster, with its furnaces and casting lines.",
             InstallationRegisteredData,
             INSTALLATION_EXAMPLE,
+            INSTALLATIONS_POSTED_BY,
         ),
         DeclaredElsewhere(
             INSTALLATION_AMENDED,
             "Correct an installation's facts, or add furnaces and casting lines.",
             InstallationAmendedData,
             AMENDMENT_EXAMPLE,
+            INSTALLATIONS_POSTED_BY,
         ),
     ]

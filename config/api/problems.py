@@ -68,6 +68,7 @@ TITLES = {
     "duplicate_code": gettext_lazy("Duplicate code"),
     "voided": gettext_lazy("Voided"),
     "not_owner": gettext_lazy("Not owner"),
+    "role_not_allowed": gettext_lazy("Role not allowed"),
     "overdrawn": gettext_lazy("Overdrawn"),
     "wrong_kind": gettext_lazy("Wrong kind"),
     "empty": gettext_lazy("Empty"),

@@ -69,11 +69,14 @@ def add_problems(result, generator, request, public):
                 if code in WRITE_ONLY and method not in ("post", "put", "patch"):
                     continue
                 operation["responses"].setdefault(code, _problem(description))
+            if operation.get("operationId") == "events_create":
+                _one_or_many(operation)
+                operation["responses"].setdefault(
+                    "403", _problem("`role_not_allowed`: none of your roles may post the event's type.")
+                )
             for response in operation["responses"].values():
                 if isinstance(response, dict) and "$ref" not in response:
                     response.setdefault("headers", {}).update(CONTENT_LANGUAGE)
-            if operation.get("operationId") == "events_create":
-                _one_or_many(operation)
     return result
 
 

@@ -79,12 +79,13 @@ class EventInputSerializer(serializers.Serializer):
 # -- the OpenAPI schema of each event type, from its declaration -----------------------------
 
 
-def _event_serializer(name: str, entry_type: str, summary: str, data) -> type:
+def _event_serializer(name: str, entry_type: str, summary: str, data, posted_by: tuple[str, ...]) -> type:
+    roles = f"Posted by an organisation with the role {' or '.join(posted_by)}."
     return type(
         f"{name}Event",
         (serializers.Serializer,),
         {
-            "__doc__": summary,
+            "__doc__": f"{summary} {roles}",
             "__module__": __name__,
             "type": serializers.ChoiceField(choices=[entry_type]),
             "occurred_at": serializers.DateTimeField(help_text=OCCURRED_AT_HELP),
@@ -103,10 +104,12 @@ def event_serializers() -> dict[str, type]:
         data_field = extend_schema_field({"$ref": f"#/components/schemas/{event.component}Data"})(
             type(f"{event.component}DataField", (serializers.DictField,), {"__module__": __name__})
         )
-        found[entry_type] = _event_serializer(event.component, entry_type, event.summary, data_field())
+        found[entry_type] = _event_serializer(
+            event.component, entry_type, event.summary, data_field(), event.posted_by
+        )
     for entry_type, event in declared_elsewhere().items():
         name = event.data.__name__.removesuffix("Data")
-        found[entry_type] = _event_serializer(name, entry_type, event.summary, event.data())
+        found[entry_type] = _event_serializer(name, entry_type, event.summary, event.data(), event.posted_by)
     return found
 
 

@@ -24,7 +24,7 @@ from ledger.errors import DomainError
 from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.quantities import format_kg
 from ledger.recall import lot_recall
-from ledger.services import EventInput, events_record
+from ledger.services import EventInput, events_record, roles_check
 from ledger.trace import MAX_NODES, TracePage, lot_trace
 from ledger.visibility import entries_feed, lot_visible, visible_lots
 
@@ -50,7 +50,10 @@ class EventViewSet(RemeltViewSet):
             "written, and the problem's `errors` name the item (`[3].data.inputs[0].mass_kg`). "
             f"With an `{IDEMPOTENCY_HEADER}` header a retry of the same request returns the first "
             "response (same status and body) and writes nothing; the same key with another body is "
-            "a 409. Keys are scoped to your organisation and kept at least 24 hours."
+            "a 409. Keys are scoped to your organisation and kept at least 24 hours. Each event type "
+            "is posted by organisations of the roles its schema names (a recycler or a wheel maker "
+            "receives scrap, an auditor posts nothing); any other answers 403 `role_not_allowed`, "
+            "about `type`."
         ),
         request=EVENT_SCHEMA,
         responses={201: OutputSerializer},
@@ -77,6 +80,11 @@ class EventViewSet(RemeltViewSet):
 
     def _record(self, payload) -> tuple[int, dict]:
         many = isinstance(payload, list)
+        # A type the caller's roles may not post is refused before its shape is looked at.
+        items = payload if many else [payload]
+        roles_check(
+            self.caller.organisation, [item.get("type") if isinstance(item, dict) else None for item in items]
+        )
         options = {"many": True, "allow_empty": False, "max_length": serializers.MAX_BATCH} if many else {}
         given = self.InputSerializer(data=payload, **options)
         given.is_valid(raise_exception=True)

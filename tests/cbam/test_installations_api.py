@@ -58,15 +58,15 @@ def test_others_see_no_installation_and_cannot_amend_it(api, alurec, wheelworks,
     )
     assert refused.status_code == 404
     assert api("certa").get("/api/v1/installations/HN-1/").status_code == 200  # the auditor
-    # An auditor reads it but may not amend what it does not own.
+    # An auditor reads it but posts nothing: its role may not amend installations.
     body = assert_problem(
         api("certa").post(
             "/api/v1/installations/HN-1/amendments/", {"reason": "x", "name": "y"}, format="json"
         ),
-        400,
-        "unknown_installation",
+        403,
+        "role_not_allowed",
     )
-    assert "data.installation" in body["errors"]
+    assert "auditor" in body["detail"] and "installation.amended" in body["detail"]
 
 
 def test_anonymous_callers_are_refused(anonymous):

@@ -5,6 +5,7 @@ verifying. Change the frozen values only together with a new, documented format 
 """
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from remelt_verify.chain import GENESIS_HASH, seal
 
@@ -92,3 +93,11 @@ def test_fixed_entries_give_frozen_hashes():
 
 def test_first_header_bytes_are_frozen():
     assert _chain()[0].header_bytes == GOLDEN_FIRST_HEADER
+
+
+def test_the_readme_shows_the_third_entry_as_it_is_hashed():
+    # The third entry, a melt the recycler recorded, is one its role may post (ledger.shapes).
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    melt = _chain()[2]
+    assert f"```\n{melt.header_bytes.decode()}\n```" in readme
+    assert f"whose hash is `{melt.hash}`." in readme
