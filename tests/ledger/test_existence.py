@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import Role
 from ledger.errors import DomainError
 from ledger.models import Entry, Lot
 from ledger.services import EventInput, events_record
@@ -62,7 +63,10 @@ def _refusal(org, events):
 
 @pytest.fixture
 def plants(alurec, wheelworks, outsider):
-    """outsider has scrap OUT-S and a melt of it; wheelworks has its own melt and wheel WW-1."""
+    """outsider, an integrated plant here (it melts and makes wheels), has scrap OUT-S and a melt
+    of it; wheelworks has its own melt and wheel WW-1."""
+    outsider.roles = [Role.RECYCLER, Role.WHEEL_MAKER]
+    outsider.save(update_fields=["roles"])
     _record(outsider, [_scrap("OUT-S")])
     [melt] = _record(outsider, [_melt("OUT-S")])[0].lots
     _record(wheelworks, [_scrap("WW-S")])
