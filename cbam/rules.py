@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.events import Context
 from ledger.events import Payload as _LedgerPayload
 from ledger.vocabulary import Installations
@@ -39,7 +39,7 @@ class Payload(_LedgerPayload):
         for key in self.data:
             if key not in allowed:
                 raise DomainError(
-                    "invalid", _("unknown field %(key)s") % {"key": repr(key)}, field=self.where(key)
+                    "invalid", _("unknown field %(key)s") % {"key": quoted(key)}, field=self.where(key)
                 )
 
     def text(self, key: str, *, required: bool = True, default: str = "", max_length: int = 200) -> str:
@@ -127,7 +127,7 @@ class Register(Installations):
             raise DomainError(
                 "unknown_furnace",
                 _("no furnace %(furnace)s at your installations; register it with installation.amended")
-                % {"furnace": repr(furnace)},
+                % {"furnace": quoted(furnace)},
                 field=where,
             )
         return None
@@ -219,7 +219,7 @@ def _units(register: Register, payload: Payload, ctx: Context, installation: str
             if code in taken or register.unit(code) is not None:
                 raise DomainError(
                     "duplicate_code",
-                    _("code %(code)s is taken") % {"code": repr(code)},
+                    _("code %(code)s is taken") % {"code": quoted(code)},
                     field=item.where("code"),
                     status=409,
                 )
@@ -243,7 +243,7 @@ def installation_registered(register: Register, ctx: Context, data: dict) -> dic
     if code in register.installations():
         raise DomainError(
             "duplicate_code",
-            _("code %(code)s is taken") % {"code": repr(code)},
+            _("code %(code)s is taken") % {"code": quoted(code)},
             field=payload.where("code"),
             status=409,
         )
@@ -268,7 +268,7 @@ def installation_amended(register: Register, ctx: Context, data: dict) -> dict:
     if installation is None or installation.org != ctx.org.slug:
         raise DomainError(
             "unknown_installation",
-            _("no installation %(code)s") % {"code": repr(code)},
+            _("no installation %(code)s") % {"code": quoted(code)},
             field=payload.where("installation"),
         )
     reason = payload.text("reason", max_length=500)

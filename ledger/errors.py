@@ -7,7 +7,7 @@ with the language.
 """
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 
 class DomainError(Exception):
@@ -46,6 +46,16 @@ class DomainError(Exception):
 
     def __repr__(self) -> str:
         return f"DomainError({self.code!r}, {self.message!r}, errors={self.errors!r})"
+
+
+def quoted(value: object) -> str:
+    """A value a message names, in the quotes of the active language: 'SCR-A' in English,
+    “SCR-A” in Chinese. Characters that cannot be shown are escaped as repr() does; a value
+    that is not text (a number, a list from JSON) is its repr(), without quotes."""
+    if not isinstance(value, str):
+        return repr(value)
+    text = value if value.isprintable() else repr(value)[1:-1]
+    return pgettext("a value named in a message", "'%(value)s'") % {"value": text}
 
 
 def fields_summary(errors: dict[str, list[str]], non_field: str = "non_field_errors") -> str:

@@ -17,7 +17,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.quantities import format_amount, format_kg, parse_amount, parse_mass
 from ledger.vocabulary import Installations
 
@@ -253,7 +253,7 @@ def _transport(payload: Payload, state: MaterialState) -> dict:
         raise DomainError(
             "unknown_mode",
             _("unknown transport mode %(mode)s; one of %(modes)s")
-            % {"mode": repr(mode), "modes": ", ".join(sorted(modes))},
+            % {"mode": quoted(mode), "modes": ", ".join(sorted(modes))},
             field=transport.where("mode"),
         )
     return {"distance_km": format_amount(distance), "mode": mode}
@@ -278,7 +278,7 @@ def _new_code(
         if state.code_taken(code) or code in taken:
             raise DomainError(
                 "duplicate_code",
-                _("code %(code)s is taken") % {"code": repr(code)},
+                _("code %(code)s is taken") % {"code": quoted(code)},
                 field=payload.where(key),
                 status=409,
             )
@@ -292,10 +292,10 @@ def _visible_lot(state: MaterialState, ctx: Context, code: str, where: str) -> L
     """The lot, if the poster may know of it; otherwise the same error as for no lot at all."""
     lot = state.lot(code)
     if lot is None or not (ctx.org.sees_everything or _held_by(state, lot, ctx.org.slug)):
-        raise DomainError("unknown_lot", _("no lot %(code)s") % {"code": repr(code)}, field=where)
+        raise DomainError("unknown_lot", _("no lot %(code)s") % {"code": quoted(code)}, field=where)
     if lot.voided:
         raise DomainError(
-            "voided", _("lot %(code)s was voided") % {"code": repr(code)}, field=where, status=409
+            "voided", _("lot %(code)s was voided") % {"code": quoted(code)}, field=where, status=409
         )
     return lot
 
@@ -321,7 +321,7 @@ def _take_inputs(
         code = item.text("lot")
         if code in taken:
             raise DomainError(
-                "invalid", _("lot %(code)s is listed twice") % {"code": repr(code)}, field=item.where("lot")
+                "invalid", _("lot %(code)s is listed twice") % {"code": quoted(code)}, field=item.where("lot")
             )
         lot = _visible_lot(state, ctx, code, item.where("lot"))
         if lot.kind not in kinds:
@@ -329,7 +329,7 @@ def _take_inputs(
                 "wrong_kind",
                 _("lot %(code)s is %(kind)s; inputs here must be %(kinds)s")
                 % {
-                    "code": repr(code),
+                    "code": quoted(code),
                     "kind": _kind(lot.kind),
                     "kinds": _(" or ").join(_kind(k) for k in kinds),
                 },
@@ -338,7 +338,7 @@ def _take_inputs(
         if lot.owner != ctx.org.slug:
             raise DomainError(
                 "not_owner",
-                _("lot %(code)s is held by %(owner)s") % {"code": repr(code), "owner": lot.owner},
+                _("lot %(code)s is held by %(owner)s") % {"code": quoted(code), "owner": lot.owner},
                 field=item.where("lot"),
                 status=409,
             )
@@ -347,7 +347,7 @@ def _take_inputs(
             raise DomainError(
                 "overdrawn",
                 _("lot %(code)s has %(left)s kg left, %(asked)s kg asked")
-                % {"code": repr(code), "left": format_kg(lot.remaining_g), "asked": format_kg(grams)},
+                % {"code": quoted(code), "left": format_kg(lot.remaining_g), "asked": format_kg(grams)},
                 field=item.where("mass_kg"),
                 status=409,
             )
@@ -444,7 +444,7 @@ def _additions(payload: Payload, state: MaterialState, ctx: Context) -> tuple[li
             raise DomainError(
                 "unknown_material",
                 _("unknown material %(material)s; one of %(materials)s")
-                % {"material": repr(material), "materials": ", ".join(sorted(materials))},
+                % {"material": quoted(material), "materials": ", ".join(sorted(materials))},
                 field=item.where("material"),
             )
         grams = item.mass("mass_kg")
@@ -608,7 +608,7 @@ def parts_produced(state: MaterialState, ctx: Context, data: dict) -> dict:
         if state.code_taken(serial) or serial in taken:
             raise DomainError(
                 "duplicate_code",
-                _("serial %(serial)s is taken") % {"serial": repr(serial)},
+                _("serial %(serial)s is taken") % {"serial": quoted(serial)},
                 field=item.where("serial"),
                 status=409,
             )
@@ -640,7 +640,9 @@ def custody_transferred(state: MaterialState, ctx: Context, data: dict) -> dict:
     receiver = state.organisation(to)
     if receiver is None:
         raise DomainError(
-            "unknown_organisation", _("no organisation %(to)s") % {"to": repr(to)}, field=payload.where("to")
+            "unknown_organisation",
+            _("no organisation %(to)s") % {"to": quoted(to)},
+            field=payload.where("to"),
         )
     if receiver.slug == ctx.org.slug:
         raise DomainError("invalid", _("lots are already yours"), field=payload.where("to"))
@@ -656,20 +658,20 @@ def custody_transferred(state: MaterialState, ctx: Context, data: dict) -> dict:
             raise DomainError("invalid", _("must be a lot code"), field=where)
         if code in items:
             raise DomainError(
-                "invalid", _("lot %(code)s is listed twice") % {"code": repr(code)}, field=where
+                "invalid", _("lot %(code)s is listed twice") % {"code": quoted(code)}, field=where
             )
         lot = _visible_lot(state, ctx, code, where)
         if lot.owner != ctx.org.slug:
             raise DomainError(
                 "not_owner",
-                _("lot %(code)s is held by %(owner)s") % {"code": repr(code), "owner": lot.owner},
+                _("lot %(code)s is held by %(owner)s") % {"code": quoted(code), "owner": lot.owner},
                 field=where,
                 status=409,
             )
         if lot.remaining_g == 0:
             raise DomainError(
                 "empty",
-                _("lot %(code)s has nothing left to transfer") % {"code": repr(code)},
+                _("lot %(code)s has nothing left to transfer") % {"code": quoted(code)},
                 field=where,
                 status=409,
             )
@@ -713,7 +715,7 @@ def lot_amended(state: MaterialState, ctx: Context, data: dict) -> dict:
         raise DomainError(
             "not_maker",
             _("only %(org)s, which recorded lot %(code)s, may amend it")
-            % {"org": process.org, "code": repr(code)},
+            % {"org": process.org, "code": quoted(code)},
             field=payload.where("lot"),
             status=409,
         )

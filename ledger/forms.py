@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from ledger import events
 from ledger.display import display_kg
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.quantities import parse_amount, parse_mass
 from ledger.selectors import Furnaces, furnaces_offered
@@ -116,7 +116,7 @@ class ChemistryField(forms.CharField):
             match = _CHEMISTRY_ITEM.match(part.strip())
             if not match:
                 raise forms.ValidationError(
-                    _("%(part)s is not ELEMENT=share, e.g. Si=7.0") % {"part": repr(part.strip())}
+                    _("%(part)s is not ELEMENT=share, e.g. Si=7.0") % {"part": quoted(part.strip())}
                 )
             chemistry[match["element"].capitalize()] = match["share"]
         return chemistry

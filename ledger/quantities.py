@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 # The one definition: footprints are recomputed offline with the same formatting.
 from remelt_verify.carbon import format_kg  # noqa: F401
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 
 MAX_KG_DIGITS = 10  # up to 9,999,999,999 kg: far beyond any lot, well inside 64-bit grams
 _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
@@ -33,7 +33,7 @@ def _decimal_text(value: object, field: str, *, places: int, what: str) -> str:
     if not match:
         raise DomainError(
             "invalid",
-            _("%(what)s %(value)s is not a decimal number") % {"what": what, "value": repr(value)},
+            _("%(what)s %(value)s is not a decimal number") % {"what": what, "value": quoted(value)},
             field=field,
         )
     whole, fraction = match.group(1), (match.group(2) or ".")[1:]

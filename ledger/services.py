@@ -308,7 +308,11 @@ def batch_cost_check(events: Sequence["EventInput"]) -> None:
     if cost > limit:
         raise DomainError(
             "batch_too_large",
-            f"the batch has {cost} items (events and the entries of their lists); at most {limit}: split it",
+            _(
+                "the batch has %(cost)s items (events and the entries of their lists); "
+                "at most %(limit)s: split it"
+            )
+            % {"cost": cost, "limit": limit},
             status=413,
         )
 

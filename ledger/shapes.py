@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
+from ledger.errors import quoted
 from ledger.events import (
     CUSTODY_TRANSFERRED,
     ENTRY_VOIDED,
@@ -359,7 +360,7 @@ class Chemistry(Shape):
             where = f"{path}.{element}"
             if not re.search(ELEMENT_PATTERN, element):
                 message = _("%(element)s is not an element symbol (1 to 3 letters).") % {
-                    "element": repr(element)
+                    "element": quoted(element)
                 }
                 errors.add(where, message)
             else:

@@ -1,7 +1,8 @@
 """The cast and the plumbing shared by every test.
 
 The cast of organisations (one per role in the loop):
-- scrapco: a scrap supplier; its weighbridge posts receipts.
+- scrapco: a scrap supplier, named as the supplier of alurec's receipts; it posts no receipt
+  itself (the recycler that weighs the scrap in does), but may hold and pass on lots.
 - alurec: the recycler that melts scrap and casts A356.2 ingots (also a wheel maker: some tests
   make its own wheels).
 - wheelworks: the wheel maker.

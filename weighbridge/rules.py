@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.events import SCRAP_RECEIVED
 from ledger.quantities import format_kg, parse_mass
 from ledger.services import EventInput
@@ -170,7 +170,7 @@ def _kg(value: object, column: str) -> int:
     if "," in text:
         raise DomainError(
             "invalid",
-            _("write %(text)s without thousands separators, with a decimal point") % {"text": repr(text)},
+            _("write %(text)s without thousands separators, with a decimal point") % {"text": quoted(text)},
             field=column,
         )
     return parse_mass(text, column)
@@ -203,7 +203,7 @@ def _parse(text: str, column: str, parse):
         raise DomainError(
             "invalid",
             _("%(text)s is not a %(column)s such as %(example)s")
-            % {"text": repr(text), "column": column.replace("_", " "), "example": example},
+            % {"text": quoted(text), "column": column.replace("_", " "), "example": example},
             field=column,
         ) from None
 
@@ -236,7 +236,7 @@ def receipt_read(number: int, cells: dict[str, object], zone: ZoneInfo) -> Recei
         if value not in CATEGORIES:
             raise DomainError(
                 "invalid",
-                _("%(text)s is not a category: post_consumer or pre_consumer") % {"text": repr(text)},
+                _("%(text)s is not a category: post_consumer or pre_consumer") % {"text": quoted(text)},
                 field="category",
             )
         return value

@@ -46,7 +46,7 @@ def test_a_rule_refusal_has_the_same_code_and_fields_in_chinese(loop, client_for
     assert english["title"] == "Overdrawn" and chinese["title"] == "超量领用"
     assert english["detail"] == "lot 'SCR-A' has 2000.000 kg left, 2500.000 kg asked"
     assert (
-        chinese["detail"] == "批次 'SCR-A' 仅剩 2000.000 kg，要求 2500.000 kg"
+        chinese["detail"] == "批次 “SCR-A” 仅剩 2000.000 kg，要求 2500.000 kg"
     )  # code and figures unchanged
     assert (en_response["Content-Language"], zh_response["Content-Language"]) == ("en-gb", "zh-hans")
 

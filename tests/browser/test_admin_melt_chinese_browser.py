@@ -40,8 +40,8 @@ def test_staff_record_a_melt_in_the_chinese_admin(live_server, cast, chromium_ex
             page.fill("#id_username", "ops")
             page.fill("#id_password", PASSWORD)
             page.click("input[type=submit]")
-            page.get_by_role("link", name="记录熔炼（炉次）").click()
-            expect(page.locator("h1")).to_have_text("记录熔炼（炉次）")
+            page.get_by_role("link", name="记录熔炼批次（炉次）").click()
+            expect(page.locator("h1")).to_have_text("记录熔炼批次（炉次）")
             expect(page.locator("label[for=id_furnace]")).to_contain_text("熔炉")
             expect(page.get_by_role("button", name="增加投料批次")).to_be_visible()
 
@@ -62,7 +62,7 @@ def test_staff_record_a_melt_in_the_chinese_admin(live_server, cast, chromium_ex
             errors = {
                 name: _error_of(page, name) for name in ("inputs-1-mass_kg", "dross_kg", "electricity_kwh")
             }
-            assert "批次 'SCR-TENSE-2' 仅剩 500.000 kg，要求 600.000 kg" in errors["inputs-1-mass_kg"]
+            assert "批次 “SCR-TENSE-2” 仅剩 500.000 kg，要求 600.000 kg" in errors["inputs-1-mass_kg"]
             assert "小数超过 3 位" in errors["dross_kg"]
             assert "不能为负数" in errors["electricity_kwh"]
             for message in errors.values():  # no English in them beyond codes and units

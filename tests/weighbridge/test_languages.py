@@ -10,7 +10,7 @@ from weighbridge.rules import table_read
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("en-gb", "the file has a header row but no tickets"), ("zh-hans", "文件只有表头，没有过磅单")],
+    [("en-gb", "the file has a header row but no tickets"), ("zh-hans", "文件只有表头，没有磅单")],
 )
 def test_a_refused_file_is_told_in_the_readers_language(language, message):
     header = b"ticket,weighed_at,supplier,grade,category,net_kg,distance_km,mode\n"
