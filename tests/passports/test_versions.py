@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from ledger.models import Entry
 from passports.models import Footprint, PendingRollup
@@ -165,3 +166,17 @@ def test_a_transaction_of_many_events_queues_one_roll_up(alurec, django_capture_
             )
     assert [callback for callback in callbacks if callback is _start_rollup] == [_start_rollup]
     assert PendingRollup.objects.count() == 3
+
+
+def test_a_lot_has_at_most_one_current_version(two_lines):
+    version = current("A0")
+    second = Footprint(
+        lot_id=version.lot_id,
+        version=version.version + 1,
+        run_id=version.run_id,
+        state_id=version.state_id,
+        transport_per_kg=version.transport_per_kg,
+        digest=version.digest,
+    )
+    with pytest.raises(IntegrityError, match="one_current_footprint"), transaction.atomic():
+        second.save()
