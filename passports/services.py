@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import FilteredRelation, Q, Sum
+from django.db.models import FilteredRelation, Max, Min, Q, Sum
 from django.utils import timezone
 from remelt_verify import carbon
 from remelt_verify.chain import canonical
@@ -491,20 +491,17 @@ def _candidate_chunks(candidates: set[int] | None) -> Iterator[list[tuple]]:
 
     Each chunk is read between its first and last id, on the lots and on the footprints alike,
     so a chunk costs the same however many lots and footprints there are (an open-ended read
-    joined the whole footprint table for every chunk: quadratic in a plant-month).
+    joined the whole footprint table for every chunk: quadratic in a plant-month). Every lot
+    (None) is read as consecutive id ranges of LOT_CHUNK ids.
     """
     if candidates is None:
-        last = 0
-        while True:
-            ids = list(
-                Lot.objects.filter(kind__in=FOOTPRINT_KINDS, pk__gt=last)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:LOT_CHUNK]
-            )
-            if not ids:
-                return
-            yield _chunk_rows(ids[0], ids[-1])
-            last = ids[-1]
+        bounds = Lot.objects.aggregate(first=Min("pk"), last=Max("pk"))
+        if bounds["first"] is None:
+            return
+        for first in range(bounds["first"], bounds["last"] + 1, LOT_CHUNK):
+            if rows := _chunk_rows(first, first + LOT_CHUNK - 1):
+                yield rows
+        return
     for chunk in anchor.chunked(sorted(candidates), LOT_CHUNK):
         if _dense(chunk):  # a day's parts: an id range, not thousands of ids, read and sifted
             wanted = set(chunk)
@@ -514,17 +511,23 @@ def _candidate_chunks(candidates: set[int] | None) -> Iterator[list[tuple]]:
 
 
 def _chunk_rows(first: int, last: int, ids: Sequence[int] | None = None) -> list[tuple]:
-    """The part and ingot lots with ids from `first` to `last` (only `ids`, if given)."""
+    """The part and ingot lots with ids from `first` to `last` (only `ids`, if given).
+
+    The lots are selected by id alone and their kind is checked here: a condition on the kind
+    let a planner without statistics on ledger_lot (a freshly loaded table, before autovacuum
+    analyzes it) combine the primary key's range with the (kind, owner) index, which reads
+    every part and ingot lot of the ledger for each chunk.
+    """
     between = Q(footprints__superseded_at__isnull=True, footprints__lot_id__gte=first)
     between &= Q(footprints__lot_id__lte=last)
     lots = Lot.objects.annotate(current=FilteredRelation("footprints", condition=between))
-    lots = lots.filter(kind__in=FOOTPRINT_KINDS, pk__gte=first, pk__lte=last).order_by("pk")
+    lots = lots.filter(pk__gte=first, pk__lte=last).order_by("pk")
     if ids is not None:
         lots = lots.filter(pk__in=ids)
     columns = ("pk", "code", "kind", "mass_g", "made_by_id", "voided")
     columns += ("current__pk", "current__version", "current__state_id", "current__transport_per_kg")
     columns += ("current__run__factor_set_id", "current__stored_document")
-    return list(lots.values_list(*columns))
+    return [row for row in lots.values_list(*columns) if row[2] in FOOTPRINT_KINDS]
 
 
 def _dense(ids: list[int]) -> bool:
