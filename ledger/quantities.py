@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # The one definition: footprints are recomputed offline with the same formatting.
 from remelt_verify.carbon import format_kg  # noqa: F401
@@ -13,6 +14,11 @@ from ledger.errors import DomainError, quoted
 
 MAX_KG_DIGITS = 10  # up to 9,999,999,999 kg: far beyond any lot, well inside 64-bit grams
 _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
+# What the messages call a value, translated only when a message is made: a replay of a
+# plant-month parses about a million masses, and looking the word up each time was a fifth of
+# verify_ledger's replay.
+MASS = gettext_lazy("mass")
+AMOUNT = gettext_lazy("amount")
 
 
 def _decimal_text(value: object, field: str, *, places: int, what: str) -> str:
@@ -50,7 +56,7 @@ def _decimal_text(value: object, field: str, *, places: int, what: str) -> str:
 
 def parse_mass(value: object, field: str, *, allow_zero: bool = False) -> int:
     """A mass in kg as a decimal string with at most 3 decimals → grams (> 0, or ≥ 0 if allowed)."""
-    text = _decimal_text(value, field, places=3, what=_("mass"))
+    text = _decimal_text(value, field, places=3, what=MASS)
     grams = int(text.replace(".", ""))
     if grams == 0 and not allow_zero:
         raise DomainError("invalid", _("mass must be more than zero"), field=field)
@@ -59,7 +65,7 @@ def parse_mass(value: object, field: str, *, allow_zero: bool = False) -> int:
 
 def parse_amount(value: object, field: str, *, places: int = 3, what: str | None = None) -> Decimal:
     """A non-negative decimal string (energy, distance, a chemistry share) → Decimal."""
-    return Decimal(_decimal_text(value, field, places=places, what=what or _("amount")))
+    return Decimal(_decimal_text(value, field, places=places, what=what or AMOUNT))
 
 
 def format_amount(amount: Decimal, places: int = 3) -> str:

@@ -36,3 +36,16 @@ def test_a_batch_too_large_is_told_in_the_readers_language(settings, language, m
         batch_cost_check(batch)
     refusal = (refused.value.code, refused.value.status, refused.value.message)
     assert refusal == ("batch_too_large", 413, message)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en-gb", "mass must not be negative"), ("zh-hans", "重量 不能为负数")],
+)
+def test_a_mass_is_named_in_the_language_active_when_the_message_is_made(language, message):
+    from ledger.quantities import parse_mass
+
+    # The word for the value is looked up when a message is made, not when the module is loaded.
+    with translation.override(language), pytest.raises(DomainError) as refused:
+        parse_mass("-1", "inputs[0].mass_kg")
+    assert refused.value.errors == {"inputs[0].mass_kg": [message]}
