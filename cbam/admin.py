@@ -5,6 +5,7 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
 from cbam.forms import INSTALLATION_FORMS
 from cbam.models import CbamFactorSet, Installation, InstallationUnit
@@ -53,11 +54,13 @@ class InstallationAdmin(RecordingAdmin):
     def _record_links(self, request, installation: Installation | None = None) -> list[tuple[str, str]]:
         if not can_record(request.user):
             return []
-        links = [(reverse("admin:cbam_installation_record", args=["register"]), "Register an installation")]
+        links = [
+            (reverse("admin:cbam_installation_record", args=["register"]), _("Register an installation"))
+        ]
         if installation is not None:
             url = reverse("admin:cbam_installation_record", args=["amend"])
             query = f"?installation={installation.code}&organisation={installation.organisation_id}"
-            links.append((url + query, "Amend this installation"))
+            links.append((url + query, _("Amend this installation")))
         return links
 
     def changelist_view(self, request, extra_context=None):
@@ -80,7 +83,8 @@ class InstallationAdmin(RecordingAdmin):
         code = recorded.entry.data.get("code") or recorded.entry.data.get("installation")
         self.message_user(
             request,
-            f"Recorded entry #{recorded.entry.seq} ({recorded.entry.type}) for installation {code}.",
+            _("Recorded entry #%(seq)s (%(type)s) for installation %(code)s.")
+            % {"seq": recorded.entry.seq, "type": recorded.entry.type, "code": code},
             messages.SUCCESS,
         )
         installation = Installation.objects.get(code=code)

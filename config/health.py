@@ -13,6 +13,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -81,7 +82,8 @@ def healthz(request):
     healthy = True
     components = {"broker": _broker, **_checks} if database == "ok" else {"broker": _broker}
     for name, check in components.items():
-        health = _run(check)
+        with translation.override("en-gb"):  # for programs: the same words whatever the reader's
+            health = _run(check)
         body[name] = health.detail
         healthy = healthy and health.ok
     status = "down" if database != "ok" else "ok" if healthy else "degraded"

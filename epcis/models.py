@@ -55,7 +55,7 @@ class CaptureJob(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"capture {self.id} ({'ok' if self.success else 'refused'})"
+        return (_("capture %(id)s (ok)") if self.success else _("capture %(id)s (refused)")) % {"id": self.id}
 
 
 class IndexedEvent(models.Model):
@@ -102,4 +102,4 @@ class IndexCursor(models.Model):
         verbose_name_plural = _("index cursors")
 
     def __str__(self) -> str:
-        return f"indexed to #{self.seq}"
+        return _("indexed to #%(seq)s") % {"seq": self.seq}

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from remelt_verify import merkle, notes
 
 from config.health import Health
@@ -302,14 +303,18 @@ def signer_health() -> Health:
     try:
         remembered = SignerMemory(signer_state_path()).read()
     except CheckpointRefused as exc:
-        return Health(False, f"refused: {exc}")
+        return Health(False, _("refused: %(reason)s") % {"reason": exc})
     if remembered is None:
-        return Health(True, "no checkpoint signed yet")
+        return Health(True, _("no checkpoint signed yet"))
     if remembered.refused:
         refused = remembered.refused
         return Health(
-            False, f"refused since {refused['at']} (ledger size {refused['size']}): {refused['reason']}"
+            False,
+            _("refused since %(at)s (ledger size %(size)s): %(reason)s")
+            % {"at": refused["at"], "size": refused["size"], "reason": refused["reason"]},
         )
     return Health(
-        True, f"ok (signed size {remembered.size} at {remembered.signed_at}; state {signer_state_path()})"
+        True,
+        _("ok (signed size %(size)s at %(at)s; state %(path)s)")
+        % {"size": remembered.size, "at": remembered.signed_at, "path": signer_state_path()},
     )

@@ -76,7 +76,7 @@ class LedgerHead(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ledger_head_single_row")]
 
     def __str__(self) -> str:
-        return f"head #{self.seq} {self.hash[:12]}"
+        return _("head #%(seq)s %(hash)s") % {"seq": self.seq, "hash": self.hash[:12]}
 
 
 class LotKind(models.TextChoices):
@@ -183,7 +183,11 @@ class Consumption(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.mass_g} g of lot {self.lot_id} into #{self.process_id}"
+        return _("%(mass)s g of lot %(lot)s into #%(seq)s") % {
+            "mass": self.mass_g,
+            "lot": self.lot_id,
+            "seq": self.process_id,
+        }
 
 
 class Transfer(models.Model):
@@ -208,7 +212,7 @@ class Transfer(models.Model):
         ordering = ["entry"]
 
     def __str__(self) -> str:
-        return f"#{self.entry_id} custody transfer"
+        return _("#%(seq)s custody transfer") % {"seq": self.entry_id}
 
 
 class TransferItem(models.Model):
@@ -228,7 +232,7 @@ class TransferItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.lot_id} in transfer #{self.transfer_id}"
+        return _("%(lot)s in transfer #%(seq)s") % {"lot": self.lot_id, "seq": self.transfer_id}
 
 
 class LotHolder(models.Model):
@@ -245,7 +249,10 @@ class LotHolder(models.Model):
         constraints = [models.UniqueConstraint(fields=["lot", "organisation"], name="one_holder_row")]
 
     def __str__(self) -> str:
-        return f"lot {self.lot_id} held by {self.organisation_id}"
+        return _("lot %(lot)s held by %(organisation)s") % {
+            "lot": self.lot_id,
+            "organisation": self.organisation_id,
+        }
 
 
 class TreeNode(models.Model):
@@ -274,7 +281,7 @@ class TreeNode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"node {self.level}/{self.index}"
+        return _("node %(level)s/%(index)s") % {"level": self.level, "index": self.index}
 
 
 class SignedCheckpoint(models.Model):
@@ -293,7 +300,7 @@ class SignedCheckpoint(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(size__gte=0), name="ledger_checkpoint_size")]
 
     def __str__(self) -> str:
-        return f"checkpoint {self.size}"
+        return _("checkpoint %(size)s") % {"size": self.size}
 
 
 class Cosignature(models.Model):
@@ -323,4 +330,7 @@ class Cosignature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"cosignature of checkpoint {self.checkpoint_id} by {self.witness.split('+', 1)[0]}"
+        return _("cosignature of checkpoint %(size)s by %(witness)s") % {
+            "size": self.checkpoint_id,
+            "witness": self.witness.split("+", 1)[0],
+        }

@@ -3,6 +3,8 @@ registered), suppliers' hosts, and read-only lists of what was published, sent a
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from ledger.errors import DomainError
 from pact.models import (
@@ -32,14 +34,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _url_field(model, name: str, *, required: bool = True) -> forms.URLField:
+    """An https-by-default URL field with the model field's own (translated) label and help."""
+    field = model._meta.get_field(name)
+    return forms.URLField(
+        required=required, assume_scheme="https", label=field.verbose_name, help_text=field.help_text
+    )
+
+
 class PactClientForm(forms.ModelForm):
-    events_base_url = forms.URLField(required=False, assume_scheme="https")
-    events_auth_base_url = forms.URLField(required=False, assume_scheme="https")
+    events_base_url = _url_field(PactClient, "events_base_url", required=False)
+    events_auth_base_url = _url_field(PactClient, "events_auth_base_url", required=False)
     events_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput,
-        label="Events client secret",
-        help_text="the secret that host issued to remelt; stored encrypted (leave empty to keep it)",
+        label=gettext_lazy("Events client secret"),
+        help_text=gettext_lazy(
+            "the secret that host issued to remelt; stored encrypted (leave empty to keep it)"
+        ),
     )
 
     class Meta:
@@ -85,8 +97,11 @@ class PactClientAdmin(admin.ModelAdmin):
             obj.pk = issued.client.pk
             messages.warning(
                 request,
-                f"PACT client issued. client_id: {issued.client.client_id} — copy the secret now, it is not "
-                f"shown again: {issued.client_secret}",
+                _(
+                    "PACT client issued. client_id: %(client_id)s — copy the secret now, it is not "
+                    "shown again: %(secret)s"
+                )
+                % {"client_id": issued.client.client_id, "secret": issued.client_secret},
             )
             return
         stored = PactClient.objects.get(pk=obj.pk)
@@ -108,19 +123,27 @@ class PactClientAdmin(admin.ModelAdmin):
                     client_secret=secret,
                 )
         except DomainError as exc:
-            messages.error(request, f"not saved: {exc.message}")
+            messages.error(request, _("not saved: %(message)s") % {"message": exc.message})
 
-    @admin.action(description="Revoke the selected clients")
+    @admin.action(description=gettext_lazy("Revoke the selected clients"))
     def revoke(self, request, queryset):
         for client in queryset:
             pact_client_revoke(client=client)
-        messages.success(request, f"revoked {queryset.count()} client(s)")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("revoked %(count)s client", "revoked %(count)s clients", count) % {"count": count},
+        )
 
 
 class SupplierHostForm(forms.ModelForm):
-    base_url = forms.URLField(assume_scheme="https")
-    auth_base_url = forms.URLField(required=False, assume_scheme="https")
-    secret = forms.CharField(widget=forms.PasswordInput, label="Client secret", help_text="stored encrypted")
+    base_url = _url_field(SupplierHost, "base_url")
+    auth_base_url = _url_field(SupplierHost, "auth_base_url", required=False)
+    secret = forms.CharField(
+        widget=forms.PasswordInput,
+        label=gettext_lazy("Client secret"),
+        help_text=gettext_lazy("stored encrypted"),
+    )
 
     class Meta:
         model = SupplierHost
@@ -147,7 +170,7 @@ class SupplierHostAdmin(admin.ModelAdmin):
                 inbound_client=obj.inbound_client,
             )
         except DomainError as exc:
-            messages.error(request, f"not saved: {exc.message}")
+            messages.error(request, _("not saved: %(message)s") % {"message": exc.message})
             return
         obj.pk = host.pk
 

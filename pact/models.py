@@ -88,7 +88,10 @@ class AccessToken(models.Model):
         verbose_name_plural = _("access tokens")
 
     def __str__(self) -> str:
-        return f"token of {self.client.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return _("token of %(client)s until %(until)s") % {
+            "client": self.client.client_id,
+            "until": f"{self.expires_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class FootprintStatus(models.TextChoices):
@@ -191,7 +194,7 @@ class FootprintLot(models.Model):
         constraints = [models.UniqueConstraint(fields=["footprint", "lot"], name="pact_one_row_per_lot")]
 
     def __str__(self) -> str:
-        return f"{self.footprint_id} describes lot {self.lot_id}"
+        return _("%(footprint)s describes lot %(lot)s") % {"footprint": self.footprint_id, "lot": self.lot_id}
 
 
 class SyncPending(models.Model):
@@ -209,7 +212,7 @@ class SyncPending(models.Model):
         ordering = ["entry"]
 
     def __str__(self) -> str:
-        return f"PACT sync pending for #{self.entry_id}"
+        return _("PACT sync pending for #%(seq)s") % {"seq": self.entry_id}
 
 
 class EventDelivery(models.Model):
@@ -237,7 +240,10 @@ class EventDelivery(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.type.rsplit('.', 2)[-2]} to {self.client.client_id}"
+        return _("%(type)s to %(client)s") % {
+            "type": self.type.rsplit(".", 2)[-2],
+            "client": self.client.client_id,
+        }
 
 
 class InboundEvent(models.Model):
@@ -262,7 +268,11 @@ class InboundEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type.rsplit('.', 2)[-2]} {self.event_id} from {self.client.client_id}"
+        return _("%(type)s %(event)s from %(client)s") % {
+            "type": self.type.rsplit(".", 2)[-2],
+            "event": self.event_id,
+            "client": self.client.client_id,
+        }
 
 
 class SupplierHost(models.Model):
@@ -349,7 +359,10 @@ class ImportedFootprint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.pf_id} imported by {self.organisation_id}"
+        return _("%(id)s imported by %(organisation)s") % {
+            "id": self.pf_id,
+            "organisation": self.organisation_id,
+        }
 
 
 class PendingImport(models.Model):
@@ -383,4 +396,4 @@ class PendingImport(models.Model):
         constraints = [models.UniqueConstraint(fields=["host", "pf_id"], name="pact_one_pending_import")]
 
     def __str__(self) -> str:
-        return f"import {self.pf_id} from {self.host}"
+        return _("import %(id)s from %(host)s") % {"id": self.pf_id, "host": self.host}

@@ -126,7 +126,7 @@ class PendingRollup(models.Model):
         ordering = ["entry"]
 
     def __str__(self) -> str:
-        return f"roll-up pending for #{self.entry_id}"
+        return _("roll-up pending for #%(seq)s") % {"seq": self.entry_id}
 
 
 class RollupRun(models.Model):
@@ -167,7 +167,7 @@ class RollupRun(models.Model):
         ordering = ["-pk"]
 
     def __str__(self) -> str:
-        return f"roll-up {self.pk} at seq {self.ledger_seq}"
+        return _("roll-up %(id)s at seq %(seq)s") % {"id": self.pk, "seq": self.ledger_seq}
 
 
 def _vector(values: dict) -> dict[str, Decimal]:
@@ -235,7 +235,7 @@ class CarbonState(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"carbon state v{self.version} of #{self.process_id}"
+        return _("carbon state v%(version)s of #%(seq)s") % {"version": self.version, "seq": self.process_id}
 
     @property
     def value(self) -> carbon.State:
@@ -273,7 +273,12 @@ class AnchorNode(models.Model):
         verbose_name_plural = _("anchor nodes")
 
     def __str__(self) -> str:
-        return f"run {self.run_id} {self.get_tree_display()} node {self.level}/{self.index}"
+        return _("run %(run)s %(tree)s node %(level)s/%(index)s") % {
+            "run": self.run_id,
+            "tree": self.get_tree_display(),
+            "level": self.level,
+            "index": self.index,
+        }
 
 
 class Footprint(models.Model):
@@ -334,7 +339,7 @@ class Footprint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"footprint v{self.version} of lot {self.lot_id}"
+        return _("footprint v%(version)s of lot %(lot)s") % {"version": self.version, "lot": self.lot_id}
 
     @property
     def is_current(self) -> bool:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ledger.admin import can_record, recordable_organisations
 from ledger.errors import DomainError
@@ -126,13 +127,7 @@ class ReceiptImportAdmin(admin.ModelAdmin):
                         form.add_error("file", error.errors.pop("file"))
                     refused = {"message": error.message, "rows": _row_errors(error.errors)}
                 else:
-                    entries = f" as entries {self.entries(done)}" if done.first_seq else ""
-                    skipped = f"; {done.skipped} tickets recorded before were skipped" if done.skipped else ""
-                    messages.success(
-                        request,
-                        f"Imported {upload.name}: {done.recorded} scrap receipts recorded for "
-                        f"{done.organisation}{entries}{skipped}.",
-                    )
+                    messages.success(request, _imported(upload.name, done, self.entries(done)))
                     return redirect("admin:weighbridge_receiptimport_change", done.pk)
         else:
             form = ImportForm(organisations=organisations)
@@ -147,6 +142,39 @@ class ReceiptImportAdmin(admin.ModelAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/weighbridge/receiptimport/import.html", context)
+
+
+def _imported(file_name: str, done: ReceiptImport, entries: str) -> str:
+    """The success message of an import, in the page's language: what was recorded, as which
+    entries, and how many tickets recorded before were skipped."""
+    values = {
+        "file": file_name,
+        "count": done.recorded,
+        "organisation": done.organisation,
+        "entries": entries,
+    }
+    if done.first_seq:
+        message = ngettext(
+            "Imported %(file)s: %(count)s scrap receipt recorded for %(organisation)s as entry %(entries)s.",
+            "Imported %(file)s: %(count)s scrap receipts recorded for %(organisation)s "
+            "as entries %(entries)s.",
+            done.recorded,
+        )
+    else:
+        message = ngettext(
+            "Imported %(file)s: %(count)s scrap receipt recorded for %(organisation)s.",
+            "Imported %(file)s: %(count)s scrap receipts recorded for %(organisation)s.",
+            done.recorded,
+        )
+    message %= values
+    if done.skipped:
+        skipped = ngettext(
+            " %(count)s ticket recorded before was skipped.",
+            " %(count)s tickets recorded before were skipped.",
+            done.skipped,
+        )
+        message += skipped % {"count": done.skipped}  # a second sentence, its space in the msgid
+    return message
 
 
 def _row_errors(errors: dict[str, list[str]]) -> list[tuple[str, str, str]]:

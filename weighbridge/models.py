@@ -32,7 +32,11 @@ class ReceiptImport(models.Model):
         ordering = ["-imported_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.file_name} ({self.organisation.slug}, {self.recorded} receipts)"
+        return _("%(file)s (%(organisation)s, %(count)s receipts)") % {
+            "file": self.file_name,
+            "organisation": self.organisation.slug,
+            "count": self.recorded,
+        }
 
 
 class ImportedTicket(models.Model):
@@ -64,4 +68,4 @@ class ImportedTicket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"ticket {self.ticket} → {self.lot_code}"
+        return _("ticket %(ticket)s → %(lot)s") % {"ticket": self.ticket, "lot": self.lot_code}

@@ -1,6 +1,7 @@
 """The witnesses as our submissions found them: what each cosigned last, and its last refusal."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from witness.models import WitnessState
 
@@ -19,7 +20,7 @@ class WitnessStateAdmin(admin.ModelAdmin):
     )
     readonly_fields = [field.name for field in WitnessState._meta.fields]
 
-    @admin.display(boolean=True, description="refusing")
+    @admin.display(boolean=True, description=_("refusing"))
     def failing(self, state: WitnessState) -> bool:
         return state.failing
 

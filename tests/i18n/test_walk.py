@@ -6,7 +6,9 @@ The page's own words are its text less the data it shows: what the ledger holds 
 names and slugs, lot codes and serials, grades, origins, furnaces, part numbers, alloys,
 materials), usernames, and the names of standards and units, which read the same in both."""
 
+import contextlib
 import io
+import json
 import re
 from html.parser import HTMLParser
 
@@ -49,13 +51,28 @@ SAME_IN_BOTH = {
     "English",
     "A4",
     "CBAM",
+    "LGTIN",
+    "SGTIN",
+    "UN",
+    "LOCODE",
+    "csv",
+    "xlsx",
+    "PublishedEvent",
+    "ID",
+    "Asia",  # a time zone's region (Asia/Shanghai)
+    # Names of keys and systems in Django's own Chinese sentences (按住 Control 键或 Mac 上的
+    # Command 键; 单一登入或LDAP).
+    "Control",
+    "Command",
+    "Mac",
+    "LDAP",
 }
 # Pages for programs, not people (JSON), and the API's interactive docs (Swagger UI's own,
 # English-only interface) are not walked. The admin is: staff read its index (the staff desk)
 # in Chinese; the other readers are sent to its sign-in page.
 NOT_FOR_PEOPLE = ("health", "API docs", "signed checkpoint", "its evidence bundle")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’.-]*[A-Za-z0-9_’]|[A-Za-z]")
-URL = re.compile(r"\w+://\S+")
+URL = re.compile(r"\w+://\S+|(?:/[\w.-]+)+")  # and file paths
 
 
 class Text(HTMLParser):
@@ -97,6 +114,39 @@ def data_words() -> set[str]:
     for facts in Process.objects.values_list("facts", flat=True):
         texts.append((str(facts),))
     return {word for row in texts for text in row if text for word in WORD.findall(str(text))}
+
+
+def admin_data_words() -> set[str]:
+    """What the admin shows of the records beyond the lots' data: the text of every row of every
+    model it lists (entry types, actors, payloads, documents, factor sets' sources, API keys' and
+    clients' names, installations' addresses), the roles' codes that the roles field is typed in,
+    the True/False text of Django's own boolean icons (an image's alt, fixed in Django), and what
+    its password summary shows of the passwords' salts and hashes."""
+    from django.contrib import admin
+    from django.db import models
+
+    from accounts.models import Role
+
+    words = {"True", "False", *Role.values}
+    # The start of each password's salt and hash, which Django's password summary shows.
+    for password in User.objects.values_list("password", flat=True):
+        words |= {word for part in password.split("$")[2:] for word in WORD.findall(part[:6])}
+    text_fields = (models.CharField, models.TextField, models.JSONField, models.BinaryField)
+    listed = {*admin.site._registry}
+    for model_admin in admin.site._registry.values():
+        listed |= {inline.model for inline in model_admin.inlines}
+    for model in listed:
+        names = [field.name for field in model._meta.concrete_fields if isinstance(field, text_fields)]
+        for row in model._default_manager.values_list(*names) if names else []:
+            for value in row:
+                if isinstance(value, memoryview | bytes):
+                    value = bytes(value).decode("utf-8", "replace")  # payloads: canonical JSON
+                elif not isinstance(value, str):
+                    value = json.dumps(value)
+                # The value, and the starts of it that pages show of hashes and digests.
+                for shown in (value, value[:6], value[:12], value[:16]):
+                    words |= set(WORD.findall(shown))
+    return words
 
 
 def english_left(html: str, allowed: set[str]) -> list[str]:
@@ -147,6 +197,8 @@ def test_every_printed_page_is_chinese_in_chinese(demo, client, reader):
     assert len(walked) >= 3
     if reader == "staff":
         assert "admin" in walked
+    if reader == "auditor":
+        assert "a scrap lot's recall" in walked
     assert not left, f"English left in the Chinese pages: {left}"
 
 
@@ -172,3 +224,44 @@ def test_the_english_pages_are_english(demo, client):
     for path in demo.values():
         page = client.get(path, HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
         assert not re.search(r"[\u4e00-\u9fff]", page.replace("简体中文", "")), path
+
+
+def admin_pages(client) -> dict[str, str]:
+    """Every page of the admin: each model's list, its add page and the change page of its first
+    row (where the staff user has those permissions), and each app's index."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch, reverse
+
+    staff = User.objects.get(username="staff")
+    request = type("Request", (), {"user": staff})()
+    pages = {"index": reverse("admin:index")}
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        pages.setdefault(f"app {info[0]}", reverse("admin:app_list", args=[info[0]]))
+        pages[f"{info[0]}.{info[1]} list"] = reverse("admin:{}_{}_changelist".format(*info))
+        if model_admin.has_add_permission(request):
+            pages[f"{info[0]}.{info[1]} add"] = reverse("admin:{}_{}_add".format(*info))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            name = "admin:{}_{}_change".format(*info)
+            with contextlib.suppress(NoReverseMatch):  # a model with no change page
+                pages[f"{info[0]}.{info[1]} change"] = reverse(name, args=[first.pk])
+    return pages
+
+
+def test_every_admin_page_is_chinese_in_chinese(demo, client):
+    """Staff's every admin list, add and change page, in Chinese: the admin's own words (Django's
+    catalogue and remelt's) with no English left; the English admin has no Chinese."""
+    client.force_login(User.objects.get(username="staff"))
+    allowed = SAME_IN_BOTH | data_words() | admin_data_words()
+    left, walked = {}, 0
+    for label, path in admin_pages(client).items():
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+        assert response.status_code == 200, (label, path, response.status_code)
+        walked += 1
+        if words := english_left(response.content.decode(), allowed):
+            left[f"{label} {path}"] = words
+        english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert not re.search(r"[\u4e00-\u9fff]", english.replace("简体中文", "")), path
+    assert walked > 40
+    assert not left, f"English left in the Chinese admin: {left}"

@@ -234,6 +234,20 @@ def test_staff_import_in_the_admin(staff, alurec):
     assert "T-4713" in page  # the import's page lists its tickets and their lots
 
 
+def test_the_import_is_told_in_chinese_on_a_chinese_page(staff, alurec):
+    upload = SimpleUploadedFile("wb.csv", _csv(*GOOD), content_type="text/csv")
+    form = {"organisation": alurec.pk, "file": upload, "timezone": "Asia/Shanghai"}
+    add = "/admin/weighbridge/receiptimport/add/"
+    page = staff.post(add, form, follow=True, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    seqs = list(Entry.objects.filter(type="scrap.received").order_by("seq").values_list("seq", flat=True))
+    message = f"已导入 wb.csv：为 Alurec 记录 3 笔废铝收货，台账记录 #{seqs[0]}–#{seqs[-1]}。"
+    assert message in page.content.decode()
+    again = SimpleUploadedFile("wb.csv", _csv(*GOOD), content_type="text/csv")
+    form["file"] = again
+    page = staff.post(add, form, follow=True, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "已导入 wb.csv：为 Alurec 记录 0 笔废铝收货。跳过 3 张此前已记录的磅单。" in page.content.decode()
+
+
 def test_staff_see_every_error_of_a_refused_file(staff, alurec):
     bad = _csv("T-2;2026-11-20 08:00;;guangfa-scrap;ISRI Tense;household;;;19000;180;truck;", GOOD[1])
     upload = SimpleUploadedFile("wb.csv", bad, content_type="text/csv")
