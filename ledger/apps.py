@@ -10,7 +10,13 @@ class LedgerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db import models
+
         from config.health import health_check_register
         from ledger.checkpoints import signer_health
+        from ledger.rows import AnyOf
+
+        models.Field.register_lookup(AnyOf)
+        models.ForeignObject.register_lookup(AnyOf)  # foreign keys take their lookups from here only
 
         health_check_register("checkpoints", signer_health)

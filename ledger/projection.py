@@ -178,15 +178,22 @@ class DbState(MaterialState):
         wanted = set(lots)
         seqs = list(entries)
         if seqs:
-            wanted |= set(Lot.objects.filter(made_by_id__in=seqs).values_list("code", flat=True))
-            wanted |= set(Consumption.objects.filter(process_id__in=seqs).values_list("lot__code", flat=True))
+            wanted |= set(Lot.objects.filter(made_by_id__any_of=seqs).values_list("code", flat=True))
             wanted |= set(
-                TransferItem.objects.filter(transfer_id__in=seqs).values_list("lot__code", flat=True)
+                Consumption.objects.filter(process_id__any_of=seqs).values_list("lot__code", flat=True)
+            )
+            wanted |= set(
+                TransferItem.objects.filter(transfer_id__any_of=seqs).values_list("lot__code", flat=True)
             )
         self.load_lots(wanted)
         made_by = sorted({self._lots[code].made_by for code in amended if code in self._lots})
         if made_by:
-            list(Process.objects.select_for_update().filter(pk__in=made_by).order_by("pk").values_list("pk"))
+            list(
+                Process.objects.select_for_update()
+                .filter(pk__any_of=made_by)
+                .order_by("pk")
+                .values_list("pk")
+            )
             # Their facts as of now, under the lock, not as loaded with the lots.
             for seq in made_by:
                 self._processes.pop(seq, None)
@@ -199,19 +206,20 @@ class DbState(MaterialState):
             return
         rows = list(
             self._visible(Lot.objects.select_for_update(of=("self",)))
-            .filter(code__in=wanted)
+            .filter(code__any_of=wanted)
             .order_by("code")
         )
+        ids = [row.pk for row in rows]
         consumed: dict[int, list[int]] = {}
         for lot_id, seq in (
-            Consumption.objects.filter(lot__in=rows, process__voided=False)
+            Consumption.objects.filter(lot_id__any_of=ids, process__voided=False)
             .order_by("process_id")
             .values_list("lot_id", "process_id")
         ):
             consumed.setdefault(lot_id, []).append(seq)
         transferred: dict[int, list[int]] = {}
         for lot_id, seq in (
-            TransferItem.objects.filter(lot__in=rows, transfer__voided=False)
+            TransferItem.objects.filter(lot_id__any_of=ids, transfer__voided=False)
             .order_by("transfer_id")
             .values_list("lot_id", "transfer_id")
         ):
@@ -250,14 +258,14 @@ class DbState(MaterialState):
         if not wanted:
             return
         inputs: dict[int, dict[str, int]] = {seq: {} for seq in wanted}
-        consumed = Consumption.objects.filter(process_id__in=wanted).order_by("pk")
+        consumed = Consumption.objects.filter(process_id__any_of=wanted).order_by("pk")
         for seq, code, grams in consumed.values_list("process_id", "lot__code", "mass_g"):
             inputs[seq][code] = grams
         outputs: dict[int, list[str]] = {seq: [] for seq in wanted}
-        made = Lot.objects.filter(made_by_id__in=wanted).order_by("pk")
+        made = Lot.objects.filter(made_by_id__any_of=wanted).order_by("pk")
         for seq, code in made.values_list("made_by_id", "code"):
             outputs[seq].append(code)
-        for row in Process.objects.filter(pk__in=wanted):
+        for row in Process.objects.filter(pk__any_of=wanted):
             self._processes[row.pk] = ProcessState(
                 seq=row.pk,
                 type=row.type,
@@ -280,10 +288,10 @@ class DbState(MaterialState):
         if not wanted:
             return
         items: dict[int, dict[str, int]] = {seq: {} for seq in wanted}
-        moved = TransferItem.objects.filter(transfer_id__in=wanted).order_by("pk")
+        moved = TransferItem.objects.filter(transfer_id__any_of=wanted).order_by("pk")
         for seq, code, grams in moved.values_list("transfer_id", "lot__code", "mass_g"):
             items[seq][code] = grams
-        for row in Transfer.objects.filter(pk__in=wanted):
+        for row in Transfer.objects.filter(pk__any_of=wanted):
             self._transfers[row.pk] = TransferState(
                 seq=row.pk,
                 from_org=self.orgs.by_id[row.from_organisation_id].slug,
@@ -307,7 +315,7 @@ class DbState(MaterialState):
         hundreds); a code of anyone else's lot is left to the insert (see the class)."""
         wanted = set(codes) - self._checked_codes
         if wanted:
-            found = self._visible(Lot.objects.filter(code__in=wanted)).values_list("code", flat=True)
+            found = self._visible(Lot.objects.filter(code__any_of=wanted)).values_list("code", flat=True)
             self._existing_codes |= set(found)
             self._checked_codes |= wanted
 
@@ -444,7 +452,7 @@ class DbState(MaterialState):
         if made != len(self.new_lots):
             # A code of a lot the poster may not know of, or one another request took since the
             # rules ran: both are this one answer, after every rule of the request has passed.
-            taken = Lot.objects.filter(code__in=self._new_codes, made_by__lte=head_seq)
+            taken = Lot.objects.filter(code__any_of=self._new_codes, made_by__lte=head_seq)
             raise DomainError(
                 "duplicate_code",
                 "not available: " + ", ".join(sorted(taken.values_list("code", flat=True))[:10]),
@@ -511,7 +519,9 @@ class DbState(MaterialState):
             if slug in org_id
         }
         lot_ids = {self._ids[code] for code in codes}
-        existing = set(LotHolder.objects.filter(lot_id__in=lot_ids).values_list("lot_id", "organisation_id"))
+        existing = set(
+            LotHolder.objects.filter(lot_id__any_of=lot_ids).values_list("lot_id", "organisation_id")
+        )
         stale = existing - wanted
         if stale:
             rows = LotHolder.objects.filter(lot_id__in={lot_id for lot_id, _org in stale})

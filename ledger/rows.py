@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from psycopg import sql as psycopg_sql
 from psycopg.types.json import Jsonb
@@ -164,7 +165,22 @@ def array_text(values: Sequence) -> str | None:
     datetimes, Jsonb, None), built by joining strings: psycopg's own list dumper walks every
     element in Python and was the largest part of quoting a batch's rows (5,000-row transfers).
     Every element but NULL is double-quoted, with backslashes and quotes escaped, which the
-    array input of every type reads as its text. None if a value is of another type."""
+    array input of every type reads as its text. None if a value is of another type.
+
+    A column of one type has a fast path, joined in one call (a part run's lots are columns of
+    thousands of the same codes' strings, integers, one time): integers bare, strings quoted
+    as a whole when none has a character to escape, and each distinct time formatted once."""
+    types = set(map(type, values))
+    if types == {int}:
+        return "{" + ",".join(map(str, values)) + "}"
+    if types == {str}:
+        joined = '","'.join(values)
+        if "\\" not in joined and '"' not in joined:
+            return '{"' + joined + '"}'
+    if len(types) == 1 and issubclass(next(iter(types)), datetime):
+        texts = {value: _element(value) for value in set(values)}
+        if None not in texts.values():
+            return "{" + ",".join([texts[value] for value in values]) + "}"
     parts = []
     for value in values:
         if value is None:
@@ -319,3 +335,38 @@ def insert_prepare(
             )
         )
     return Prepared(head, select, "", [], statements)
+
+
+class AnyOf(models.Lookup):
+    """`field__any_of=values`: the field is one of a long list of plain values (codes, ids).
+
+    As `__in`, but compiled in one piece: on PostgreSQL `IN (SELECT unnest(%s::type[]))` with the
+    list bound as one array text (array_text), elsewhere `IN (%s, …)`. Django's `__in` prepares,
+    normalises and binds every element in Python: for the thousands of codes of a batch that was
+    most of the time of looking them up. The semi-join on the unnested array is planned as a probe
+    of the field's index per value whatever the planner knows of the table; `= ANY(array)` and
+    `IN (list)` of thousands of values were planned as a sequential scan of every lot whenever the
+    table had no statistics yet (or, joined to the lots' holders, as a scan of every holder row
+    with them), so a batch's cost grew with the history. An empty list matches nothing, as `__in`
+    does."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return list(self.rhs)
+
+    def as_sql(self, compiler, connection):
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            text = array_text(self.rhs)
+            if text is not None:
+                return (
+                    f"{lhs} IN (SELECT unnest(%s::{_db_type(self.lhs.output_field)}[]))",
+                    [*lhs_params, text],
+                )
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(value, connection, prepared=False) for value in self.rhs]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]

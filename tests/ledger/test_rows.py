@@ -176,6 +176,32 @@ def test_arrays_quoted_into_the_text_read_back_as_given(alurec):
         assert [None if text is None else json.loads(text) for text in cursor.fetchone()[0]] == documents
 
 
+def test_arrays_of_one_type_read_back_as_given(alurec):
+    """Columns of one type (array_text's joined fast paths): plain and awkward strings, integers,
+    one time repeated and the same instant in two zones, all read back exactly."""
+    if connection.vendor != "postgresql":
+        pytest.skip("array literals are PostgreSQL's")
+    from ledger.rows import _array
+
+    when = datetime(2026, 11, 23, 8, 36, 8, 123456, tzinfo=UTC)
+    plain = [text for text in AWKWARD_TEXT if "\\" not in text and '"' not in text]
+    columns = [
+        (plain, "text"),
+        ([""], "text"),
+        (["WH00000001", "WH00000002", "a,b", "{x}"], "text"),
+        ([text for text in AWKWARD_TEXT if text is not None], "text"),
+        ([0, -1, 2**53 - 1, 7], "bigint"),
+        (
+            [when] * 3 + [when.astimezone(timezone.get_fixed_timezone(480)), when.replace(microsecond=0)],
+            "timestamp with time zone",
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for values, db_type in columns:
+            cursor.execute(f"SELECT {_array(values, db_type)}")
+            assert cursor.fetchone()[0] == values
+
+
 def test_rows_update_sets_awkward_text_and_json_exactly(alurec):
     from ledger.rows import rows_update
 
@@ -187,3 +213,25 @@ def test_rows_update_sets_awkward_text_and_json_exactly(alurec):
     )
     lot.refresh_from_db()
     assert (lot.grade, lot.chemistry) == ('"\\', {"k": AWKWARD_TEXT})
+
+
+def test_any_of_finds_what_in_finds(alurec):
+    """`__any_of` (ledger.rows.AnyOf) selects the rows `__in` selects: codes, among them awkward
+    text that no lot has (quotes and backslashes take the array's slow path), foreign-key ids,
+    and nothing for an empty list."""
+    seqs = _processes(alurec, 3)
+    awkward = [text for text in AWKWARD_TEXT if text is not None]
+    for codes in (["ROWS-0", "ROWS-2", "ROWS-none"], ["ROWS-1", *awkward], awkward):
+        expected = set(Lot.objects.filter(code__in=codes).values_list("code", flat=True))
+        assert set(Lot.objects.filter(code__any_of=codes).values_list("code", flat=True)) == expected
+    assert set(Lot.objects.filter(code__any_of=["ROWS-0", "ROWS-2", "x"]).values_list("code", flat=True)) == {
+        "ROWS-0",
+        "ROWS-2",
+    }
+    assert set(Lot.objects.filter(code__any_of=["ROWS-1", *awkward]).values_list("code", flat=True)) == {
+        "ROWS-1"
+    }
+    made = set(Lot.objects.filter(made_by_id__any_of=seqs[1:]).values_list("code", flat=True))
+    assert made == {"ROWS-1", "ROWS-2"}
+    assert list(Lot.objects.filter(code__any_of=[])) == []
+    assert Process.objects.filter(pk__any_of={seqs[0], seqs[2]}).count() == 2
