@@ -10,11 +10,11 @@ class CbamConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cbam.api.serializers import events_declared
         from cbam.projection import PostedRegister
         from cbam.queue import entries_appended_receiver
         from cbam.rules import INSTALLATION_TYPES, Register
         from cbam.selectors import audit_lot_links, registered_furnaces
+        from cbam.shapes import EVENTS
         from ledger.shapes import events_declared_register
         from ledger.signals import entries_appended
         from ledger.vocabulary import installations_register, lot_links_register, registered_furnaces_register
@@ -25,5 +25,5 @@ class CbamConfig(AppConfig):
         lot_links_register(audit_lot_links)
         # The admin's melt form offers the furnaces of the organisation's installations.
         registered_furnaces_register(registered_furnaces)
-        # The partner API's /events/ documents the installation events beside the ledger's.
-        events_declared_register(*events_declared())
+        # The installation events are checked and documented with the ledger's own.
+        events_declared_register(*EVENTS)

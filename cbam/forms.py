@@ -3,14 +3,22 @@
 from django import forms
 
 from cbam.rules import INSTALLATION_AMENDED, INSTALLATION_REGISTERED
+from cbam.shapes import AMENDED, LATITUDE, LONGITUDE, REGISTERED, UNIT
 from ledger.forms import EventForm, Rows, _put
+
+
+def _longest(shape, key: str) -> int:
+    """A field's length as its declaration (cbam.shapes) allows it."""
+    return shape.fields[key].max_length
 
 
 class UnitRow(forms.Form):
     """A furnace or casting line: its code (unique across installations) and a name."""
 
-    code = forms.CharField(max_length=64, widget=forms.TextInput(attrs={"size": 20}))
-    name = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs={"size": 30}))
+    code = forms.CharField(max_length=_longest(UNIT, "code"), widget=forms.TextInput(attrs={"size": 20}))
+    name = forms.CharField(
+        max_length=_longest(UNIT, "name"), required=False, widget=forms.TextInput(attrs={"size": 30})
+    )
 
     def item(self) -> dict:
         item = {"code": self.cleaned_data.get("code")}
@@ -29,15 +37,25 @@ class _InstallationForm(EventForm):
         "coordinates.longitude": "longitude",
     }
 
-    name = forms.CharField(max_length=200)
-    address = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
-    country = forms.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. CN.")
-    unlocode = forms.CharField(label="UN/LOCODE", max_length=6, required=False, help_text="e.g. CNFOS")
-    latitude = forms.CharField(max_length=12, required=False, help_text="Decimal degrees, e.g. 23.0215")
-    longitude = forms.CharField(max_length=12, required=False, help_text="Decimal degrees, e.g. 113.1214")
+    name = forms.CharField(max_length=_longest(REGISTERED, "name"))
+    address = forms.CharField(
+        max_length=_longest(REGISTERED, "address"), widget=forms.Textarea(attrs={"rows": 2, "cols": 50})
+    )
+    country = forms.CharField(
+        max_length=_longest(REGISTERED, "country"), help_text="ISO 3166-1 alpha-2, e.g. CN."
+    )
+    unlocode = forms.CharField(
+        label="UN/LOCODE", max_length=_longest(REGISTERED, "unlocode"), required=False, help_text="e.g. CNFOS"
+    )
+    latitude = forms.CharField(
+        max_length=LATITUDE.max_length, required=False, help_text="Decimal degrees, e.g. 23.0215"
+    )
+    longitude = forms.CharField(
+        max_length=LONGITUDE.max_length, required=False, help_text="Decimal degrees, e.g. 113.1214"
+    )
     registry_id = forms.CharField(
         label="Registry identifier",
-        max_length=64,
+        max_length=_longest(REGISTERED, "registry_id"),
         required=False,
         help_text="In the Commission's CBAM registry.",
     )
@@ -72,7 +90,7 @@ class InstallationRegisterForm(_InstallationForm):
         ("Casting lines", "rows:casting_lines"),
     ]
 
-    code = forms.CharField(max_length=32, help_text="Unique, e.g. HN-1.")
+    code = forms.CharField(max_length=_longest(REGISTERED, "code"), help_text="Unique, e.g. HN-1.")
 
     def payload(self) -> dict:
         payload = {"code": self.cleaned_data.get("code"), **self.facts(), "furnaces": self.items("furnaces")}
@@ -97,8 +115,10 @@ class InstallationAmendForm(_InstallationForm):
         ("Casting lines to add", "rows:casting_lines"),
     ]
 
-    installation = forms.CharField(max_length=32, help_text="Its code.")
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
+    installation = forms.CharField(max_length=_longest(AMENDED, "installation"), help_text="Its code.")
+    reason = forms.CharField(
+        max_length=_longest(AMENDED, "reason"), widget=forms.Textarea(attrs={"rows": 2, "cols": 50})
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

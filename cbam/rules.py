@@ -3,17 +3,17 @@
 Like `ledger.events`, pure: the same code checks an event when it is posted (on the register
 loaded from the tables under the ledger head lock) and when the ledger is replayed (on a
 register built from the entries in order). Each broken rule is one DomainError naming its field.
+The payloads' shape (fields, types, lengths, patterns) is declared and checked in `cbam.shapes`
+when an event is posted; the rules read payloads that passed it, as they read stored ones.
 """
 
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from ledger.errors import DomainError, quoted
-from ledger.events import Context
-from ledger.events import Payload as _LedgerPayload
+from ledger.events import Context, Payload
 from ledger.vocabulary import Installations
 
 INSTALLATION_REGISTERED = "installation.registered"
@@ -23,48 +23,6 @@ INSTALLATION_TYPES = (INSTALLATION_REGISTERED, INSTALLATION_AMENDED)
 FURNACE, CASTING_LINE = "furnace", "casting_line"
 UNIT_LISTS = {"furnaces": FURNACE, "casting_lines": CASTING_LINE}
 FACTS = ("name", "address", "country", "unlocode", "coordinates", "registry_id")
-COUNTRY = re.compile(r"[A-Z]{2}")
-UNLOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
-COORDINATE = re.compile(r"-?(0|[1-9][0-9]{0,2})(\.[0-9]{1,6})?")
-
-
-MAX_LIST = 500  # furnaces or casting lines in one event
-
-
-class Payload(_LedgerPayload):
-    """The ledger's payload reader, with the checks of shape that installation events make
-    themselves (the ledger's declarations in `ledger.shapes` are of material-flow events)."""
-
-    def only(self, *allowed: str) -> None:
-        for key in self.data:
-            if key not in allowed:
-                raise DomainError(
-                    "invalid", _("unknown field %(key)s") % {"key": quoted(key)}, field=self.where(key)
-                )
-
-    def text(self, key: str, *, required: bool = True, default: str = "", max_length: int = 200) -> str:
-        value = super().text(key, required=required, default=default)
-        if len(value) > max_length:
-            raise DomainError(
-                "invalid", _("at most %(count)s characters") % {"count": max_length}, field=self.where(key)
-            )
-        return value
-
-    def items(self, key: str, *, required: bool = True, min_items: int = 1) -> list["Payload"]:
-        items = super().items(key, required=required)
-        if (required or items) and len(items) < min_items:
-            raise DomainError(
-                "invalid", _("needs at least %(count)s item(s)") % {"count": min_items}, field=self.where(key)
-            )
-        if len(items) > MAX_LIST:
-            raise DomainError(
-                "invalid", _("at most %(count)s items") % {"count": MAX_LIST}, field=self.where(key)
-            )
-        return [Payload(item.data, item.path) for item in items]
-
-    def child(self, key: str, *, required: bool = True) -> "Payload | None":
-        child = super().child(key, required=required)
-        return None if child is None else Payload(child.data, child.path)
 
 
 @dataclass
@@ -152,70 +110,38 @@ class Register(Installations):
 
 
 def _facts(payload: Payload, keys: tuple[str, ...], *, country: str | None = None) -> dict:
-    """The installation facts among `keys` that the payload gives, checked and normalised."""
+    """The installation facts among `keys` that the payload gives, normalised (a UN/LOCODE
+    without its space, degrees with 6 decimals); their shape was checked (cbam.shapes). A
+    UN/LOCODE must be in the installation's country."""
     facts: dict = {}
-    if "name" in keys:
-        facts["name"] = payload.text("name", max_length=200)
-    if "address" in keys:
-        facts["address"] = payload.text("address", max_length=500)
-    if "country" in keys:
-        value = payload.text("country", max_length=2)
-        if not COUNTRY.fullmatch(value):
-            raise DomainError(
-                "invalid",
-                _("an ISO 3166-1 alpha-2 code in capitals, e.g. CN"),
-                field=payload.where("country"),
-            )
-        facts["country"] = country = value
-    if "unlocode" in keys:
-        value = payload.text("unlocode", max_length=6).replace(" ", "")
-        if not UNLOCODE.fullmatch(value):
-            raise DomainError("invalid", _("a UN/LOCODE, e.g. CNFOS"), field=payload.where("unlocode"))
-        if country and not value.startswith(country):
-            raise DomainError(
-                "invalid",
-                _("a UN/LOCODE in %(country)s starts with %(country)s") % {"country": country},
-                field=payload.where("unlocode"),
-            )
-        facts["unlocode"] = value
-    if "coordinates" in keys:
-        facts["coordinates"] = _coordinates(payload)
-    if "registry_id" in keys:
-        facts["registry_id"] = payload.text("registry_id", max_length=64)
+    for key in keys:
+        if key == "coordinates":
+            coordinates = payload.child(key)
+            facts[key] = {
+                axis: f"{Decimal(coordinates.text(axis)):.6f}" for axis in ("latitude", "longitude")
+            }
+        elif key == "unlocode":
+            facts[key] = payload.text(key).replace(" ", "")
+        else:
+            facts[key] = payload.text(key)
+    country = facts.get("country", country)
+    if "unlocode" in facts and country and not facts["unlocode"].startswith(country):
+        raise DomainError(
+            "unlocode_not_in_country",
+            _("a UN/LOCODE in %(country)s starts with %(country)s") % {"country": country},
+            field=payload.where("unlocode"),
+        )
     return facts
 
 
-def _coordinates(payload: Payload) -> dict:
-    coordinates = payload.child("coordinates")
-    coordinates.only("latitude", "longitude")
-    result = {}
-    for key, limit in (("latitude", 90), ("longitude", 180)):
-        value = coordinates.data.get(key)
-        where = coordinates.where(key)
-        if not isinstance(value, str) or not COORDINATE.fullmatch(value):
-            raise DomainError("invalid", _("decimal degrees as a string, at most 6 decimals"), field=where)
-        try:
-            degrees = Decimal(value)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise DomainError("invalid", _("decimal degrees"), field=where) from None
-        if abs(degrees) > limit:
-            raise DomainError(
-                "invalid", _("between -%(limit)s and %(limit)s degrees") % {"limit": limit}, field=where
-            )
-        result[key] = f"{degrees:.6f}"
-    return result
-
-
-def _units(register: Register, payload: Payload, ctx: Context, installation: str, *, required: bool) -> dict:
+def _units(register: Register, payload: Payload, ctx: Context, installation: str) -> dict:
     """New furnaces and casting lines `[{code, name?}]`; codes unique across every installation."""
     taken: set[str] = set()
     lists: dict[str, list[Unit]] = {}
     for key, kind in UNIT_LISTS.items():
-        need = required and kind == FURNACE
         units = []
-        for item in payload.items(key, required=need, min_items=1 if need else 0):
-            item.only("code", "name")
-            code = item.text("code", max_length=64)
+        for item in payload.items(key, required=False):
+            code = item.text("code")
             if code in taken or register.unit(code) is not None:
                 raise DomainError(
                     "duplicate_code",
@@ -224,9 +150,7 @@ def _units(register: Register, payload: Payload, ctx: Context, installation: str
                     status=409,
                 )
             taken.add(code)
-            units.append(
-                Unit(code, kind, item.text("name", required=False, max_length=200), installation, ctx.seq)
-            )
+            units.append(Unit(code, kind, item.text("name", required=False), installation, ctx.seq))
         lists[key] = units
     return lists
 
@@ -238,8 +162,7 @@ def _units_out(units: list[Unit]) -> list[dict]:
 def installation_registered(register: Register, ctx: Context, data: dict) -> dict:
     """A new installation of the poster, with its furnaces (at least one) and casting lines."""
     payload = Payload(data)
-    payload.only("code", *FACTS, *UNIT_LISTS)
-    code = payload.text("code", max_length=32)
+    code = payload.text("code")
     if code in register.installations():
         raise DomainError(
             "duplicate_code",
@@ -249,7 +172,7 @@ def installation_registered(register: Register, ctx: Context, data: dict) -> dic
         )
     given = ("name", "address", "country", *(key for key in FACTS[3:] if payload.has(key)))
     facts = _facts(payload, given)
-    units = _units(register, payload, ctx, code, required=True)
+    units = _units(register, payload, ctx, code)
     register.add(InstallationState(code=code, org=ctx.org.slug, facts=facts, seq=ctx.seq))
     for unit in (*units["furnaces"], *units["casting_lines"]):
         register.add_unit(unit)
@@ -262,8 +185,7 @@ def installation_amended(register: Register, ctx: Context, data: dict) -> dict:
     Furnaces are never moved or removed: the melts recorded at them stay at their installation.
     """
     payload = Payload(data)
-    payload.only("installation", "reason", *FACTS, *UNIT_LISTS)
-    code = payload.text("installation", max_length=32)
+    code = payload.text("installation")
     installation = register.installations().get(code)
     if installation is None or installation.org != ctx.org.slug:
         raise DomainError(
@@ -271,25 +193,25 @@ def installation_amended(register: Register, ctx: Context, data: dict) -> dict:
             _("no installation %(code)s") % {"code": quoted(code)},
             field=payload.where("installation"),
         )
-    reason = payload.text("reason", max_length=500)
+    reason = payload.text("reason")
     given = tuple(key for key in FACTS if payload.has(key))
     country = payload.data.get("country") if "country" in given else installation.facts["country"]
     facts = _facts(payload, given, country=country)
     kept = installation.facts.get("unlocode", "")
     if "country" in facts and "unlocode" not in facts and kept and not kept.startswith(facts["country"]):
         raise DomainError(
-            "invalid",
+            "unlocode_not_in_country",
             _("the installation's UN/LOCODE %(kept)s is not in %(country)s; give the new one")
             % {"kept": kept, "country": facts["country"]},
             field=payload.where("unlocode"),
         )
-    units = _units(register, payload, ctx, code, required=False)
+    units = _units(register, payload, ctx, code)
     added = [*units["furnaces"], *units["casting_lines"]]
     if not facts and not added:
         raise DomainError(
-            "invalid",
+            "nothing_to_amend",
             _("nothing to amend; give one of %(facts)s") % {"facts": ", ".join((*FACTS, *UNIT_LISTS))},
-            field=payload.where("installation"),
+            field=payload.path,
         )
     installation.facts = {**installation.facts, **facts}
     installation.amended_seq = ctx.seq

@@ -12,9 +12,11 @@ from accounts.models import Organisation
 from cbam.models import CbamFactorSet, CbamReport, Installation, ReportPeriod
 from cbam.rules import INSTALLATION_AMENDED, INSTALLATION_REGISTERED
 from cbam.selectors import report_entries
-from ledger.errors import DomainError
+from cbam.shapes import AMENDMENT_BODY
+from ledger.errors import DomainError, fields_summary
 from ledger.models import LedgerHead
-from ledger.services import SYSTEM_ACTOR, EventInput, Recorded, entry_append, events_record
+from ledger.services import SYSTEM_ACTOR, EventInput, Recorded, entry_append, events_record, roles_check
+from ledger.shapes import shape_errors
 
 
 def installation_register(
@@ -33,6 +35,21 @@ def installation_amend(
     return events_record(organisation=organisation, actor=actor, events=[event])[0]
 
 
+def installation_amendment_post(
+    *, organisation: Organisation, actor: str, installation: str, amendment: object
+) -> Recorded:
+    """Amend `installation` with an amendment as the API takes it: the data of an
+    `installation.amended` entry without `installation`, which the URL names (naming it in the
+    body is a field error at `data.installation`)."""
+    roles_check(organisation, [INSTALLATION_AMENDED])
+    errors = shape_errors(AMENDMENT_BODY, amendment)
+    if errors:
+        raise DomainError("invalid", fields_summary(errors), errors=errors)
+    return installation_amend(
+        organisation=organisation, actor=actor, data={**amendment, "installation": installation}
+    )
+
+
 def report_request(*, organisation: Organisation, installation: str, start, end) -> ReportPeriod:
     """Keep the report of `organisation`'s installation over [start, end) current, from now on.
 
@@ -46,7 +63,7 @@ def report_request(*, organisation: Organisation, installation: str, start, end)
         if not isinstance(moment, datetime) or timezone.is_naive(moment):
             raise DomainError("invalid", "a time with its offset, e.g. 2026-10-01T00:00:00Z", field=name)
     if not start < end:
-        raise DomainError("invalid", "the period must end after it starts (start < end)", field="end")
+        raise DomainError("empty_period", "the period must end after it starts (start < end)", field="end")
     with transaction.atomic():
         period, created = ReportPeriod.objects.get_or_create(installation=site, start=start, end=end)
         if not created:

@@ -17,7 +17,7 @@ from ledger.events import ENTRY_VOIDED, EVENT_TYPES, HANDLERS, LOT_AMENDED, Cont
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.projection import DbState, handler_for
 from ledger.rows import STAND_IN_SEQ, insert_statements, prequote, sql_literal
-from ledger.shapes import claimed_codes, payload_errors, posted_by, referenced_lots
+from ledger.shapes import claimed_codes, declaration, payload_errors, posted_by, referenced_lots
 from ledger.signals import entries_appended
 from ledger.tree import NODE_FIELDS, tree_completed
 from ledger.vocabulary import installation_types
@@ -87,7 +87,7 @@ def event_errors(entry_type: object, occurred_at: datetime | None, data: object)
         errors["type"] = [unknown_type_message(entry_type)]
     if occurred_at is not None and (error := occurred_at_error(occurred_at)):
         errors["occurred_at"] = [error]
-    if entry_type in HANDLERS:
+    if declaration(entry_type) is not None:
         errors.update(payload_errors(entry_type, data))
     return errors
 

@@ -1,6 +1,7 @@
 """The one declaration of each event type's payload: its fields, their types, ranges and examples.
 
-Everything about an event's shape is derived from `EVENTS`: the field checks that run when an
+Everything about an event's shape is derived from `EVENTS` (and from the declarations other
+apps register, `events_declared_register`): the field checks that run when an
 event is posted (`payload_errors`, every field error at once), the OpenAPI component schemas
 (`component_schemas`), the documented examples, and which fields name new codes or existing
 lots (`claimed_codes`, `referenced_lots`). The rules that need the material record (owners,
@@ -51,7 +52,13 @@ CODE_RULE = gettext_lazy(
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,3})?$"
 MASS_PATTERN = r"^([1-9][0-9]{0,9}(\.[0-9]{1,3})?|0\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$"
 SHARE_PATTERN = r"^(100(\.0{1,4})?|[1-9]?[0-9](\.[0-9]{1,4})?)$"
-ELEMENT_PATTERN = r"^[A-Za-z]{1,3}$"
+# The chemical elements by their IUPAC symbols, in the order of their atomic numbers.
+ELEMENTS = (  # noqa: SIM905 - 118 symbols read best as a table
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr "
+    "Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb "
+    "Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf "
+    "Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og"
+).split()
 NOT_BLANK = r"\S"
 
 
@@ -342,7 +349,9 @@ class ListOf(Shape):
 
 @dataclass(frozen=True, kw_only=True)
 class Chemistry(Shape):
-    """Mass shares in % by element symbol (1 to 3 letters: OpenAPI 3.0 has no keyword for keys)."""
+    """Mass shares in % by IUPAC element symbol (`Si`, `Mg`: the symbol's case as IUPAC writes
+    it). OpenAPI 3.0 has no keyword for an object's keys, so its schema names every element as
+    an optional property and no other key."""
 
     share: DecimalString = DecimalString(
         pattern=SHARE_PATTERN,
@@ -351,6 +360,7 @@ class Chemistry(Shape):
         maximum="100",
         example="7.05",
     )
+    component: str = "ChemistryData"
 
     def check(self, value: object, path: str, errors: Errors) -> None:
         if not isinstance(value, dict):
@@ -358,8 +368,8 @@ class Chemistry(Shape):
             return
         for element, share in value.items():
             where = f"{path}.{element}"
-            if not re.search(ELEMENT_PATTERN, element):
-                message = _("%(element)s is not an element symbol (1 to 3 letters).") % {
+            if element not in ELEMENTS:
+                message = _("%(element)s is not an element symbol (as IUPAC writes it: Si, Mg, Fe).") % {
                     "element": quoted(element)
                 }
                 errors.add(where, message)
@@ -370,8 +380,8 @@ class Chemistry(Shape):
         return self._described(
             {
                 "type": "object",
-                "propertyNames": {"pattern": ELEMENT_PATTERN},
-                "additionalProperties": self.share.schema(),
+                "properties": {element: self.share.schema() for element in ELEMENTS},
+                "additionalProperties": False,
                 "example": {"Si": "7.05", "Mg": "0.35"},
             }
         )
@@ -717,10 +727,18 @@ EVENTS: dict[str, Event] = {
 # -- what is derived from it -----------------------------------------------------------------
 
 
+def declaration(entry_type: object) -> Event | None:
+    """The declaration of an event type: one of the ledger's own (`EVENTS`) or one another app
+    declared (`events_declared_register`); None for a type that is not one."""
+    if not isinstance(entry_type, str):
+        return None
+    return EVENTS.get(entry_type) or _declared_elsewhere.get(entry_type)
+
+
 def declared(entry_type: str, path: str) -> Shape:
     """The declaration of one field of a payload, by its dotted path (lists are walked into):
     `declared(INGOTS_CAST, "outputs.alloy").max_length`, for forms that offer the field."""
-    shape: Shape = EVENTS[entry_type].data
+    shape: Shape = declaration(entry_type).data
     for key in path.split("."):
         while isinstance(shape, ListOf):
             shape = shape.item
@@ -730,16 +748,20 @@ def declared(entry_type: str, path: str) -> Shape:
 
 
 def posted_by(entry_type: str) -> tuple[str, ...] | None:
-    """The roles that may post an event type (those declared elsewhere, as their app declares
-    them); None for a type that is not one."""
-    event = EVENTS.get(entry_type) or _declared_elsewhere.get(entry_type)
+    """The roles that may post an event type; None for a type that is not one."""
+    event = declaration(entry_type)
     return event.posted_by if event is not None else None
 
 
 def payload_errors(entry_type: str, data: object, path: str = "data") -> dict[str, list[str]]:
     """Every field error of an event's payload, by field path; empty if its shape is right."""
+    return shape_errors(declaration(entry_type).data, data, path)
+
+
+def shape_errors(shape: Shape, value: object, path: str = "data") -> dict[str, list[str]]:
+    """Every field error of a value against a declaration, by field path; empty if it fits."""
     errors = Errors()
-    EVENTS[entry_type].data.check(data, path, errors)
+    shape.check(value, path, errors)
     return dict(errors)
 
 
@@ -759,22 +781,30 @@ def component_schemas() -> dict[str, dict]:
     """The OpenAPI component schema of each payload (`ScrapReceivedData`, …) and of every named
     part (`TransportData`, …); named parts are referenced with `$ref`."""
     components: dict[str, dict] = {}
-
-    def named(schema: dict, shape: Shape) -> dict:
-        if isinstance(shape, Obj):
-            for key, sub in shape.fields.items():
-                schema["properties"][key] = named(schema["properties"][key], sub)
-            if shape.component:
-                components[shape.component] = _without_description(schema)
-                ref = {"$ref": f"#/components/schemas/{shape.component}"}
-                return {"allOf": [ref], "description": shape.help} if shape.help else ref
-        elif isinstance(shape, ListOf):
-            schema["items"] = named(schema["items"], shape.item)
-        return schema
-
-    for event in EVENTS.values():
-        components[f"{event.component}Data"] = named(event.data.schema(), event.data)
+    for event in (*EVENTS.values(), *_declared_elsewhere.values()):
+        components[f"{event.component}Data"] = _named(event.data.schema(), event.data, components)
     return components
+
+
+def named_schema(shape: Shape) -> dict:
+    """The OpenAPI schema of a declaration whose named parts are those of an event's payload
+    (they are among `component_schemas`), referenced with `$ref`."""
+    return _named(shape.schema(), shape, {})
+
+
+def _named(schema: dict, shape: Shape, components: dict[str, dict]) -> dict:
+    """`schema` with the named parts of `shape` replaced by a `$ref`, their schemas put in `components`."""
+    if isinstance(shape, Obj):
+        for key, sub in shape.fields.items():
+            schema["properties"][key] = _named(schema["properties"][key], sub, components)
+    elif isinstance(shape, ListOf):
+        schema["items"] = _named(schema["items"], shape.item, components)
+    component = getattr(shape, "component", "")  # an Obj's or the chemistry's
+    if component:
+        components[component] = _without_description(schema)
+        ref = {"$ref": f"#/components/schemas/{component}"}
+        return {"allOf": [ref], "description": shape.help} if shape.help else ref
+    return schema
 
 
 def _without_description(schema: dict) -> dict:
@@ -782,30 +812,20 @@ def _without_description(schema: dict) -> dict:
 
 
 # -- event types that other apps declare ------------------------------------------------------
+# An app that keeps its own records in the ledger (the installations of `cbam`) declares its
+# event types with these same shapes and registers them from its AppConfig.ready: their
+# payloads are checked, documented and given examples like the ledger's own, and the ledger
+# imports nothing of the app.
+
+_declared_elsewhere: dict[str, Event] = {}
 
 
-@dataclass(frozen=True)
-class DeclaredElsewhere:
-    """An event type that the app owning it declares and checks itself (the installation events
-    of `cbam`): what the partner API documents for it beside the ledger's own event types."""
-
-    type: str
-    summary: str
-    data: object  # the payload's declaration for OpenAPI: a DRF serializer class named …Data
-    example: dict
-    posted_by: tuple[str, ...]  # the roles that may post it, as `Event.posted_by`
-
-
-_declared_elsewhere: dict[str, DeclaredElsewhere] = {}
-
-
-def events_declared_register(*events: DeclaredElsewhere) -> None:
-    """Add event types that another app declares (from its AppConfig.ready), so the ledger
-    documents them without importing it."""
+def events_declared_register(*events: Event) -> None:
+    """Add event types that another app declares, so the ledger checks and documents them."""
     for event in events:
         _declared_elsewhere[event.type] = event
 
 
-def declared_elsewhere() -> dict[str, DeclaredElsewhere]:
+def declared_elsewhere() -> dict[str, Event]:
     """The event types other apps declared, by type, in the order they registered them."""
     return dict(_declared_elsewhere)

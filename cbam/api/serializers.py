@@ -1,78 +1,10 @@
-"""The one declaration of each installation shape: the events' data (documented in OpenAPI,
-checked by `cbam.rules`) and the installations as the API shows them."""
+"""The installations, reports and shipments as the API shows them, and a report's period as it
+takes it. The installation events' payloads are declared in `cbam.shapes`."""
 
 from rest_framework import serializers
 
-from accounts.models import Role
 from cbam.projection import installation_facts
-from cbam.rules import COORDINATE, COUNTRY, INSTALLATION_AMENDED, INSTALLATION_REGISTERED, MAX_LIST, UNLOCODE
 from ledger.quantities import format_kg
-from ledger.shapes import DeclaredElsewhere
-
-
-class CoordinatesData(serializers.Serializer):
-    latitude = serializers.RegexField(
-        rf"^{COORDINATE.pattern}$", help_text='Decimal degrees, at most 6 decimals, e.g. "23.0215".'
-    )
-    longitude = serializers.RegexField(
-        rf"^{COORDINATE.pattern}$", help_text='Decimal degrees, at most 6 decimals, e.g. "113.1214".'
-    )
-
-
-class UnitData(serializers.Serializer):
-    code = serializers.CharField(
-        min_length=1, max_length=64, help_text="Unique across every installation; melts name it."
-    )
-    name = serializers.CharField(min_length=1, max_length=200, required=False)
-
-
-class InstallationFacts(serializers.Serializer):
-    name = serializers.CharField(min_length=1, max_length=200)
-    address = serializers.CharField(min_length=1, max_length=500)
-    country = serializers.RegexField(rf"^{COUNTRY.pattern}$", help_text="ISO 3166-1 alpha-2, e.g. CN.")
-    unlocode = serializers.RegexField(
-        rf"^{UNLOCODE.pattern[:8]} ?{UNLOCODE.pattern[8:]}$",
-        required=False,
-        help_text="UN/LOCODE, e.g. CNFOS (or CN FOS).",
-    )
-    coordinates = CoordinatesData(required=False)
-    registry_id = serializers.CharField(
-        min_length=1,
-        max_length=64,
-        required=False,
-        help_text="The operator's identifier in the Commission's CBAM registry.",
-    )
-
-
-class InstallationRegisteredData(InstallationFacts):
-    code = serializers.CharField(
-        min_length=1, max_length=32, help_text="Unique; reports and shipments name it."
-    )
-    furnaces = serializers.ListField(
-        child=UnitData(), min_length=1, max_length=MAX_LIST, help_text="At least one."
-    )
-    casting_lines = serializers.ListField(child=UnitData(), required=False, max_length=MAX_LIST)
-
-
-class InstallationAmendedData(InstallationFacts):
-    installation = serializers.CharField(
-        min_length=1, max_length=32, help_text="Its code (taken from the URL on the API)."
-    )
-    reason = serializers.CharField(min_length=1, max_length=500)
-    furnaces = serializers.ListField(
-        child=UnitData(),
-        required=False,
-        max_length=MAX_LIST,
-        help_text="Furnaces to add; none is ever removed.",
-    )
-    casting_lines = serializers.ListField(
-        child=UnitData(), required=False, max_length=MAX_LIST, help_text="Casting lines to add."
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name in InstallationFacts().fields:
-            self.fields[name].required = False
 
 
 class InstallationSerializer(serializers.Serializer):
@@ -156,41 +88,3 @@ class ShipmentSerializer(serializers.Serializer):
     receiver = serializers.CharField(source="transfer.to_organisation.slug")
     occurred_at = serializers.DateTimeField(source="transfer.occurred_at")
     lines = ShipmentLineSerializer(many=True)
-
-
-# The installation events as the partner API's /events/ documents them (ledger.shapes hook).
-INSTALLATION_EXAMPLE = {
-    "code": "HN-1",
-    "name": "Huanan remelt plant 1",
-    "address": "8 Shishan Road, Nanhai, Foshan, Guangdong",
-    "country": "CN",
-    "unlocode": "CNFOS",
-    "coordinates": {"latitude": "23.0215", "longitude": "113.1214"},
-    "registry_id": "CN-ALU-000123",
-    "furnaces": [{"code": "HN-1-RF1", "name": "reverberatory 60 t"}, {"code": "HN-1-RF2"}],
-    "casting_lines": [{"code": "HN-1-CL1", "name": "ingot line"}],
-}
-AMENDMENT_EXAMPLE = {"installation": "HN-1", "reason": "third furnace", "furnaces": [{"code": "HN-1-RF3"}]}
-
-
-# Installations are registered and corrected by the plants that melt and cast.
-INSTALLATIONS_POSTED_BY = (Role.RECYCLER, Role.WHEEL_MAKER)
-
-
-def events_declared() -> list[DeclaredElsewhere]:
-    return [
-        DeclaredElsewhere(
-            INSTALLATION_REGISTERED,
-            "Register an installation of the poster, with its furnaces and casting lines.",
-            InstallationRegisteredData,
-            INSTALLATION_EXAMPLE,
-            INSTALLATIONS_POSTED_BY,
-        ),
-        DeclaredElsewhere(
-            INSTALLATION_AMENDED,
-            "Correct an installation's facts, or add furnaces and casting lines.",
-            InstallationAmendedData,
-            AMENDMENT_EXAMPLE,
-            INSTALLATIONS_POSTED_BY,
-        ),
-    ]

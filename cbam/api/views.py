@@ -15,15 +15,27 @@ from cbam.api import serializers
 from cbam.evidence import report_bundle
 from cbam.models import CbamReport, Installation
 from cbam.selectors import shipment, visible_installations, visible_reports, visible_shipments
-from cbam.services import installation_amend, installation_register, report_request
+from cbam.services import installation_amendment_post, installation_register, report_request
+from cbam.shapes import AMENDMENT_BODY
 from cbam.workbook import report_workbook
 from config.api.query import BooleanFilter, StrictFilterSet, TextFilter
+from config.api.schema import rules
 from config.api.viewsets import PageNumberPagination, RemeltViewSet
 from ledger.api.serializers import EventsRecordedSerializer
 from ledger.models import Transfer
+from ledger.shapes import named_schema
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "remelt-cbam-1.json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UNLOCODE_RULE = (
+    "the UN/LOCODE, given or kept, does not start with the installation's country (about `data.unlocode`)"
+)
+
+
+def amendment_body_schema() -> dict:
+    """The OpenAPI schema of an amendment's body; its parts (UnitData, CoordinatesData) are the
+    installation.amended payload's, among the components."""
+    return named_schema(AMENDMENT_BODY)
 
 
 class InstallationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet):
@@ -35,42 +47,52 @@ class InstallationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Reme
     lookup_field = "code"
     visible = visible_installations
 
-    def _posted(self, service, data) -> Response:
+    def _posted(self, service, **given) -> Response:
         organisation = self.caller.organisation
         if organisation is None:
             raise exceptions.PermissionDenied("Only members of an organisation may record installations.")
-        recorded = service(organisation=organisation, actor=self.caller.actor, data=data)
+        recorded = service(organisation=organisation, actor=self.caller.actor, **given)
         return Response(
             EventsRecordedSerializer({"entries": [recorded]}).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(
         summary="Register an installation of your organisation (an installation.registered entry, now)",
-        description="The body is the entry's data. Every broken rule is a problem naming its field "
-        "(`data.country`, `data.furnaces[1].code`); nothing is written then.",
-        request=serializers.InstallationRegisteredData,
+        description="The body is the entry's data. Every field error is reported at once, by its path "
+        "(`data.country`, `data.furnaces[1].code`), and every broken rule as a problem naming its field "
+        "(400 `unlocode_not_in_country`, 409 `duplicate_code`); nothing is written then.",
+        request={"application/json": {"$ref": "#/components/schemas/InstallationRegisteredData"}},
         responses={201: EventsRecordedSerializer},
+        extensions=rules(unlocode_not_in_country=UNLOCODE_RULE),
     )
     def create(self, request):
-        return self._posted(installation_register, request.data)
+        return self._posted(installation_register, data=request.data)
 
     @extend_schema(
         summary="Amend your installation: correct its facts, add furnaces or casting lines",
-        description="The body is the data of an installation.amended entry, without `installation`.",
-        request=serializers.InstallationAmendedData,
+        description="The body is the data of an installation.amended entry without `installation`: the "
+        "URL names it (`installation` in the body is a field error at `data.installation`). An amendment "
+        "that corrects no fact and adds nothing is refused (400 `nothing_to_amend`); a UN/LOCODE outside "
+        "the installation's country too (400 `unlocode_not_in_country`).",
+        request={"application/json": amendment_body_schema()},
         responses={201: EventsRecordedSerializer},
+        extensions=rules(
+            nothing_to_amend="no fact is corrected and no furnace or casting line added (about `data`)",
+            unlocode_not_in_country=UNLOCODE_RULE,
+        ),
     )
     @action(detail=True, methods=["post"])
     def amendments(self, request, code=None):
         self.get_object()  # an installation you may not see is a 404
-        data = {**request.data, "installation": code} if isinstance(request.data, dict) else request.data
-        return self._posted(installation_amend, data)
+        return self._posted(installation_amendment_post, installation=code, amendment=request.data)
 
     @extend_schema(
         summary="Keep the CBAM report of your installation over a period current",
-        description="The report task computes it, and a new version whenever an entry changes its figures.",
+        description="The report task computes it, and a new version whenever an entry changes its figures. "
+        "A period that does not end after it starts is refused (400 `empty_period`, about `end`).",
         request=serializers.ReportRequestSerializer,
         responses={202: serializers.ReportPeriodSerializer},
+        extensions=rules(empty_period="`end` is not after `start` (about `end`)"),
     )
     @action(detail=True, methods=["post"])
     def reports(self, request, code=None):

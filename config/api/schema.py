@@ -1,5 +1,6 @@
-"""OpenAPI post-processing: problem+json on every operation, the languages of its messages, and
-events posted one or many."""
+"""OpenAPI post-processing: problem+json on every operation (with the rules an operation names
+in its 400), the languages of its messages, required request bodies, and events posted one or
+many."""
 
 from ledger.api.serializers import MAX_BATCH
 
@@ -31,6 +32,16 @@ ERRORS = {
     "default": "Any other error, as problem+json.",
 }
 WRITE_ONLY = {"409", "413"}
+# An operation's rules that a schema cannot say, as `extend_schema(extensions=rules(code=when))`:
+# its 400 response names them, each with when it is broken.
+RULES = "x-remelt-rules"
+
+
+def rules(**codes: str) -> dict:
+    """The extension naming an operation's 400 rule codes (see RULES)."""
+    return {RULES: codes}
+
+
 # Problems' `title` and `detail` and the `errors` messages follow Accept-Language; nothing else does.
 ACCEPT_LANGUAGE = {
     "name": "Accept-Language",
@@ -65,6 +76,12 @@ def add_problems(result, generator, request, public):
             parameters = operation.setdefault("parameters", [])
             if not any(p.get("name") == "Accept-Language" and p.get("in") == "header" for p in parameters):
                 parameters.append(ACCEPT_LANGUAGE)
+            if "requestBody" in operation:  # every body we take is one we need
+                operation["requestBody"]["required"] = True
+            broken = operation.pop(RULES, {})
+            if broken:
+                named = "; ".join(f"`{code}`: {when}" for code, when in broken.items())
+                operation["responses"]["400"] = _problem(f"{ERRORS['400']} Rules, by `code`: {named}.")
             for code, description in ERRORS.items():
                 if code in WRITE_ONLY and method not in ("post", "put", "patch"):
                     continue

@@ -96,20 +96,17 @@ def _event_serializer(name: str, entry_type: str, summary: str, data, posted_by:
 
 @cache
 def event_serializers() -> dict[str, type]:
-    """The OpenAPI schema of each event type: the ledger's own from their declarations, then
-    those other apps declared (ledger.shapes.declared_elsewhere). Built on first use, once every
-    app has registered its own."""
+    """The OpenAPI schema of each event type from its declaration: the ledger's own, then those
+    other apps declared (ledger.shapes.declared_elsewhere). Built on first use, once every app
+    has registered its own."""
     found = {}
-    for entry_type, event in EVENTS.items():
+    for entry_type, event in {**EVENTS, **declared_elsewhere()}.items():
         data_field = extend_schema_field({"$ref": f"#/components/schemas/{event.component}Data"})(
             type(f"{event.component}DataField", (serializers.DictField,), {"__module__": __name__})
         )
         found[entry_type] = _event_serializer(
             event.component, entry_type, event.summary, data_field(), event.posted_by
         )
-    for entry_type, event in declared_elsewhere().items():
-        name = event.data.__name__.removesuffix("Data")
-        found[entry_type] = _event_serializer(name, entry_type, event.summary, event.data(), event.posted_by)
     return found
 
 

@@ -6,6 +6,7 @@ from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -66,6 +67,10 @@ class EventViewSet(RemeltViewSet):
         organisation = self.caller.organisation
         if organisation is None:
             raise exceptions.PermissionDenied("Only members of an organisation may post events.")
+        if request.stream is None:  # no body at all, which DRF would read as an empty event
+            raise exceptions.ParseError(
+                _("The request has no body: post one event {type, occurred_at, data} or a list of them.")
+            )
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key is None:
             status_code, body = self._record(request.data)

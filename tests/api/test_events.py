@@ -184,3 +184,27 @@ def test_bodies_that_are_not_json_are_refused(cast, client_for):
     )
     assert_problem(form, 415, "unsupported_media_type")
     assert Entry.objects.count() == 0
+
+
+def test_a_post_without_a_body_is_refused_not_read_as_an_empty_event(cast, client_for):
+    client = client_for("alurec")
+    for response in (
+        client.post("/api/v1/events/"),
+        client.post("/api/v1/events/", content_type="application/json"),
+        client.post("/api/v1/events/", "", content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"),
+    ):
+        body = assert_problem(response, 400, "parse_error")
+        assert body["detail"].startswith("The request has no body")
+    # An empty object is a body: an event without its fields.
+    empty = assert_problem(client.post("/api/v1/events/", {}, format="json"), 400, "invalid")
+    assert set(empty["errors"]) == {"type", "occurred_at", "data"}
+    assert Entry.objects.count() == 0
+
+
+def test_chemistry_is_keyed_by_element_symbols_as_iupac_writes_them(cast, client_for):
+    data = {"lot": "ING-1", "reason": "lab", "chemistry": {"Si": "7.1", "si": "7.1", "Xx": "1", "Mg": "101"}}
+    response = client_for("alurec").post("/api/v1/events/", event("lot.amended", data), format="json")
+    body = assert_problem(response, 400, "invalid")
+    assert set(body["errors"]) == {"data.chemistry.si", "data.chemistry.Xx", "data.chemistry.Mg"}
+    assert "element symbol" in body["errors"]["data.chemistry.Xx"][0]
+    assert Entry.objects.count() == 0

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from ledger.events import EVENT_TYPES
-from ledger.shapes import MASS_PATTERN
+from ledger.shapes import ELEMENTS, MASS_PATTERN
 from ledger.vocabulary import installation_types
 
 
@@ -114,3 +114,24 @@ def test_the_trace_and_the_recall_each_document_their_own_answer(schema):
     assert recall["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Recall"
     }
+
+
+def test_every_request_body_is_required(schema):
+    bodies = [
+        (path, method)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    assert ("/api/v1/events/", "post") in bodies and len(bodies) >= 5
+    for path, method in bodies:
+        assert schema["paths"][path][method]["requestBody"]["required"] is True, (path, method)
+
+
+def test_chemistry_keys_are_the_element_symbols_and_no_other(schema):
+    chemistry = schema["components"]["schemas"]["ChemistryData"]
+    assert chemistry["additionalProperties"] is False
+    assert set(chemistry["properties"]) == set(ELEMENTS) and len(ELEMENTS) == 118
+    assert {"Si", "Mg", "Fe", "Cu", "Og"} <= set(ELEMENTS)
+    ingot = schema["components"]["schemas"]["IngotOutputData"]["properties"]["chemistry"]
+    assert ingot["allOf"] == [{"$ref": "#/components/schemas/ChemistryData"}]

@@ -22,14 +22,6 @@ ARTIFACTS = ROOT / "tests" / "artifacts"  # the whole report, ignored by git
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="disagreements left in the installation (CBAM) operations and one in /events/: their bodies "
-    "are DRF serializers without additionalProperties: false (unknown fields are refused), null lists "
-    "and a missing `installation` (the URL gives it) are accepted, an amendment with nothing to amend and "
-    "a report period with start = end are refused as `invalid` without a rule's code, and POST /events/ "
-    "without a body is answered as an empty event (tests/artifacts/schemathesis.txt)",
-)
 def test_schemathesis_with_every_check_finds_nothing(
     live_server, loop, keys, settings, ledger_signing_key, tmp_path
 ):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cbam.api.serializers import INSTALLATION_EXAMPLE
+from cbam.shapes import INSTALLATION_EXAMPLE
 from tests.api.conftest import anonymous, client_for, keys, loop  # noqa: F401 - fixtures shared with the API tests
 from tests.ledger.test_events import record
 

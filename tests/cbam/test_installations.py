@@ -3,6 +3,7 @@
 import pytest
 
 from cbam.models import Installation, InstallationUnit
+from ledger.errors import DomainError
 from ledger.models import Entry, Lot, Process
 from ledger.projection import projection_drift, replay
 from tests.cbam.conftest import HN1, register
@@ -39,8 +40,15 @@ def test_registering_writes_an_entry_and_the_installation(alurec, hn1):
     [
         ({"country": None}, "invalid", "data.country"),
         ({"country": "cn"}, "invalid", "data.country"),
-        ({"unlocode": "DEHAM"}, "invalid", "data.unlocode"),
+        ({"unlocode": "DEHAM"}, "unlocode_not_in_country", "data.unlocode"),
+        ({"unlocode": "CNF0S"}, "invalid", "data.unlocode"),
         ({"coordinates": {"latitude": "91", "longitude": "0"}}, "invalid", "data.coordinates.latitude"),
+        ({"coordinates": {"latitude": "0", "longitude": "180.5"}}, "invalid", "data.coordinates.longitude"),
+        ({"code": "HN 1"}, "invalid", "data.code"),
+        ({"code": "H" * 33}, "invalid", "data.code"),
+        ({"furnaces": [{"code": "RF/1"}]}, "invalid", "data.furnaces[0].code"),
+        ({"casting_lines": [{"code": "-CL"}]}, "invalid", "data.casting_lines[0].code"),
+        ({"furnaces": [{"code": "F" * 65}]}, "invalid", "data.furnaces[0].code"),
         ({"furnaces": []}, "invalid", "data.furnaces"),
         ({"furnaces": [{"code": "X"}, {"code": "X"}]}, "duplicate_code", "data.furnaces[1].code"),
         ({"casting_lines": [{"code": "HN-1-RF1"}]}, "duplicate_code", "data.casting_lines[0].code"),
@@ -50,6 +58,35 @@ def test_registering_writes_an_entry_and_the_installation(alurec, hn1):
 def test_a_bad_registration_is_a_field_error_and_writes_nothing(alurec, changes, code, field):
     data = {key: value for key, value in {**HN1, **changes}.items() if value is not None}
     refused(alurec, "installation.registered", data, code, field)
+    assert not Installation.objects.exists()
+
+
+def test_every_field_error_of_a_registration_comes_at_once_and_null_is_refused(alurec):
+    data = {
+        **HN1,
+        "code": "HN/1",
+        "country": "cn",
+        "registry_id": None,
+        "casting_lines": None,
+        "furnaces": [{"code": "RF 1", "colour": "red"}],
+        "colour": "red",
+    }
+    with pytest.raises(DomainError) as caught:
+        record(alurec, "installation.registered", data)
+    assert caught.value.code == "invalid"
+    assert set(caught.value.errors) == {
+        "data.code",
+        "data.country",
+        "data.registry_id",
+        "data.casting_lines",
+        "data.furnaces[0].code",
+        "data.furnaces[0].colour",
+        "data.colour",
+    }
+    assert "capitals" in caught.value.errors["data.country"][0]
+    assert "1 to 32" in caught.value.errors["data.code"][0]
+    assert "1 to 64" in caught.value.errors["data.furnaces[0].code"][0]
+    assert caught.value.errors["data.registry_id"] == ["This field may not be null."]
     assert not Installation.objects.exists()
 
 
@@ -68,14 +105,11 @@ def test_codes_are_unique_across_organisations(alurec, wheelworks, hn1):
 def test_only_the_owner_amends_and_furnaces_are_only_added(alurec, wheelworks, hn1):
     amend = {"installation": "HN-1", "reason": "new furnace", "furnaces": [{"code": "HN-1-RF3"}]}
     refused(wheelworks, "installation.amended", amend, "unknown_installation", "data.installation")
-    refused(
-        alurec,
-        "installation.amended",
-        {"installation": "HN-1", "reason": "x"},
-        "invalid",
-        "data.installation",
-    )
-    refused(alurec, "installation.amended", {**amend, "country": "DE"}, "invalid", "data.unlocode")
+    nothing = {"installation": "HN-1", "reason": "x"}
+    refused(alurec, "installation.amended", nothing, "nothing_to_amend", "data")
+    refused(alurec, "installation.amended", {**nothing, "furnaces": []}, "nothing_to_amend", "data")
+    elsewhere = {**amend, "country": "DE"}  # its UN/LOCODE CNFOS stays, in CN
+    refused(alurec, "installation.amended", elsewhere, "unlocode_not_in_country", "data.unlocode")
     record(alurec, "installation.amended", {**amend, "name": "Huanan plant 1"})
     installation = Installation.objects.get(code="HN-1")
     assert installation.name == "Huanan plant 1"

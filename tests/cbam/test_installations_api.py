@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from accounts.services import user_create
 from cbam.models import Installation
+from cbam.shapes import INSTALLATION_CODE_PATTERN
 from ledger.models import Entry
+from ledger.shapes import CODE_PATTERN
 from tests.api.support import assert_problem
 from tests.cbam.conftest import HN1, register
 from tests.ledger.test_admin import error_next_to, form_data, furnace_picker, receive, record
@@ -47,6 +49,51 @@ def test_refusals_name_the_field_and_write_nothing(api, alurec):
     )
     assert "data.country" in body["errors"]
     assert Entry.objects.count() == entries and not Installation.objects.exists()
+
+
+def test_an_amendment_is_the_body_the_url_names_the_installation(api, alurec):
+    api("alurec").post("/api/v1/installations/", HN1, format="json")
+    entries = Entry.objects.count()
+    url = "/api/v1/installations/HN-1/amendments/"
+    named = {"installation": "HN-1", "reason": "third furnace", "furnaces": [{"code": "HN-1-RF3"}]}
+    body = assert_problem(api("alurec").post(url, named, format="json"), 400, "invalid")
+    assert list(body["errors"]) == ["data.installation"]
+    # Every field error at once, null and unknown fields refused, codes in the code character set.
+    bad = {"reason": "x", "name": None, "colour": "red", "furnaces": [{"code": "RF 3"}]}
+    body = assert_problem(api("alurec").post(url, bad, format="json"), 400, "invalid")
+    assert set(body["errors"]) == {"data.name", "data.colour", "data.furnaces[0].code"}
+    assert_problem(api("alurec").post(url, {"reason": "x"}, format="json"), 400, "nothing_to_amend")
+    elsewhere = {"reason": "moved", "country": "DE"}  # its UN/LOCODE CNFOS stays
+    body = assert_problem(api("alurec").post(url, elsewhere, format="json"), 400, "unlocode_not_in_country")
+    assert list(body["errors"]) == ["data.unlocode"]
+    assert_problem(api("alurec").post(url, ["x"], format="json"), 400, "invalid")
+    assert Entry.objects.count() == entries
+
+
+def test_the_installation_bodies_are_their_declarations_in_the_schema(client):
+    schema = client.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    registered = components["InstallationRegisteredData"]
+    assert registered["additionalProperties"] is False
+    assert registered["properties"]["code"]["maxLength"] == 32
+    assert registered["properties"]["code"]["pattern"] == INSTALLATION_CODE_PATTERN
+    assert components["UnitData"]["properties"]["code"]["pattern"] == CODE_PATTERN
+    assert components["UnitData"]["additionalProperties"] is False
+    create = schema["paths"]["/api/v1/installations/"]["post"]
+    assert create["requestBody"]["required"] is True
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/InstallationRegisteredData"
+    }
+    amend = schema["paths"]["/api/v1/installations/{code}/amendments/"]["post"]
+    body = amend["requestBody"]["content"]["application/json"]["schema"]
+    assert "installation" not in body["properties"] and body["additionalProperties"] is False
+    amended = set(components["InstallationAmendedData"]["properties"])
+    assert set(body["properties"]) == amended - {"installation"}
+    assert "`nothing_to_amend`" in amend["responses"]["400"]["description"]
+    assert "`unlocode_not_in_country`" in amend["responses"]["400"]["description"]
+    reports = schema["paths"]["/api/v1/installations/{code}/reports/"]["post"]
+    assert "`empty_period`" in reports["responses"]["400"]["description"]
+    assert "x-remelt-rules" not in amend
 
 
 def test_others_see_no_installation_and_cannot_amend_it(api, alurec, wheelworks, certa):

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from accounts.services import user_create
+from cbam.models import ReportPeriod
 from cbam.services import reports_compute
 from tests.api.support import assert_problem
 from tests.cbam.ledger_example import worked_example
@@ -23,13 +24,17 @@ def reported(alurec, client_for):
     return report
 
 
-def test_a_period_with_start_after_end_is_a_field_error(alurec, client_for):
+@pytest.mark.parametrize("start", ["2027-01-01T00:00:00Z", "2026-10-01T00:00:00Z"])
+def test_an_empty_period_is_refused_by_its_rule_about_end(alurec, client_for, start):
     worked_example(alurec)
-    period = {"start": "2027-01-01T00:00:00Z", "end": "2026-10-01T00:00:00Z"}
+    period = {"start": start, "end": "2026-10-01T00:00:00Z"}  # after the end, or at it
     body = assert_problem(
-        client_for("alurec").post("/api/v1/installations/HN-1/reports/", period, format="json"), 400
+        client_for("alurec").post("/api/v1/installations/HN-1/reports/", period, format="json"),
+        400,
+        "empty_period",
     )
-    assert "end" in body["errors"]
+    assert list(body["errors"]) == ["end"]
+    assert not ReportPeriod.objects.exists()
 
 
 def test_the_json_validates_against_the_served_schema(reported, client_for, anonymous):
