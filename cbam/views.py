@@ -19,9 +19,14 @@ def report_page(request, pk: int):
     )
     report = get_object_or_404(reports, pk=pk)
     versions = CbamReport.objects.filter(period=report.period).order_by("-version")
-    return render(
-        request, "cbam/report.html", {"report": report, "document": report.document, "versions": versions}
-    )
+    context = {
+        "report": report,
+        "document": report.document,
+        "versions": versions,
+        # ?lang=both: every label in Chinese and English, as the passport's bilingual print.
+        "bilingual": request.GET.get("lang") == "both",
+    }
+    return render(request, "cbam/report.html", context)
 
 
 def _visible_shipment(request, seq: int):
@@ -34,7 +39,8 @@ def _visible_shipment(request, seq: int):
 @login_required
 def shipment_page(request, seq: int):
     """A custody transfer's ingot lots as the importer declares them; others' transfers are a 404."""
-    return render(request, "cbam/shipment.html", {"shipment": _visible_shipment(request, seq)})
+    context = {"shipment": _visible_shipment(request, seq), "bilingual": request.GET.get("lang") == "both"}
+    return render(request, "cbam/shipment.html", context)
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import Organisation, User
+from cbam.models import CbamReport, Installation, InstallationUnit
 from ledger.models import Lot, Process
 
 # Words that are the same in both languages: names of standards, formats, units, products.
@@ -51,6 +52,15 @@ SAME_IN_BOTH = {
     "English",
     "A4",
     "CBAM",
+    "CN",
+    "EU",
+    "SEE",  # the regulation's symbols: SEE direct, SEE indirect
+    "direct",
+    "indirect",
+    "PDF",
+    "XLSX",
+    "MWh",
+    "kWh",
     "LGTIN",
     "SGTIN",
     "UN",
@@ -113,6 +123,11 @@ def data_words() -> set[str]:
         texts.append((lot.code, lot.grade, lot.origin, lot.supplier, lot.part_number, lot.alloy))
     for facts in Process.objects.values_list("facts", flat=True):
         texts.append((str(facts),))
+    # CBAM: the installations and their units, and the reports' documents (their method notes
+    # and codes are part of what the digest commits to, in English).
+    texts += Installation.objects.values_list("code", "name", "address")
+    texts += InstallationUnit.objects.values_list("code", "name")
+    texts += [(json.dumps(document),) for document in CbamReport.objects.values_list("document", flat=True)]
     return {word for row in texts for text in row if text for word in WORD.findall(str(text))}
 
 
@@ -166,14 +181,23 @@ def demo(db, tmp_path, settings, ledger_signing_key):
     out = io.StringIO()
     call_command("load_demo", "--small", "--base-url", "http://testserver", stdout=out)
     printed = out.getvalue()
-    urls = dict(re.findall(r"^([a-z' ]+):\s+http://testserver(\S+)", printed, re.MULTILINE))
+    urls = dict(re.findall(r"^([A-Za-z0-9'() -]+?):\s+http://testserver(\S+)", printed, re.MULTILINE))
     # The passport's links in one language (?lang=zh-hans, ?lang=both) are tested on their own.
     return {
         label: path for label, path in urls.items() if label not in NOT_FOR_PEOPLE and "lang=" not in path
     }
 
 
-READERS = {"anonymous": None, "staff": "staff", "partner": "northstar", "auditor": "veritas"}
+# The partners: northstar holds the demo's wheel, huanan owns the CBAM installation and elbe
+# imports its shipment (their pages are 404s to the others).
+READERS = {
+    "anonymous": None,
+    "staff": "staff",
+    "partner": "northstar",
+    "installation owner": "huanan",
+    "importer": "elbe",
+    "auditor": "veritas",
+}
 
 
 @pytest.mark.parametrize("reader", READERS)
@@ -197,6 +221,8 @@ def test_every_printed_page_is_chinese_in_chinese(demo, client, reader):
     assert len(walked) >= 3
     if reader == "staff":
         assert "admin" in walked
+    if reader == "installation owner":
+        assert {"CBAM report (HN-1)", "CBAM shipment to EU"} <= set(walked)
     if reader == "auditor":
         assert "a scrap lot's recall" in walked
     assert not left, f"English left in the Chinese pages: {left}"
@@ -265,3 +291,12 @@ def test_every_admin_page_is_chinese_in_chinese(demo, client):
         assert not re.search(r"[\u4e00-\u9fff]", english.replace("简体中文", "")), path
     assert walked > 40
     assert not left, f"English left in the Chinese admin: {left}"
+
+
+def test_the_cbam_report_and_shipment_print_in_both_languages(demo, client):
+    client.force_login(User.objects.get(username="huanan"))
+    report = client.get(demo["CBAM report (HN-1)"] + "?lang=both").content.decode()
+    assert '<span lang="zh-hans">货物</span> <span lang="en-gb">Goods</span>' in report
+    assert '<span lang="zh-hans">隐含排放</span> <span lang="en-gb">Embedded emissions</span>' in report
+    shipment = client.get(demo["CBAM shipment to EU"] + "?lang=both").content.decode()
+    assert '<span lang="zh-hans">净重 kg</span> <span lang="en-gb">Net mass kg</span>' in shipment
