@@ -18,7 +18,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from ledger.display import display_decimal_text
@@ -69,6 +71,19 @@ RECALL_CSV_HEADER = [
     "share_percent",
     "part_mass_kg",
     "made_at",
+]
+# The same columns named for a person, a second header row of the CSV in a language other than
+# English (the first row's names are for programs and never change).
+RECALL_CSV_LABELS = [
+    _("Serial"),
+    _("Part number"),
+    _("Current holder"),
+    _("Current holder's name"),
+    _("Held by, in order"),
+    _("kg of the recalled lot"),
+    _("Share of the part's metal (%)"),
+    _("Part mass (kg)"),
+    _("Made at (UTC)"),
 ]
 # A lot's own facts, which an amendment corrects on that lot alone (see ledger.selectors).
 LOT_FACTS = ("category", "grade", "origin", "alloy", "chemistry", "part_number")
@@ -388,8 +403,11 @@ def _percent_text(share: Fraction) -> str:
 
 
 def recall_csv_rows(recall: Recall) -> Iterator[list]:
-    """The recall as CSV rows: the header, then one row per part, by serial, read a chunk at a time."""
+    """The recall as CSV rows: the header (and in a language other than English, the columns'
+    names in it), then one row per part, by serial, read a chunk at a time."""
     yield RECALL_CSV_HEADER
+    if not translation.get_language().startswith("en"):
+        yield [str(label) for label in RECALL_CSV_LABELS]
     for item in recall.parts():
         part = item.part
         yield [

@@ -80,6 +80,25 @@ def test_the_xlsx_has_the_documented_sheets_and_cells(reported, client_for):
     )
 
 
+def test_a_chinese_reader_gets_the_same_sheets_and_one_more_naming_their_labels(reported, client_for):
+    url = f"/api/v1/cbam/reports/{reported.pk}/communication.xlsx"
+    english = load_workbook(BytesIO(client_for("alurec").get(url).content))
+    book = load_workbook(BytesIO(client_for("alurec").get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content))
+    assert book.sheetnames == [*english.sheetnames, "表头对照"]
+    for name in english.sheetnames:  # the template's own sheets are the same, cell for cell
+        assert [[c.value for c in row] for row in book[name]] == [
+            [c.value for c in row] for row in english[name]
+        ]
+    labels = {
+        (row[0], row[1]): (row[2], row[3]) for row in book["表头对照"].iter_rows(min_row=4, values_only=True)
+    }
+    assert labels[("A_InstData", "A3")] == ("Installation code", "装置编号")
+    assert labels[("Summary_Products", "F3")] == ("SEE direct t CO2e/t", "SEE direct t CO2e/t")
+    assert labels[("D_Processes", "D3")] == ("Natural gas m3", "天然气 m³")
+    assert ("A_InstData", "B3") not in labels  # values are not labels
+    assert all(translated for _, translated in labels.values())
+
+
 def test_reports_have_the_installations_visibility(reported, client_for):
     assert client_for("alurec").get("/api/v1/cbam/reports/").json()["count"] == 1
     assert client_for("certa").get(f"/api/v1/cbam/reports/{reported.pk}/").status_code == 200

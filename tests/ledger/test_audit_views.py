@@ -539,6 +539,16 @@ def test_the_recall_csv_has_a_header_and_one_row_per_part(browser_for):
     assert rows[1:] == expected
 
 
+def test_the_recall_csv_in_chinese_names_its_columns_in_a_second_row(browser_for):
+    response = browser_for("certa").get("/audit/lots/SCR-A/recall.csv", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    english = browser_for("certa").get("/audit/lots/SCR-A/recall.csv", HTTP_ACCEPT_LANGUAGE="en")
+    english_rows = list(csv.reader(io.StringIO(b"".join(english.streaming_content).decode())))
+    assert rows[0] == CSV_HEADER  # the names programs read, unchanged
+    assert rows[1][:3] == ["序列号", "零件号", "当前持有方"] and len(rows[1]) == len(CSV_HEADER)
+    assert rows[2:] == english_rows[1:]  # the parts and their figures, the same in both
+
+
 def test_the_recall_csv_defuses_spreadsheet_formulas(browser_for, cast):
     # A part number is free text from a partner; opened in a spreadsheet it must stay text.
     _record(
