@@ -21,11 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from accounts.models import Organisation
 from epcis import identifiers
 from epcis.gs1 import canonical_digital_link, parse_trade_item
 from epcis.mapping import COMMISSIONING, KGM, OWNING_PARTY, RECEIVING, SHIPPING, ext
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.events import (
     CUSTODY_TRANSFERRED,
     INGOTS_CAST,
@@ -55,7 +58,9 @@ class Problems:
         if self.errors:
             where, messages = next(iter(self.errors.items()))
             more = len(self.errors) - 1
-            detail = f"{where}: {messages[0]}" + (f" (and {more} more)" if more else "")
+            detail = f"{where}: {messages[0]}"
+            if more:
+                detail += ngettext(" (and %(count)s more)", " (and %(count)s more)", more) % {"count": more}
             raise DomainError(self.code, detail, errors=self.errors, status=self.status)
 
 
@@ -109,25 +114,25 @@ class Reader:
             given = element.get("uom")
             raise Refused(
                 f"{where}.uom",
-                f"remelt records masses in kilograms: uom must be KGM, not {given!r}"
+                _("remelt records masses in kilograms: uom must be KGM, not %(uom)s") % {"uom": quoted(given)}
                 if given is not None
-                else "remelt records masses in kilograms: give uom KGM",
+                else _("remelt records masses in kilograms: give uom KGM"),
                 code="uom",
             )
         quantity = element.get("quantity")
         if quantity is None:
-            raise Refused(f"{where}.quantity", "give the mass in KGM")
+            raise Refused(f"{where}.quantity", _("give the mass in KGM"))
         try:
             amount = Decimal(str(quantity))
         except InvalidOperation:
-            raise Refused(f"{where}.quantity", "not a number") from None
+            raise Refused(f"{where}.quantity", _("not a number")) from None
         if amount != amount.quantize(GRAM):
-            raise Refused(f"{where}.quantity", "masses are to the gram: at most 3 decimals in KGM")
+            raise Refused(f"{where}.quantity", _("masses are to the gram: at most 3 decimals in KGM"))
         return f"{amount:.3f}"
 
     def existing_lot(self, uri: object, where: str) -> str:
         if not isinstance(uri, str):
-            raise Refused(where, "not an identifier")
+            raise Refused(where, _("not an identifier"))
         for prefix in (identifiers.LOT, identifiers.SERIAL):
             code = identifiers.remelt_name(uri, prefix)
             if code is not None:
@@ -135,34 +140,33 @@ class Reader:
         code = self.declared_here.get(uri) or self.declared_here.get(canonical_digital_link(uri) or "")
         code = code or self.known_lot(uri)
         if code is None:
-            raise Refused(where, f"no lot {uri!r}", code="unknown_lot")
+            raise Refused(where, _("no lot %(code)s") % {"code": quoted(uri)}, code="unknown_lot")
         return code
 
     def new_lot(self, uri: object, where: str, captured: Captured, *, serial: bool = False) -> str:
         """The code of a lot (or serial) the event makes, from its identifier."""
         if not isinstance(uri, str):
-            raise Refused(where, "not an identifier")
+            raise Refused(where, _("not an identifier"))
         own = identifiers.remelt_name(uri, identifiers.SERIAL if serial else identifiers.LOT)
         if own is not None:
             return own
         key = parse_trade_item(uri)
         if key is None or (key.serial is None) != (not serial):
-            expected = (
-                "urn:epc:id:sgtin:… or urn:remelt:serial:…"
+            message = (
+                _("name new serials by urn:epc:id:sgtin:… or urn:remelt:serial:…")
                 if serial
-                else "urn:epc:class:lgtin:… or urn:remelt:lot:…"
+                else _("name new lots by urn:epc:class:lgtin:… or urn:remelt:lot:…")
             )
-            raise Refused(
-                where, f"name new {'serials' if serial else 'lots'} by {expected}", code="unknown_identifier"
-            )
+            raise Refused(where, message, code="unknown_identifier")
         prefix = self.organisation.gs1_company_prefix
         if key.company_prefix != prefix:
-            why = (
-                f"your GS1 company prefix is {prefix}" if prefix else "register your GS1 company prefix first"
+            values = {"uri": uri, "theirs": key.company_prefix, "yours": prefix}
+            message = (
+                _("%(uri)s is of GS1 company prefix %(theirs)s; your GS1 company prefix is %(yours)s")
+                if prefix
+                else _("%(uri)s is of GS1 company prefix %(theirs)s; register your GS1 company prefix first")
             )
-            raise Refused(
-                where, f"{uri} is of GS1 company prefix {key.company_prefix}; {why}", code="not_your_prefix"
-            )
+            raise Refused(where, message % values, code="not_your_prefix")
         code = key.serial if serial else key.lot
         captured.new_identifiers[code] = uri
         self.declared_here[uri] = code
@@ -179,7 +183,7 @@ class Reader:
                 raise Refused(f"{where}.{key}", REQUIRED)
             return None
         if not isinstance(value, str):
-            raise Refused(f"{where}.{key}", "Not a valid string.")
+            raise Refused(f"{where}.{key}", _("Not a valid string."))
         return value
 
     def party(self, entries: object, kind: str, where: str, *, required: bool) -> tuple[str, str] | None:
@@ -191,10 +195,10 @@ class Reader:
         ]
         if not owners:
             if required:
-                raise Refused(where, f"give the {kind} as an owning_party")
+                raise Refused(where, _("give the %(kind)s as an owning_party") % {"kind": kind})
             return None
         if len(owners) > 1:
-            raise Refused(where, f"one owning_party {kind}, please")
+            raise Refused(where, _("one owning_party %(kind)s, please") % {"kind": kind})
         index, item = owners[0]
         return item[kind], f"{where}[{index}].{kind}"
 
@@ -203,7 +207,7 @@ class Reader:
         if slug is None or slug not in self.slugs:
             raise Refused(
                 where,
-                f"no organisation {uri!r} (organisations are urn:remelt:org:<slug>)",
+                _("no organisation %(uri)s (organisations are urn:remelt:org:<slug>)") % {"uri": quoted(uri)},
                 code="unknown_organisation",
             )
         return slug
@@ -213,7 +217,7 @@ class Reader:
         if energy is None:
             return {}
         if not isinstance(energy, Mapping):
-            raise Refused(f"{base}.{ext('energy')}", "must be an object")
+            raise Refused(f"{base}.{ext('energy')}", _("must be an object"))
         captured.paths["data.energy"] = f"{base}.{ext('energy')}"
         out = {}
         for ours, theirs in (("electricity_kwh", "electricityKwh"), ("natural_gas_m3", "naturalGasM3")):
@@ -226,7 +230,7 @@ class Reader:
         where = f"{base}.{ext('transport')}"
         transport = event.get(ext("transport"))
         if not isinstance(transport, Mapping):
-            raise Refused(where, "give the transport: {remelt:distanceKm, remelt:mode}")
+            raise Refused(where, _("give the transport: {remelt:distanceKm, remelt:mode}"))
         captured.paths["data.transport"] = where
         captured.paths["data.transport.distance_km"] = f"{where}.{ext('distanceKm')}"
         captured.paths["data.transport.mode"] = f"{where}.{ext('mode')}"
@@ -251,20 +255,26 @@ class Reader:
             else:
                 raise Refused(
                     f"{base}.bizStep",
-                    "remelt reads ObjectEvents ADD with bizStep receiving (a scrap receipt) and OBSERVE "
-                    "with bizStep shipping (a custody transfer)",
+                    _(
+                        "remelt reads ObjectEvents ADD with bizStep receiving (a scrap receipt) and OBSERVE "
+                        "with bizStep shipping (a custody transfer)"
+                    ),
                 )
         elif kind == "TransformationEvent":
             self._transformation(event, base, captured)
         else:
-            raise Refused(f"{base}.type", f"remelt reads ObjectEvents and TransformationEvents, not {kind}s")
+            raise Refused(
+                f"{base}.type",
+                _("remelt reads ObjectEvents and TransformationEvents, not %(type)s")
+                % {"type": quoted(kind)},
+            )
         return captured
 
     def _receipt(self, event: Mapping, base: str, captured: Captured) -> None:
         quantities = event.get("quantityList") or []
         if len(quantities) != 1 or event.get("epcList"):
             raise Refused(
-                f"{base}.quantityList", "a receipt is one lot: one element in quantityList, no epcList"
+                f"{base}.quantityList", _("a receipt is one lot: one element in quantityList, no epcList")
             )
         where = f"{base}.quantityList[0]"
         code = self.new_lot(quantities[0].get("epcClass"), f"{where}.epcClass", captured)
@@ -313,8 +323,8 @@ class Reader:
         if found and identifiers.remelt_name(found[0], identifiers.ORG) != self.organisation.slug:
             raise Refused(
                 found[1],
-                "the organisation that receives is the one that posts: "
-                + identifiers.org_urn(self.organisation.slug),
+                _("the organisation that receives is the one that posts: %(organisation)s")
+                % {"organisation": identifiers.org_urn(self.organisation.slug)},
             )
 
     def _transfer(self, event: Mapping, base: str, captured: Captured) -> None:
@@ -332,10 +342,12 @@ class Reader:
                 captured.quantities[code] = int(self.grams(element, where).replace(".", ""))
                 captured.paths[f"quantity:{code}"] = f"{where}.quantity"
         if not lots:
-            raise Refused(f"{base}.epcList", "name the lots that move: epcList (wheel hubs) or quantityList")
+            raise Refused(
+                f"{base}.epcList", _("name the lots that move: epcList (wheel hubs) or quantityList")
+            )
         source = self.party(event.get("sourceList"), "source", f"{base}.sourceList", required=False)
         if source and identifiers.remelt_name(source[0], identifiers.ORG) != self.organisation.slug:
-            raise Refused(source[1], "the organisation that hands the lots over is the one that posts")
+            raise Refused(source[1], _("the organisation that hands the lots over is the one that posts"))
         to_uri, to_where = self.party(
             event.get("destinationList"), "destination", f"{base}.destinationList", required=True
         )
@@ -350,7 +362,7 @@ class Reader:
     def _inputs(self, event: Mapping, base: str, captured: Captured) -> tuple[list[dict], list[dict]]:
         if event.get("inputEPCList"):
             raise Refused(
-                f"{base}.inputEPCList", "remelt's steps consume lots (inputQuantityList), not serials"
+                f"{base}.inputEPCList", _("remelt's steps consume lots (inputQuantityList), not serials")
             )
         inputs, additions = [], []
         for position, element in enumerate(event.get("inputQuantityList") or []):
@@ -379,7 +391,7 @@ class Reader:
             return
         where = f"{base}.{ext('footprints')}"
         if not isinstance(cited, list):
-            raise Refused(where, "must be a list of {remelt:input, remelt:pfId}")
+            raise Refused(where, _("must be a list of {remelt:input, remelt:pfId}"))
         first = len(event.get("inputQuantityList") or []) - len(additions)  # additions follow the lots
         for index, item in enumerate(cited):
             at = f"{where}[{index}]"
@@ -389,10 +401,10 @@ class Reader:
                 or isinstance(position, bool)
                 or not (first <= position < first + len(additions))
             ):
-                raise Refused(f"{at}.{ext('input')}", "the position of an addition in inputQuantityList")
+                raise Refused(f"{at}.{ext('input')}", _("the position of an addition in inputQuantityList"))
             pf_id = self.text(item, ext("pfId"), at)
             if not pf_id.startswith("urn:uuid:"):
-                raise Refused(f"{at}.{ext('pfId')}", "a PACT footprint id as urn:uuid:<id>")
+                raise Refused(f"{at}.{ext('pfId')}", _("a PACT footprint id as urn:uuid:<id>"))
             addition = position - first
             additions[addition]["footprint"] = pf_id.removeprefix("urn:uuid:")
             captured.paths[f"data.additions[{addition}].footprint"] = f"{at}.{ext('pfId')}"
@@ -408,13 +420,13 @@ class Reader:
         else:
             kind = MELT_RECORDED
         if additions and kind != MELT_RECORDED:
-            raise Refused(captured.paths["data.additions[0]"], "only a melt takes alloying additions")
+            raise Refused(captured.paths["data.additions[0]"], _("only a melt takes alloying additions"))
         energy = self.energy(event, base, captured)
         data: dict = {"inputs": inputs}
         if kind == MELT_RECORDED:
             if len(outputs) != 1:
                 raise Refused(
-                    f"{base}.outputQuantityList", "a melt makes one lot: one element in outputQuantityList"
+                    f"{base}.outputQuantityList", _("a melt makes one lot: one element in outputQuantityList")
                 )
             where = f"{base}.outputQuantityList[0]"
             data.update(
@@ -445,7 +457,7 @@ class Reader:
                 uri = element.get("epcClass")
                 code = self.new_lot(uri, f"{where}.epcClass", captured)
                 if uri not in facts:
-                    raise Refused(f"{base}.ilmd.{ext('lots')}", f"give the alloy of {uri}")
+                    raise Refused(f"{base}.ilmd.{ext('lots')}", _("give the alloy of %(uri)s") % {"uri": uri})
                 fact_index, fact = facts[uri]
                 fact_where = f"{base}.ilmd.{ext('lots')}[{fact_index}]"
                 chemistry = {}
@@ -481,7 +493,10 @@ class Reader:
                 where = f"{base}.outputEPCList[{position}]"
                 serial = self.new_lot(uri, where, captured, serial=True)
                 if uri not in facts:
-                    raise Refused(f"{base}.ilmd.{ext('parts')}", f"give the mass and part number of {uri}")
+                    raise Refused(
+                        f"{base}.ilmd.{ext('parts')}",
+                        _("give the mass and part number of %(uri)s") % {"uri": uri},
+                    )
                 fact_index, fact = facts[uri]
                 fact_where = f"{base}.ilmd.{ext('parts')}[{fact_index}]"
                 data["parts"].append(
@@ -502,7 +517,7 @@ class Reader:
             captured.paths["data.parts"] = f"{base}.outputEPCList"
             if len(outputs) > 1:
                 raise Refused(
-                    f"{base}.outputQuantityList", "a part run returns at most one internal scrap lot"
+                    f"{base}.outputQuantityList", _("a part run returns at most one internal scrap lot")
                 )
             if outputs:
                 where = f"{base}.outputQuantityList[0]"
@@ -529,7 +544,7 @@ class Reader:
     @staticmethod
     def _per_lot(items: object, key: str, where: str) -> dict[str, tuple[int, Mapping]]:
         if not isinstance(items, list):
-            raise Refused(where, "must be a list")
+            raise Refused(where, _("must be a list"))
         found = {}
         for index, item in enumerate(items):
             if not isinstance(item, Mapping) or not isinstance(item.get(key), str):

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from epcis import identifiers
@@ -242,7 +243,7 @@ def index_catch_up() -> int:
     head = LedgerHead.objects.values_list("seq", flat=True).get(pk=1)
     while True:
         with transaction.atomic():
-            cursor, _ = IndexCursor.objects.get_or_create(pk=1)
+            cursor, _created = IndexCursor.objects.get_or_create(pk=1)
             cursor = IndexCursor.objects.select_for_update().get(pk=1)  # one indexer at a time
             if cursor.seq >= head:
                 return cursor.seq
@@ -307,7 +308,7 @@ def read_page_token(token: str) -> tuple[int, int]:
         seq, position = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().split(".")
         return int(seq), int(position)
     except (ValueError, UnicodeDecodeError, binascii.Error):
-        message = "not a page token of this query"
+        message = _("not a page token of this query")
         raise DomainError("unknown_page_token", message, field="nextPageToken") from None
 
 

@@ -21,7 +21,7 @@ from epcis.gs1 import canonical_digital_link
 from epcis.mapping import content_hash, ext
 from epcis.models import CaptureJob, IndexedEvent, LotIdentifier
 from epcis.selectors import current_version, index_catch_up, lot_of_uri
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.events import (
     CUSTODY_TRANSFERRED,
     ENTRY_VOIDED,
@@ -51,16 +51,20 @@ def document_check(document: object) -> None:
             break
     if errors:
         where, messages = next(iter(errors.items()))
-        raise DomainError("schema", f"not an EPCIS 2.0 document: {where}: {messages[0]}", errors=errors)
+        raise DomainError(
+            "schema",
+            _("not an EPCIS 2.0 document: %(where)s: %(message)s") % {"where": where, "message": messages[0]},
+            errors=errors,
+        )
     if document.get("type") != "EPCISDocument":
-        raise DomainError("invalid", "capture takes an EPCISDocument", field="type")
+        raise DomainError("invalid", _("capture takes an EPCISDocument"), field="type")
     events = document["epcisBody"]["eventList"]
     if not events:
-        raise DomainError("invalid", "the document has no events", field="epcisBody.eventList")
+        raise DomainError("invalid", _("the document has no events"), field="epcisBody.eventList")
     if len(events) > MAX_EVENTS:
         raise DomainError(
             "capture_limit",
-            f"at most {MAX_EVENTS} events per document",
+            _("at most %(count)s events per document") % {"count": MAX_EVENTS},
             field="epcisBody.eventList",
             status=413,
         )
@@ -160,14 +164,19 @@ def _roles_check(organisation: Organisation, plan: list) -> None:
             entry_type, where = item.type, item.where("")
         message = role_error(organisation, entry_type)
         if message:
-            raise DomainError("role_not_allowed", f"event {item.index}: {message}", field=where, status=403)
+            raise DomainError(
+                "role_not_allowed",
+                _("event %(index)s: %(message)s") % {"index": item.index, "message": message},
+                field=where,
+                status=403,
+            )
 
 
 def _declaration(index: int, event: Mapping, by_id: dict) -> _Declaration:
     base = f"epcisBody.eventList[{index}]"
     declaration = event["errorDeclaration"]
     if not isinstance(event.get("eventID"), str):
-        raise Refused(f"{base}.eventID", "an error declaration names the event it declares by its eventID")
+        raise Refused(f"{base}.eventID", _("an error declaration names the event it declares by its eventID"))
     reason = declaration.get("reason")
     if reason == "did_not_occur":
         return _Declaration(index, event, None)
@@ -176,10 +185,10 @@ def _declaration(index: int, event: Mapping, by_id: dict) -> _Declaration:
         if len(ids) != 1 or ids[0] not in by_id:
             raise Refused(
                 f"{base}.errorDeclaration.correctiveEventIDs",
-                "give one corrective event, in the same document",
+                _("give one corrective event, in the same document"),
             )
         return _Declaration(index, event, by_id[ids[0]])
-    raise Refused(f"{base}.errorDeclaration.reason", "remelt reads did_not_occur and incorrect_data")
+    raise Refused(f"{base}.errorDeclaration.reason", _("remelt reads did_not_occur and incorrect_data"))
 
 
 class _Recorder:
@@ -248,7 +257,9 @@ class _Recorder:
         targets = set(rows.values_list("target_seq", flat=True))
         if len(targets) != 1:
             raise DomainError(
-                "unknown_event", f"no event {event_id} in the ledger", field=f"{item.base}.eventID"
+                "unknown_event",
+                _("no event %(id)s in the ledger") % {"id": event_id},
+                field=f"{item.base}.eventID",
             )
         return targets.pop()
 
@@ -276,7 +287,7 @@ class _Recorder:
         if version is None:
             raise DomainError(
                 "not_amendable",
-                "only receipts, melts, casts and part runs are amended; void a transfer instead",
+                _("only receipts, melts, casts and part runs are amended; void a transfer instead"),
                 field=f"{base}.eventID",
                 status=409,
             )
@@ -309,8 +320,16 @@ class _Recorder:
                 if moved[code] != grams:
                     raise DomainError(
                         "not_all_metal",
-                        f"event {captured.index}: a custody transfer moves all the metal a lot has left: lot "
-                        f"{code!r} had {format_kg(moved[code])} kg, the event says {format_kg(grams)} kg",
+                        _(
+                            "event %(index)s: a custody transfer moves all the metal a lot has left: lot "
+                            "%(code)s had %(had)s kg, the event says %(says)s kg"
+                        )
+                        % {
+                            "index": captured.index,
+                            "code": quoted(code),
+                            "had": format_kg(moved[code]),
+                            "says": format_kg(grams),
+                        },
                         field=captured.paths[f"quantity:{code}"],
                         status=409,
                     )
@@ -348,8 +367,11 @@ def _amounts(values: Mapping | None, places: int) -> dict:
 def _structural(corrected: Captured, key: str) -> DomainError:
     return DomainError(
         "structural",
-        f"event {corrected.index}: an amendment corrects facts, not masses, lots or codes; void the "
-        "entry and record it again instead",
+        _(
+            "event %(index)s: an amendment corrects facts, not masses, lots or codes; void the "
+            "entry and record it again instead"
+        )
+        % {"index": corrected.index},
         field=corrected.where(f"data.{key}"),
         status=409,
     )
@@ -363,7 +385,8 @@ def _amendments(
     if corrected.type != making_type:
         raise DomainError(
             "structural",
-            f"event {corrected.index}: the corrective event must be the same kind of step ({making_type})",
+            _("event %(index)s: the corrective event must be the same kind of step (%(type)s)")
+            % {"index": corrected.index, "type": making_type},
             field=corrected.where("type"),
             status=409,
         )
@@ -463,7 +486,8 @@ def _amendments(
     if not changes:
         raise DomainError(
             "invalid",
-            f"event {corrected.index}: the corrective event corrects nothing of the recorded facts",
+            _("event %(index)s: the corrective event corrects nothing of the recorded facts")
+            % {"index": corrected.index},
             field=f"{item.base}.errorDeclaration.correctiveEventIDs",
         )
     amendments = []

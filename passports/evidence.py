@@ -11,6 +11,7 @@ them from the database.
 import json
 from collections.abc import Callable, Iterable
 
+from django.utils.translation import gettext as _
 from remelt_verify.bundle import BUNDLE_FORMAT
 from remelt_verify.public import PUBLIC_FORMAT
 from remelt_verify.steps import EVIDENCE_FORMAT, STEP_FORMAT
@@ -18,7 +19,7 @@ from remelt_verify.steps import EVIDENCE_FORMAT, STEP_FORMAT
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
 from ledger.disclosure import item_lot
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED, MELT_RECORDED
 from ledger.models import Entry, Lot, LotKind, SignedCheckpoint, TransferItem
 from ledger.quantities import format_kg
@@ -47,7 +48,9 @@ def _current_footprint(lot: Lot) -> Footprint:
     )
     if footprint is None or footprint.run.entry_id is None:
         raise DomainError(
-            "no_footprint", f"lot {lot.code!r} has no footprint yet; its roll-up is pending", status=409
+            "no_footprint",
+            _("lot %(code)s has no footprint yet; its roll-up is pending") % {"code": quoted(lot.code)},
+            status=409,
         )
     return footprint
 
@@ -104,8 +107,14 @@ def step_bundle(*, lot: Lot, viewer: Viewer, at_seq: int | None = None) -> dict:
     has no committed state there."""
     state = lot_state(lot, at_seq=at_seq)
     if state is None:
-        where = "yet" if at_seq is None else f"at ledger seq {at_seq}"
-        raise DomainError("no_state", f"lot {lot.code!r} has no committed carbon state {where}", status=409)
+        if at_seq is None:
+            message = _("lot %(code)s has no committed carbon state yet") % {"code": quoted(lot.code)}
+        else:
+            message = _("lot %(code)s has no committed carbon state at ledger seq %(seq)s") % {
+                "code": quoted(lot.code),
+                "seq": at_seq,
+            }
+        raise DomainError("no_state", message, status=409)
     seqs, step = _step(lot, state)
     anchors = {state.run.entry_id} | {given["state"]["anchor_seq"] for given in step["inputs"].values()}
     return {
@@ -140,7 +149,11 @@ def _step(lot: Lot, state: CarbonState, *, proofs: bool = True) -> tuple[set[int
     for source in consumed:
         source_state = states.get(source.made_by_id)
         if source_state is None:
-            message = f"input {source.code!r} of {lot.code!r} has no committed state at seq {at}"
+            message = _("input %(input)s of %(code)s has no committed state at seq %(seq)s") % {
+                "input": quoted(source.code),
+                "code": quoted(lot.code),
+                "seq": at,
+            }
             raise DomainError("no_state", message, status=409)
         seqs |= {source.made_by_id, source_state.run.entry_id}
         if proofs:
@@ -343,13 +356,18 @@ def public_bundle(*, lot: Lot, sign: bool = True) -> dict | None:
     )
     if footprint is None or footprint.run.entry_id is None:
         raise DomainError(
-            "no_footprint", f"lot {lot.code!r} has no footprint yet; its roll-up is pending", status=409
+            "no_footprint",
+            _("lot %(code)s has no footprint yet; its roll-up is pending") % {"code": quoted(lot.code)},
+            status=409,
         )
     if footprint.leaf_index is None:
         raise DomainError(
             "no_public_proof",
-            f"version {footprint.version} of lot {lot.code!r} was anchored before anchors committed by "
-            "Merkle roots; its next roll-up gives it a public proof",
+            _(
+                "version %(version)s of lot %(code)s was anchored before anchors committed by "
+                "Merkle roots; its next roll-up gives it a public proof"
+            )
+            % {"version": footprint.version, "code": quoted(lot.code)},
             status=409,
         )
     anchor = footprint.run.entry

@@ -17,11 +17,12 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import FilteredRelation, Max, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from remelt_verify import carbon
 from remelt_verify.chain import canonical
 from remelt_verify.steps import state_leaf, state_member
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, quoted
 from ledger.events import CUSTODY_TRANSFERRED, ENTRY_VOIDED, FOOTPRINT_IMPORTED, LOT_AMENDED, MAKING_TYPES
 from ledger.models import Consumption, Entry, LedgerHead, Lot, Process, Transfer, TransferItem
 from ledger.quantities import parse_amount
@@ -716,24 +717,33 @@ def factor_set_publish(
     from passports.models import EmissionFactor, FactorKind
 
     if EmissionFactorSet.objects.filter(version=version).exists():
-        raise DomainError("duplicate", f"factor set {version!r} exists already", field="version", status=409)
+        raise DomainError(
+            "duplicate",
+            _("factor set %(version)s exists already") % {"version": quoted(version)},
+            field="version",
+            status=409,
+        )
     keys = {}
     for index, factor in enumerate(factors):
         where = f"factors[{index}]"
         key, kind = factor.get("key"), factor.get("kind")
         if not isinstance(key, str) or not key or key in keys:
-            raise DomainError("invalid", "each factor needs a distinct key", field=f"{where}.key")
+            raise DomainError("invalid", _("each factor needs a distinct key"), field=f"{where}.key")
         if kind not in FactorKind.values or (kind == FactorKind.TRANSPORT) != key.startswith("transport_"):
             raise DomainError(
-                "invalid", "transport factors are keyed transport_<mode>", field=f"{where}.kind"
+                "invalid", _("transport factors are keyed transport_<mode>"), field=f"{where}.kind"
             )
         value = parse_amount(factor.get("value"), f"{where}.value", places=6, what="factor value")
         keys[key] = (kind, value)
     for key, kind in REQUIRED_FACTORS.items():
         if keys.get(key, (None,))[0] != kind:
-            raise DomainError("invalid", f"a factor set needs {key} ({kind})", field="factors")
+            raise DomainError(
+                "invalid",
+                _("a factor set needs %(key)s (%(kind)s)") % {"key": key, "kind": kind},
+                field="factors",
+            )
     if not any(kind == FactorKind.TRANSPORT for kind, _ in keys.values()):
-        raise DomainError("invalid", "a factor set needs at least one transport mode", field="factors")
+        raise DomainError("invalid", _("a factor set needs at least one transport mode"), field="factors")
     with transaction.atomic():
         factor_set = EmissionFactorSet.objects.create(version=version, description=description)
         EmissionFactor.objects.bulk_create(

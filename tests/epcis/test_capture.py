@@ -116,6 +116,17 @@ def test_uom_other_than_kgm_is_refused(cast, client_for):
     assert not Entry.objects.exists()
 
 
+def test_a_refused_capture_is_told_in_the_readers_language_with_the_same_code_and_paths(cast, client_for):
+    doc = document(receipt("urn:remelt:lot:SCR-X", 10000, uom="TNE"))
+    english = assert_problem(capture(client_for("alurec"), doc), 400, "uom")
+    chinese = assert_problem(capture(client_for("alurec"), doc, **{"Accept-Language": "zh-CN"}), 400, "uom")
+    where = "epcisBody.eventList[0].quantityList[0].uom"
+    assert list(english["errors"]) == list(chinese["errors"]) == [where]
+    assert english["errors"][where] == ["remelt records masses in kilograms: uom must be KGM, not 'TNE'"]
+    assert chinese["errors"][where] == ["remelt 以千克记录重量：uom 须为 KGM，而不是 “TNE”"]
+    assert chinese["detail"] == f"{where}: remelt 以千克记录重量：uom 须为 KGM，而不是 “TNE”"
+
+
 def test_an_unknown_lot_and_an_overdraw_name_the_event_and_field(loop, client_for):
     alurec = client_for("alurec")
     before = Entry.objects.count()
