@@ -59,7 +59,7 @@ def payload_data(payload: bytes, disclosures: bytes | None) -> dict:
     data = json.loads(bytes(payload))
     if disclosures is None:
         return data
-    return disclosure.reveal(data, json.loads(bytes(disclosures)), complete=True)
+    return disclosure.reveal_stored(data, bytes(disclosures), complete=True)
 
 
 class LedgerHead(models.Model):

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Q, Sum
 from remelt_verify.chain import ChainVerifier, Problem, export_line
+from remelt_verify.disclosure import stored_disclosures
 
 from accounts.models import Organisation
 from ledger import events
@@ -53,7 +54,7 @@ def chain_verify(*, expected_head: str | None = None, progress=None) -> ChainRep
     head = LedgerHead.objects.get(pk=1)
     for seq, entry_type, prev_hash, entry_hash, header, payload, disclosures in _stream(up_to=head.seq):
         try:
-            items = None if disclosures is None else json.loads(bytes(disclosures))
+            items, digests = (None, None) if disclosures is None else stored_disclosures(bytes(disclosures))
         except ValueError:
             return ChainReport(verifier.count, verifier.last_hash, Problem(seq, "disclosure", "not JSON"))
         problem = verifier.check(
@@ -65,6 +66,7 @@ def chain_verify(*, expected_head: str | None = None, progress=None) -> ChainRep
             # The stored disclosures are all the entry has: every item must be among them.
             disclosures=items,
             complete=True,
+            disclosure_digests=digests,
         )
         if problem:
             return ChainReport(verifier.count, verifier.last_hash, problem)

@@ -198,3 +198,23 @@ def test_a_lot_row_handed_to_someone_else_is_reported(alurec, wheelworks):
     Lot.objects.filter(code=code).update(owner=wheelworks)
     problem = projection_drift()
     assert problem is not None and problem.reason == "projection drift" and "owner" in problem.detail
+
+
+def test_the_replay_runs_with_the_garbage_collector_paused_and_leaves_it_as_it_was(alurec, monkeypatch):
+    import gc
+
+    from ledger import projection
+
+    receive(alurec, mass="1000")
+    seen = []
+    replay = projection.replay
+    monkeypatch.setattr(projection, "replay", lambda: (seen.append(gc.isenabled()), replay())[1])
+    assert gc.isenabled()
+    assert projection_drift() is None
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        assert projection_drift() is None
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

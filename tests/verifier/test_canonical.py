@@ -4,7 +4,14 @@ import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from remelt_verify.canonical import MAX_SAFE_INTEGER, NotCanonicalisable, canonical
+from remelt_verify import disclosure
+from remelt_verify.canonical import (
+    MAX_SAFE_INTEGER,
+    NotCanonicalisable,
+    canonical,
+    canonical_exact,
+    exact_json,
+)
 
 # Every code point but lone surrogates (which neither encoder accepts), weighted toward the
 # ones JCS treats specially: controls, quotes, backslashes, U+2028/9, U+FFFF, beyond U+FFFF.
@@ -71,3 +78,69 @@ def test_inexact_values_are_refused(value, path):
 
 def test_tuples_are_arrays_and_bool_is_not_an_integer():
     assert canonical({"a": (True, 1, None)}) == b'{"a":[true,1,null]}'
+
+
+# -- the stored disclosures' fast path: exact_json and canonical_exact
+
+
+@settings(max_examples=400, deadline=None)
+@given(values)
+def test_exact_json_reads_what_canonical_wrote_and_canonical_exact_writes_it_again(value):
+    data = canonical(value)
+    parsed = exact_json(data)
+    if any(byte >= 0xF0 for byte in data):
+        assert parsed is None  # beyond U+FFFF: only canonical() sorts such keys right
+    else:
+        assert canonical_exact(parsed) == data
+        assert parsed == value
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"[1.5]", b"[1e3]", b"[-0.0]", b"[NaN]", b"[Infinity]", b"[9007199254740992]", b"[-9007199254740992]"],
+)
+def test_exact_json_refuses_what_canonical_refuses(data):
+    assert exact_json(data) is None
+
+
+@pytest.mark.parametrize("data", [b"[", b"[1,]", b"\xff", b""])
+def test_exact_json_is_none_for_what_is_not_json(data):
+    assert exact_json(data) is None
+
+
+def test_exact_json_takes_the_largest_exact_integers():
+    assert exact_json(b"[9007199254740991,-9007199254740991]") == [MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER]
+
+
+items = st.lists(
+    st.fixed_dictionaries({"serial": text, "mass_kg": st.sampled_from(["11.500", "0.001", "6462.000"])}),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items)
+def test_stored_disclosures_give_the_digests_reveal_computes(parts):
+    committed = disclosure.commit({"parts": parts}, ["parts"])
+    found, digests = disclosure.stored_disclosures(committed.disclosures_bytes)
+    assert found == committed.disclosures
+    assert digests is None or digests == [disclosure.digest(item) for item in committed.disclosures]
+    if digests is None:  # only characters beyond U+FFFF send the disclosures the general way
+        assert any(byte >= 0xF0 for byte in committed.disclosures_bytes)
+    revealed = disclosure.reveal_stored(committed.payload, committed.disclosures_bytes, complete=True)
+    assert revealed == {"parts": parts}
+
+
+def test_a_disclosure_that_cannot_be_encoded_is_refused_as_before():
+    committed = disclosure.commit({"parts": [{"serial": "W1", "mass_kg": "1.000"}]}, ["parts"])
+    salt = committed.disclosures[0][0]
+    data = b'[["' + salt.encode() + b'",{"mass_kg":"1.000","serial":"\\ud800"}]]'
+    assert disclosure.stored_disclosures(data)[1] is None
+    with pytest.raises(disclosure.DisclosureError, match="non-UTF-8"):
+        disclosure.reveal_stored(committed.payload, data, complete=True)
+
+
+def test_stored_disclosures_that_are_not_json_are_a_value_error():
+    with pytest.raises(ValueError):
+        disclosure.stored_disclosures(b"[[")

@@ -6,6 +6,7 @@ here. Floats and integers beyond 2^53 - 1 are refused, so every value round-trip
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -82,3 +83,50 @@ _dumps = json.JSONEncoder(
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class _Inexact(ValueError):
+    """A number canonical() refuses, met while parsing (exact_json gives None)."""
+
+
+def _refuse(_text: str) -> Any:
+    raise _Inexact
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise _Inexact
+    return value
+
+
+# Parses only what canonical() accepts: floats, NaN and integers beyond 2^53 - 1 stop it.
+_EXACT = json.JSONDecoder(parse_float=_refuse, parse_int=_safe_int, parse_constant=_refuse)
+_BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")  # the lead byte of a UTF-8 character beyond U+FFFF
+
+
+def exact_json(data: bytes) -> Any | None:
+    """The JSON value of UTF-8 `data` if it holds only what canonical() takes by its fast path
+    (no float, no integer beyond 2^53 - 1, no character beyond U+FFFF), else None.
+
+    Every part of such a value can be given to `canonical_exact`, which skips the walk that
+    canonical() makes to refuse inexact values: the parse has refused them already (in C).
+    """
+    if _BEYOND_BMP.search(data):
+        return None
+    try:
+        return _EXACT.decode(data.decode("utf-8"))
+    except ValueError:  # not UTF-8 or not JSON (the caller's own parse says so), or inexact
+        return None
+
+
+def canonical_exact(value: Any) -> bytes:
+    """canonical() of (a part of) a value `exact_json` gave: the same bytes, without the walk.
+
+    Raises NotCanonicalisable for a lone surrogate (JSON can write one as an escape), as
+    canonical() does.
+    """
+    try:
+        return _dumps(value).encode()
+    except UnicodeEncodeError:
+        raise NotCanonicalisable("", "input contains non-UTF-8 codepoints") from None

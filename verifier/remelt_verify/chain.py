@@ -134,12 +134,14 @@ class ChainVerifier:
         columns: dict | None = None,
         disclosures: list | None = None,
         complete: bool = False,
+        disclosure_digests: list[str] | None = None,
     ) -> Problem | None:
         """The first problem of entry `seq`, or None.
 
         `disclosures` are the ones given beside a payload that commits to its items one by one
         (`remelt_verify.disclosure`); each must match one of its items. With `complete` they are
         all the entry has (the operator's copy), so every item must be disclosed.
+        `disclosure_digests` are their digests if already known (`disclosure.stored_disclosures`).
         """
         expected = self.last_seq + 1
         if seq != expected:
@@ -176,7 +178,7 @@ class ChainVerifier:
                     f"payload hashes to {digest}, header says {header['payload_sha256']}",
                 )
         if payload_bytes is not None and (disclosures is not None or complete):
-            problem = _disclosure_problem(seq, payload_bytes, disclosures or [], complete)
+            problem = _disclosure_problem(seq, payload_bytes, disclosures or [], complete, disclosure_digests)
             if problem:
                 return problem
         computed = entry_hash(header_bytes)
@@ -207,7 +209,9 @@ class ChainVerifier:
         return None
 
 
-def _disclosure_problem(seq: int, payload_bytes: bytes, disclosures: list, complete: bool) -> Problem | None:
+def _disclosure_problem(
+    seq: int, payload_bytes: bytes, disclosures: list, complete: bool, digests: list[str] | None = None
+) -> Problem | None:
     # Only a payload with the member can commit to items; most entries skip the parse.
     if not disclosures and b'"disclosure":{' not in payload_bytes:
         return None
@@ -216,7 +220,7 @@ def _disclosure_problem(seq: int, payload_bytes: bytes, disclosures: list, compl
     except ValueError as exc:
         return Problem(seq, "malformed", f"payload is not JSON: {exc}")
     try:
-        disclosure.reveal(payload, disclosures, complete=complete)
+        disclosure.reveal(payload, disclosures, complete=complete, digests=digests)
     except disclosure.DisclosureError as exc:
         return Problem(seq, "disclosure", str(exc))
     return None

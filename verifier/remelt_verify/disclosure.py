@@ -23,12 +23,13 @@ without the `disclosure` member (every entry written before this format) is read
 
 import base64
 import copy
+import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from remelt_verify.canonical import NotCanonicalisable, canonical, sha256_hex
+from remelt_verify.canonical import NotCanonicalisable, canonical, canonical_exact, exact_json, sha256_hex
 from remelt_verify.carbon import format_kg
 
 MARKER = "disclosure"
@@ -149,13 +150,17 @@ def _slots(payload: dict, salted: Sequence[str]) -> dict[str, tuple[str, int | N
     return slots
 
 
-def reveal(payload: dict, disclosures: Sequence, *, complete: bool = False) -> dict:
+def reveal(
+    payload: dict, disclosures: Sequence, *, complete: bool = False, digests: Sequence[str] | None = None
+) -> dict:
     """The payload with each disclosed item put in its place; the others stay placeholders.
 
     Every disclosure must be `[salt, item]` and match a placeholder of the payload, once; the
     disclosed masses may not exceed the totals (and equal them once everything is disclosed).
     With `complete`, every item must be disclosed and the result is the event's own data, without
     the `disclosure` member. Raises DisclosureError naming the disclosure or item at fault.
+    `digests`, if given, are the disclosures' digests already taken from their canonical bytes
+    (`stored_disclosures`).
     """
     if not is_committed(payload):
         if disclosures:
@@ -175,7 +180,7 @@ def reveal(payload: dict, disclosures: Sequence, *, complete: bool = False) -> d
         ):
             raise DisclosureError(f"{where}: a disclosure is [salt, item]")
         try:
-            found = digest(disclosure)
+            found = digest(disclosure) if digests is None else digests[number]
         except NotCanonicalisable as exc:
             raise DisclosureError(f"{where}: {exc}") from None
         if found not in slots:
@@ -208,3 +213,28 @@ def reveal(payload: dict, disclosures: Sequence, *, complete: bool = False) -> d
             raise DisclosureError(f"{member}{'' if index is None else f'[{index}]'}: not disclosed")
         del revealed[MARKER]
     return revealed
+
+
+def stored_disclosures(data: bytes) -> tuple[list, list[str] | None]:
+    """The disclosures stored as `data` (the RFC 8785 array `commit` gives), and their digests.
+
+    When `data` holds only exact values (`exact_json`), each disclosure's digest is taken from
+    its canonical bytes without canonical()'s walk over it (the parse refused what that walk
+    refuses): the same digests `digest` gives, for about a quarter less CPU. Otherwise, or for a
+    disclosure that cannot be encoded, the digests are None (`reveal` computes them, and says
+    what is wrong).
+    Raises ValueError if `data` is not JSON.
+    """
+    disclosures = exact_json(data)
+    if not isinstance(disclosures, list):
+        return json.loads(data), None
+    try:
+        return disclosures, [sha256_hex(canonical_exact(item)) for item in disclosures]
+    except NotCanonicalisable:
+        return disclosures, None
+
+
+def reveal_stored(payload: dict, data: bytes, *, complete: bool = False) -> dict:
+    """`reveal` with the disclosures as stored (`stored_disclosures`)."""
+    disclosures, digests = stored_disclosures(data)
+    return reveal(payload, disclosures, complete=complete, digests=digests)
