@@ -158,7 +158,7 @@ def scrap_event(occurred_at: str) -> dict:
         "occurred_at": occurred_at,
         "data": {
             "code": f"BSCR-{n:09d}",
-            "supplier": "Foshan Metals",
+            "supplier_name": "Foshan Metals",
             "grade": "wheels",
             "category": "post_consumer",
             "mass_kg": f"{1000 + n % 9000}.250",

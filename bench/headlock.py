@@ -88,7 +88,7 @@ def when():
 
 
 def scrap(code: str | None = None, mass: str = "20000") -> dict:
-    data = {"supplier": "trader", "grade": "wheels", "category": "post_consumer", "mass_kg": mass}
+    data = {"supplier_name": "trader", "grade": "wheels", "category": "post_consumer", "mass_kg": mass}
     data["transport"] = TRUCK
     if code:
         data["code"] = code
@@ -228,7 +228,7 @@ def raw_copy_seconds(wheels: int, org_id: int) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         columns = (
             "code, kind, owner_id, mass_g, remaining_g, made_by_id, occurred_at, voided,"
-            " category, grade, alloy, chemistry, part_number, supplier, origin"
+            " category, grade, alloy, chemistry, part_number, supplier, supplier_name, origin"
         )
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY bench_raw_lot ({columns}) FROM STDIN") as copy:
@@ -248,6 +248,7 @@ def raw_copy_seconds(wheels: int, org_id: int) -> float:
                         "",
                         "{}",
                         "AW-18",
+                        "",
                         "",
                         "",
                     )

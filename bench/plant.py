@@ -289,7 +289,7 @@ class Plant:
                     "scrap.received",
                     {
                         "code": code,
-                        "supplier": self.rng.choice(SUPPLIERS),
+                        "supplier_name": self.rng.choice(SUPPLIERS),  # not on remelt
                         "grade": self.rng.choice(GRADES[category]),
                         "category": category,
                         "mass_kg": kg(grams),

@@ -134,6 +134,11 @@ class Loop:
             events_record(organisation=organisation, actor="user:bench", events=chunk)
             self.events += len(chunk)
 
+    def supplier(self) -> dict:
+        """A receipt's supplier: an organisation on the platform by its slug, or one that is not by name."""
+        name = self.rng.choice(SUPPLIERS)
+        return {"supplier": name} if name.islower() else {"supplier_name": name}
+
     def transport(self) -> dict:
         mode, low, high = self.rng.choices(TRANSPORT, weights=(70, 20, 10))[0]
         return {"distance_km": str(self.rng.randint(low, high)), "mode": mode}
@@ -159,7 +164,7 @@ class Loop:
                     "scrap.received",
                     {
                         "code": code,
-                        "supplier": self.rng.choice(SUPPLIERS),
+                        **self.supplier(),
                         "grade": self.rng.choice(SCRAP_GRADES[category]),
                         "category": category,
                         "mass_kg": kg(grams),

@@ -3,7 +3,8 @@ epcis.mapping), with every refusal named by the event's index and field.
 
 An event remelt reads:
 - ObjectEvent ADD, bizStep `receiving`: a scrap receipt (one lot in `quantityList`, the supplier
-  as the owning party of `sourceList`, `remelt:grade`/`remelt:category` in `ilmd`,
+  as the owning party of `sourceList`: `urn:remelt:org:<slug>` for an organisation on remelt,
+  any other URI for a supplier that is not, `remelt:grade`/`remelt:category` in `ilmd`,
   `remelt:transport`).
 - ObjectEvent OBSERVE, bizStep `shipping`: a custody transfer to the owning party of
   `destinationList` (wheel hubs in `epcList`, other lots in `quantityList`; a quantity given must be
@@ -282,16 +283,20 @@ class Reader:
         supplier_uri, supplier_where = self.party(
             event.get("sourceList"), "source", f"{base}.sourceList", required=True
         )
-        supplier = (
-            identifiers.remelt_name(supplier_uri, identifiers.ORG)
-            or identifiers.remelt_name(supplier_uri, identifiers.PARTY)
-            or supplier_uri
-        )
+        # An organisation on remelt (urn:remelt:org:<slug>, which must be one) is `supplier`; any
+        # other party (urn:remelt:party:<name>, or the partner's own URI) is `supplier_name`.
+        slug = identifiers.remelt_name(supplier_uri, identifiers.ORG)
+        if slug is not None:
+            supplier = {"supplier": slug}
+        else:
+            supplier = {
+                "supplier_name": identifiers.remelt_name(supplier_uri, identifiers.PARTY) or supplier_uri
+            }
         self._check_receiver(event, base)
         ilmd = event.get("ilmd") or {}
         data = {
             "code": code,
-            "supplier": supplier,
+            **supplier,
             "grade": self.text(ilmd, ext("grade"), f"{base}.ilmd"),
             "category": self.text(ilmd, ext("category"), f"{base}.ilmd"),
             "mass_kg": mass,
@@ -309,6 +314,7 @@ class Reader:
                 "data.code": f"{where}.epcClass",
                 "data.mass_kg": f"{where}.quantity",
                 "data.supplier": supplier_where,
+                "data.supplier_name": supplier_where,
                 "data.grade": f"{base}.ilmd.{ext('grade')}",
                 "data.category": f"{base}.ilmd.{ext('category')}",
                 "data.origin": f"{base}.ilmd.{ext('origin')}",

@@ -153,6 +153,14 @@ def _finish(event: dict, anchor: LedgerEntry) -> dict:
     return {"type": event.pop("type"), "eventID": event_id, **event}
 
 
+def _supplier(data: Mapping, names: Names) -> str:
+    """A receipt's supplier: an organisation on remelt, or a party that is not (`supplier_name`).
+    Receipts recorded before the two fields have `supplier` only, which names either."""
+    if "supplier_name" in data:
+        return identifiers.party_urn(data["supplier_name"])
+    return names.party(data["supplier"])
+
+
 def making_event(entry: LedgerEntry, data: Mapping, names: Names, anchor: LedgerEntry | None = None) -> dict:
     """The event of a receipt, melt, cast or part run, with the payload `data` (the entry's own
     or as amended since) and the ledger anchor `anchor` (the entry itself, or the amendment)."""
@@ -167,7 +175,7 @@ def making_event(entry: LedgerEntry, data: Mapping, names: Names, anchor: Ledger
                 "quantityList": [_quantity(names.lot(data["code"]), _grams(data["mass_kg"]))],
                 "action": "ADD",
                 "bizStep": RECEIVING,
-                "sourceList": _owning("source", names.party(data["supplier"])),
+                "sourceList": _owning("source", _supplier(data, names)),
                 "destinationList": _owning("destination", identifiers.org_urn(entry.org)),
                 "ilmd": ilmd,
                 ext("transport"): _transport(data["transport"]),

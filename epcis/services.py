@@ -405,7 +405,7 @@ def _amendments(
     if "energy" in new and _amounts(new["energy"], 3) != _amounts(current.get("energy"), 3):
         energy = {"energy": new["energy"]}
     if making_type == SCRAP_RECEIVED:
-        for key in ("code", "supplier", "mass_kg"):
+        for key in ("code", "supplier", "supplier_name", "mass_kg"):
             same(key)
         same("documents", current.get("documents", []), new.get("documents", []))
         facts = {k: new[k] for k in ("grade", "category", "origin") if k in new and new[k] != current.get(k)}

@@ -259,7 +259,7 @@ class LotAdmin(RecordingAdmin):
     # Few, narrow columns: the list fits 1440 px beside the admin's sidebar and the filters.
     list_display = ["code", "kind", "holder", "mass_kg", "remaining_kg", "details", "made_at", "voided"]
     list_filter = ["kind", "owner", "alloy", "category", "voided"]
-    search_fields = ["code", "grade", "supplier"]
+    search_fields = ["code", "grade", "supplier", "supplier_name"]
     date_hierarchy = "occurred_at"
     list_select_related = ["owner", "made_by"]
     show_full_result_count = False  # a count of every lot is slow on a big table and says little
@@ -267,7 +267,10 @@ class LotAdmin(RecordingAdmin):
     # the (empty) fields of a scrap receipt.
     IDENTITY = ["code", "kind", "owner", "mass_kg", "remaining_kg", "occurred_at", "voided", "making_entry"]
     FACTS = {
-        LotKind.SCRAP: (_("Scrap"), ["category", "grade", "supplier", "origin", "transport", "documents"]),
+        LotKind.SCRAP: (
+            _("Scrap"),
+            ["category", "grade", "supplier", "supplier_name", "origin", "transport", "documents"],
+        ),
         LotKind.MELT: (_("Heat"), ["furnace", "additions", "energy", "dross"]),
         LotKind.INGOT: (_("Cast"), ["alloy", "chemistry_shares", "energy"]),
         LotKind.PART: (_("Wheel hub"), ["part_number", "energy"]),

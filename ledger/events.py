@@ -29,6 +29,7 @@ CUSTODY_TRANSFERRED = "custody.transferred"
 LOT_AMENDED = "lot.amended"
 ENTRY_VOIDED = "entry.voided"
 MAKING_TYPES = (SCRAP_RECEIVED, MELT_RECORDED, INGOTS_CAST, PARTS_PRODUCED)
+# The material-flow events: what moves metal or corrects it (EPCIS shows them, roll-ups follow).
 EVENT_TYPES = (*MAKING_TYPES, CUSTODY_TRANSFERRED, LOT_AMENDED, ENTRY_VOIDED)
 # Appended by the `pact` app when an organisation imports a supplier's PACT footprint; a melt's
 # addition may cite it (carbon method remelt-2), so the ledger reads these entries itself.
@@ -67,7 +68,8 @@ class LotState:
     alloy: str = ""
     chemistry: dict = field(default_factory=dict)
     part_number: str = ""
-    supplier: str = ""
+    supplier: str = ""  # a platform organisation's slug
+    supplier_name: str = ""  # a supplier not on remelt, as the receiver names it
     origin: str = ""
     voided: bool = False
     transfers: list[int] = field(default_factory=list)  # live custody transfers, in order
@@ -102,7 +104,12 @@ class TransferState:
 
 
 class MaterialState(ABC):
-    """What the handlers read and change. Changed objects are reported through `touched`."""
+    """What the handlers read and change. Changed objects are reported through `touched`.
+
+    `replaying` is true for a state rebuilt from the entries: the few rules that were added
+    after entries of their type had been recorded then read those entries as they were meant."""
+
+    replaying = False
 
     @abstractmethod
     def lot(self, code: str) -> LotState | None: ...
@@ -402,7 +409,13 @@ def _lot(ctx: Context, code: str, kind: str, grams: int, **facts) -> LotState:
 
 
 def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
-    """New scrap lot from a supplier (post- or pre-consumer), with its transport to us."""
+    """New scrap lot from a supplier (post- or pre-consumer), with its transport to us.
+
+    The supplier is a platform organisation (`supplier`, its slug) or one not on remelt
+    (`supplier_name`, free text): `ledger.shapes` wants exactly one. A slug that names no
+    organisation is refused (`unknown_supplier`), so a typo never becomes a name. Entries
+    recorded before the two fields existed have `supplier` only, holding either; on replay such
+    a value that names no organisation is read as the name it was."""
     payload = Payload(data)
     category = payload.text("category")
     if category not in ("post_consumer", "pre_consumer"):
@@ -412,24 +425,54 @@ def scrap_received(state: MaterialState, ctx: Context, data: dict) -> dict:
             field=payload.where("category"),
         )
     grams = payload.mass("mass_kg")
-    supplier = payload.text("supplier")
+    supplier = payload.text("supplier", required=False)
+    supplier_name = payload.text("supplier_name", required=False)
+    if supplier and state.organisation(supplier) is None:
+        if not state.replaying:
+            raise DomainError(
+                "unknown_supplier",
+                _(
+                    "no organisation %(supplier)s; give a platform organisation's slug, or name a "
+                    "supplier not on remelt in supplier_name"
+                )
+                % {"supplier": repr(supplier)},
+                field=payload.where("supplier"),
+            )
+        supplier, supplier_name = "", supplier
+    if not supplier and not supplier_name:
+        raise DomainError("invalid", str(REQUIRED), field=payload.where("supplier"))
     grade = payload.text("grade")
     origin = payload.text("origin", required=False)
     transport = _transport(payload, state)
     documents = payload.data.get("documents") or []
     code = _new_code(state, payload, "code", "scrap", ctx, set())
-    lot = _lot(ctx, code, "scrap", grams, category=category, grade=grade, supplier=supplier, origin=origin)
+    lot = _lot(
+        ctx,
+        code,
+        "scrap",
+        grams,
+        category=category,
+        grade=grade,
+        supplier=supplier,
+        supplier_name=supplier_name,
+        origin=origin,
+    )
     facts = {"transport": transport, "documents": documents}
     _record_process(state, ctx, SCRAP_RECEIVED, facts, {}, [lot])
-    normalised = {
-        "code": code,
-        "supplier": supplier,
-        "grade": grade,
-        "category": category,
-        "mass_kg": format_kg(grams),
-        "transport": transport,
-        "documents": documents,
-    }
+    normalised = {"code": code}
+    if supplier:
+        normalised["supplier"] = supplier
+    else:
+        normalised["supplier_name"] = supplier_name
+    normalised.update(
+        {
+            "grade": grade,
+            "category": category,
+            "mass_kg": format_kg(grams),
+            "transport": transport,
+            "documents": documents,
+        }
+    )
     if origin:
         normalised["origin"] = origin
     return normalised

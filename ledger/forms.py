@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Role
 from ledger import events
 from ledger.display import display_kg
 from ledger.errors import DomainError, quoted
@@ -45,6 +45,12 @@ _CHEMISTRY_ITEM = re.compile(r"^(?P<element>[A-Za-z]{1,3})\s*[=:]\s*(?P<share>\S
 def _material_choices() -> list[tuple[str, str]]:
     materials = sorted(current_keys()[0])
     return [("", "---------"), *((key, key) for key in materials)]
+
+
+def _supplier_choices() -> list[tuple[str, str]]:
+    """The organisations with the scrap supplier role (those that can confirm a receipt), by name."""
+    suppliers = [org for org in Organisation.objects.order_by("name") if org.has_role(Role.SCRAP_SUPPLIER)]
+    return [("", "---------"), *((org.slug, f"{org.name} ({org.slug})") for org in suppliers)]
 
 
 def _mode_choices() -> list[tuple[str, str]]:
@@ -582,17 +588,27 @@ class ScrapReceiptForm(EventForm):
     event_type = events.SCRAP_RECEIVED
     title = _("Record a scrap receipt")
     layout = [
-        (_("Scrap lot"), ["code", "supplier", "grade", "category", "mass_kg", "origin", "documents"]),
+        (
+            _("Scrap lot"),
+            ["code", "supplier", "supplier_name", "grade", "category", "mass_kg", "origin", "documents"],
+        ),
         (_("Transport to us"), ["transport_distance_km", "transport_mode"]),
     ]
     error_fields = TRANSPORT_ERRORS
     listed_fields = ("documents",)
 
     code = _code_field("SCR-2026-000123")
-    supplier = forms.CharField(
-        label=_("Supplier"),
-        max_length=_longest(events.SCRAP_RECEIVED, "supplier"),
-        help_text=_("An organisation's slug, or the name of a supplier not on the platform."),
+    supplier = forms.ChoiceField(
+        label=_("Supplier on remelt"),
+        choices=_supplier_choices,
+        required=False,
+        help_text=_("A scrap supplier on the platform."),
+    )
+    supplier_name = forms.CharField(
+        label=_("Supplier not on remelt"),
+        max_length=_longest(events.SCRAP_RECEIVED, "supplier_name"),
+        required=False,
+        help_text=_("Or the name of a supplier that is not on the platform."),
     )
     grade = forms.CharField(
         label=_("Grade"),
@@ -615,10 +631,20 @@ class ScrapReceiptForm(EventForm):
     )
     transport_distance_km, transport_mode = _transport_fields(required=True)
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "supplier" in self.errors:  # not a choice: the field says so
+            return cleaned
+        given = [key for key in ("supplier", "supplier_name") if cleaned.get(key)]
+        if not given:
+            self.add_error("supplier", _("Choose the supplier, or name one that is not on the platform."))
+        elif len(given) > 1:
+            self.add_error("supplier_name", _("Choose a supplier on the platform or name one, not both."))
+        return cleaned
+
     def payload(self) -> dict:
         cleaned = self.cleaned_data
         payload = {
-            "supplier": cleaned.get("supplier"),
             "grade": cleaned.get("grade"),
             "category": cleaned.get("category"),
             "mass_kg": cleaned.get("mass_kg"),
@@ -626,6 +652,8 @@ class ScrapReceiptForm(EventForm):
             "documents": _lines(cleaned.get("documents") or ""),
         }
         _put(payload, "code", cleaned.get("code"))
+        _put(payload, "supplier", cleaned.get("supplier"))
+        _put(payload, "supplier_name", cleaned.get("supplier_name"))
         _put(payload, "origin", cleaned.get("origin"))
         return payload
 

@@ -139,7 +139,10 @@ class Lot(models.Model):
     alloy = models.CharField(max_length=40, blank=True, verbose_name=_("alloy"))
     chemistry = models.JSONField(default=dict, blank=True, verbose_name=_("chemistry"))
     part_number = models.CharField(max_length=64, blank=True, verbose_name=_("part number"))
-    supplier = models.CharField(max_length=200, blank=True, verbose_name=_("supplier"))
+    # A scrap lot's supplier: a platform organisation (its slug) or, for one not on remelt, its
+    # name; at most one of the two is set (internal scrap: the maker's slug).
+    supplier = models.CharField(max_length=64, blank=True, verbose_name=_("supplier"))
+    supplier_name = models.CharField(max_length=200, blank=True, verbose_name=_("supplier name"))
     origin = models.CharField(max_length=200, blank=True, verbose_name=_("origin"))
     made_by = models.ForeignKey(
         Process, on_delete=models.PROTECT, related_name="outputs", verbose_name=_("made by")
@@ -162,6 +165,11 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def supplier_or_name(self) -> str:
+        """Who supplied the scrap, to show: the organisation's slug or the free-text name."""
+        return self.supplier or self.supplier_name
 
 
 class Consumption(models.Model):

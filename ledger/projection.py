@@ -35,7 +35,7 @@ from ledger.models import (
 from ledger.rows import insert_prepare, rows_insert, rows_update
 from ledger.vocabulary import current_keys, historic_keys, installation_types, installations
 
-LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "origin")
+LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "supplier_name", "origin")
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U
 CODE_RANDOM_LENGTH = 10  # 50 bits
 
@@ -74,6 +74,8 @@ def _footprint_imports(org: Organisation | None) -> list[ImportedFootprint]:
 
 class MemoryState(MaterialState):
     """The whole material record in memory, built by replaying the ledger."""
+
+    replaying = True
 
     def __init__(self) -> None:
         self.lots: dict[str, LotState] = {}

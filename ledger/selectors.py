@@ -145,12 +145,13 @@ def lot_search(*, viewer: Viewer, query: str, limit: int = SEARCH_LIMIT) -> LotS
 
 
 def _scrap_matches(query: str) -> Q:
-    # `supplier` holds an organisation's slug when the supplier is on remelt and a free-text
-    # name otherwise, so a name has to be looked up among the organisations first.
+    # `supplier` holds an organisation's slug (its name is looked up among the organisations
+    # first), `supplier_name` the free-text name of a supplier not on remelt.
     organisations = Organisation.objects.filter(Q(slug__iexact=query) | Q(name__icontains=query))
     return Q(kind=LotKind.SCRAP) & (
         Q(supplier__in=organisations.values("slug"))
         | Q(supplier__icontains=query)
+        | Q(supplier_name__icontains=query)
         | Q(origin__icontains=query)
     )
 
@@ -171,10 +172,14 @@ def search_examples(viewer: Viewer) -> list[str]:
         lots.filter(kind=LotKind.PART).order_by("pk").values_list("code", flat=True).first(),
         scrap.values_list("code", flat=True).first(),
     ]
-    supplier = scrap.exclude(supplier="").values_list("supplier", flat=True).first()
+    supplier, name = scrap.exclude(supplier="", supplier_name="").values_list(
+        "supplier", "supplier_name"
+    ).first() or ("", "")
     if supplier:
         named = Organisation.objects.filter(slug=supplier).values_list("name", flat=True).first()
         examples.append(named or supplier)
+    elif name:
+        examples.append(name)
     origin = scrap.exclude(origin="").values_list("origin", flat=True).first()
     examples.append(origin.split(",")[0].split()[0] if origin else None)  # a word of it: "Foshan"
     return [example for example in examples if example]

@@ -272,11 +272,14 @@ class Obj(Shape):
 
     fields: dict[str, Shape] = field(default_factory=dict)
     component: str = ""
+    # Groups of optional fields of which exactly one is given (a supplier on remelt or not).
+    one_of: tuple[tuple[str, ...], ...] = ()
 
     def check(self, value: object, path: str, errors: Errors) -> None:
         if not isinstance(value, dict):
             errors.add(path, _("Expected an object but got a JSON %(type)s.") % {"type": _json_type(value)})
             return
+        grouped = self._one_of_errors(value)
         for key, shape in self.fields.items():
             where = f"{path}.{key}"
             if key not in value:
@@ -286,10 +289,25 @@ class Obj(Shape):
                 errors.add(where, _("This field may not be null."))
             else:
                 shape.check(value[key], where, errors)
+            if key in grouped:
+                errors.add(where, grouped[key])
         for key in value:
             if key not in self.fields:
                 message = _("Unknown field; the fields are: %(fields)s.") % {"fields": ", ".join(self.fields)}
                 errors.add(f"{path}.{key}", message)
+
+    def _one_of_errors(self, value: dict) -> dict[str, str]:
+        """By field, what breaks an exactly-one group: none given (said at the group's first
+        field) or several (said at each of them)."""
+        found = {}
+        for group in self.one_of:
+            given = [key for key in group if key in value]
+            if not given:
+                message = _("This field is required, or one of: %(others)s.")
+                found[group[0]] = message % {"others": ", ".join(group[1:])}
+            for key in given if len(given) > 1 else ():
+                found[key] = _("Give only one of %(fields)s.") % {"fields": ", ".join(group)}
+        return found
 
     def schema(self) -> dict:
         schema = {
@@ -300,10 +318,16 @@ class Obj(Shape):
         }
         if not schema["required"]:
             del schema["required"]
+        if len(self.one_of) == 1:
+            schema["oneOf"] = [{"required": [key]} for key in self.one_of[0]]
+        elif self.one_of:
+            schema["allOf"] = [{"oneOf": [{"required": [key]} for key in group]} for group in self.one_of]
         return self._described(schema)
 
     def sample(self) -> dict:
-        return {key: shape.sample() for key, shape in self.fields.items()}
+        # Every optional field filled in, but only the first of each exactly-one group.
+        left_out = {key for group in self.one_of for key in group[1:]}
+        return {key: shape.sample() for key, shape in self.fields.items() if key not in left_out}
 
     def codes(self, value: object, role: str) -> Iterator[str]:
         if isinstance(value, dict):
@@ -506,8 +530,18 @@ EVENTS: dict[str, Event] = {
                     required=False,
                 ),
                 "supplier": Text(
-                    help="The supplier's organisation slug, or its name if it is not on remelt.",
-                    example="scrapco",
+                    max_length=64,
+                    required=False,
+                    help="The supplier's organisation slug, for a supplier on remelt (one that names no "
+                    "organisation is refused: `unknown_supplier`). Give this or `supplier_name`. The "
+                    "supplier holds the lot (sees it) once it confirms the receipt (`supply.confirmed`).",
+                    example="guangfa-scrap",
+                ),
+                "supplier_name": Text(
+                    required=False,
+                    help="The name of a supplier that is not on remelt, as free text. Give this or "
+                    "`supplier`.",
+                    example="Hebei Scrap Trading",
                 ),
                 "grade": Text(help="e.g. ISRI Tense, wheels.", example="wheels"),
                 "category": Text(max_length=20, choices=RECEIVED_CATEGORIES),
@@ -515,11 +549,12 @@ EVENTS: dict[str, Event] = {
                 "origin": Text(required=False, example="Foshan", help="Where the scrap was collected."),
                 "transport": _with(TRANSPORT, help="How the scrap came to you."),
                 "documents": DOCUMENTS,
-            }
+            },
+            one_of=(("supplier", "supplier_name"),),
         ),
         {
             "code": "SCR-2026-000123",
-            "supplier": "scrapco",
+            "supplier": "guangfa-scrap",
             "grade": "wheels",
             "category": "post_consumer",
             "mass_kg": "24850.500",

@@ -80,10 +80,16 @@ class TraceLot(NamedTuple):
     chemistry: dict
     part_number: str
     supplier: str
+    supplier_name: str
     origin: str
     made_by_id: int
     occurred_at: datetime
     voided: bool
+
+    @property
+    def supplier_or_name(self) -> str:
+        """Who supplied the scrap, to show: the organisation's slug or the free-text name."""
+        return self.supplier or self.supplier_name
 
     @property
     def kind_label(self) -> str:
@@ -282,6 +288,7 @@ _LOT_COLUMNS = (
     "chemistry",
     "part_number",
     "supplier",
+    "supplier_name",
     "origin",
     "made_by_id",
     "occurred_at",
@@ -416,8 +423,8 @@ def _read(
             charges[seq] = consumed_g
             continue
         pk, code, kind, mass_g, remaining_g, category, grade, alloy, chemistry = row[5:14]
-        part_number, supplier, origin, made_by_id, occurred_at, voided = row[14:20]
-        owner_slug, owner_name, melt_facts, read = row[20:]
+        part_number, supplier, supplier_name, origin, made_by_id, occurred_at, voided = row[14:21]
+        owner_slug, owner_name, melt_facts, read = row[21:]
         owner = owners.get(owner_slug) or owners.setdefault(owner_slug, TraceOwner(owner_slug, owner_name))
         lots[pk] = TraceLot(
             pk,
@@ -432,6 +439,7 @@ def _read(
             chemistry_of(chemistry),
             part_number,
             supplier,
+            supplier_name,
             origin,
             made_by_id,
             occurred_at_of(occurred_at),

@@ -37,7 +37,7 @@ def test_eager_tasks_take_no_broker_connection(
 
     monkeypatch.setattr(celery_app, "producer_or_acquire", no_producer)
     data = {
-        "supplier": "x",
+        "supplier_name": "x",
         "grade": "wheels",
         "category": "post_consumer",
         "mass_kg": "100",

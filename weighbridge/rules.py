@@ -24,11 +24,24 @@ from ledger.services import EventInput
 MAX_ROWS = 5000  # one import is one transaction holding the ledger head: a day's tickets, not a year's
 MAX_BYTES = 10 * 1024 * 1024
 
-# The columns, and what each becomes in the scrap.received event.
-REQUIRED = ["ticket", "supplier", "grade", "category", "distance_km", "mode"]
-OPTIONAL = ["code", "origin", "weighed_at", "date", "time", "net_kg", "gross_kg", "tare_kg"]
+# The columns, and what each becomes in the scrap.received event. A row names its supplier in
+# `supplier` (a platform organisation's slug) or `supplier_name` (one not on remelt): the file has
+# one of the two columns or both, and each row fills exactly one.
+REQUIRED = ["ticket", "grade", "category", "distance_km", "mode"]
+SUPPLIER_COLUMNS = ["supplier", "supplier_name"]
+OPTIONAL = [
+    *SUPPLIER_COLUMNS,
+    "code",
+    "origin",
+    "weighed_at",
+    "date",
+    "time",
+    "net_kg",
+    "gross_kg",
+    "tare_kg",
+]
 COLUMNS = REQUIRED + OPTIONAL
-TEXT = {"supplier": 200, "grade": 100, "origin": 200, "code": 64}
+TEXT = {"supplier": 64, "supplier_name": 200, "grade": 100, "origin": 200, "code": 64}
 CATEGORIES = {"post_consumer", "pre_consumer"}
 _SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -86,6 +99,8 @@ def table_read(file_name: str, content: bytes) -> Table:
     names = [column_name(cell) for cell in header]
     columns = [name for name in names if name in COLUMNS]
     missing = [name for name in REQUIRED if name not in columns]
+    if not set(SUPPLIER_COLUMNS) & set(columns):
+        missing.append("supplier (or supplier_name)")
     if "net_kg" not in columns and not {"gross_kg", "tare_kg"} <= set(columns):
         missing.append("net_kg (or gross_kg and tare_kg)")
     if "weighed_at" not in columns and "date" not in columns:
@@ -230,6 +245,19 @@ def receipt_read(number: int, cells: dict[str, object], zone: ZoneInfo) -> Recei
             )
         return text
 
+    def supplier() -> dict[str, str]:
+        given = [column for column in SUPPLIER_COLUMNS if _text(cells.get(column))]
+        if len(given) > 1:
+            raise DomainError(
+                "invalid",
+                _("give the supplier (on remelt) or the supplier_name (not on remelt), not both"),
+                field="supplier_name",
+            )
+        if not given:
+            column = next(column for column in SUPPLIER_COLUMNS if column in cells)
+            raise DomainError("invalid", _("this field is required"), field=column)
+        return {given[0]: required_text(given[0])}
+
     def category() -> str:
         text = required_text("category")
         value = column_name(text)
@@ -263,7 +291,7 @@ def receipt_read(number: int, cells: dict[str, object], zone: ZoneInfo) -> Recei
 
     ticket = check("ticket", lambda: required_text("ticket"))
     data = {
-        "supplier": check("supplier", lambda: required_text("supplier")),
+        **(check("supplier", supplier) or {}),
         "grade": check("grade", lambda: required_text("grade")),
         "category": check("category", category),
         "transport": {

@@ -57,6 +57,7 @@ TITLES = {
     "unknown_lot": gettext_lazy("Unknown lot"),
     "unknown_entry": gettext_lazy("Unknown entry"),
     "unknown_organisation": gettext_lazy("Unknown organisation"),
+    "unknown_supplier": gettext_lazy("Unknown supplier"),
     "unknown_material": gettext_lazy("Unknown material"),
     "unknown_mode": gettext_lazy("Unknown mode"),
     "unknown_furnace": gettext_lazy("Unknown furnace"),

@@ -138,7 +138,12 @@ class LotSerializer(serializers.Serializer):
     alloy = serializers.CharField()
     chemistry = serializers.DictField(child=serializers.CharField())
     part_number = serializers.CharField()
-    supplier = serializers.CharField()
+    supplier = serializers.CharField(
+        help_text="Scrap: the supplier's organisation slug, if it is on remelt; else empty."
+    )
+    supplier_name = serializers.CharField(
+        help_text="Scrap: the name of a supplier not on remelt; else empty."
+    )
     origin = serializers.CharField()
     occurred_at = serializers.DateTimeField()
     made_by = serializers.IntegerField(source="made_by_id", help_text="Seq of the entry that made it.")

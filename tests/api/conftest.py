@@ -80,7 +80,7 @@ def loop(cast) -> Loop:
     received_b = _record(
         alurec,
         "scrap.received",
-        scrap("SCR-B", "5000", supplier="Foshan Metals", category="pre_consumer"),
+        scrap("SCR-B", "5000", supplier_name="Foshan Metals", category="pre_consumer"),
         at(),
     )
     melted = _record(
@@ -126,7 +126,9 @@ def loop(cast) -> Loop:
         {"lots": ["W-0001", "W-0002"], "to": "autofab", "transport": TRUCK},
         at(),
     )
-    outsider_received = _record(outsider, "scrap.received", scrap("OUT-1", supplier="Somewhere Else"), at())
+    outsider_received = _record(
+        outsider, "scrap.received", scrap("OUT-1", supplier_name="Somewhere Else"), at()
+    )
     return Loop(
         received_a, received_b, melted, cast_seq, ingot_sent, parts_made, parts_sent, outsider_received
     )

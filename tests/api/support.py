@@ -18,10 +18,18 @@ def event(entry_type: str, data: dict, *, occurred_at=None) -> dict:
     return {"type": entry_type, "occurred_at": when.isoformat(), "data": data}
 
 
-def scrap(code: str, mass: str = "1000", supplier: str = "scrapco", category: str = "post_consumer") -> dict:
+def scrap(
+    code: str,
+    mass: str = "1000",
+    supplier: str = "scrapco",
+    category: str = "post_consumer",
+    *,
+    supplier_name: str = "",
+) -> dict:
+    """A receipt from `supplier` (an organisation's slug), or from `supplier_name`, one not on remelt."""
     return {
         "code": code,
-        "supplier": supplier,
+        **({"supplier_name": supplier_name} if supplier_name else {"supplier": supplier}),
         "grade": "wheels",
         "category": category,
         "mass_kg": mass,

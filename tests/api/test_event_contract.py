@@ -132,6 +132,12 @@ def schema_errors(check: jsonschema.Draft4Validator, instance) -> set[str]:
         path = tuple(error.absolute_path)
         if error.validator == "required":
             found |= {field_path((*path, key)) for key in error.validator_value if key not in error.instance}
+        elif error.validator == "oneOf" and all(set(sub) == {"required"} for sub in error.validator_value):
+            # Exactly one of a group of fields (a supplier on remelt or not): the fields given, or
+            # the group's first when none is.
+            group = [sub["required"][0] for sub in error.validator_value]
+            given = [key for key in group if key in error.instance]
+            found |= {field_path((*path, key)) for key in given or group[:1]}
         else:
             found.add(field_path(path))
     return found
@@ -177,9 +183,15 @@ def test_a_missing_required_field_or_an_unknown_one_is_named_alike(components, e
             for part in path:
                 target = target[part]
             if key not in target:
-                continue  # a map names every key it may have (chemistry: the elements); its sample two
+                # A map names every key it may have (chemistry: the elements), its sample two; the
+                # sample fills in one field of each exactly-one group.
+                continue
             del target[key]
-            required = key in schema.get("required", [])
+            # Required, or one of a group of which exactly one is given and the others are absent.
+            groups = [[sub["required"][0] for sub in schema.get("oneOf", [])]]
+            required = key in schema.get("required", []) or any(
+                key in group and not any(other in target for other in group) for group in groups
+            )
             by_server = payload_errors(entry_type, parent)
             assert (field_path((*path, key)) in by_server) == required, (path, key, by_server)
             assert bool(schema_errors(check, parent)) == required
@@ -217,13 +229,15 @@ def test_every_field_error_of_an_event_comes_at_once(cast, client_for):
         client_for("alurec").post("/api/v1/events/", body, format="json"), 400, "invalid"
     )
     assert problem["errors"] == {
-        "data.supplier": ["This field is required."],
+        "data.supplier": ["This field is required, or one of: supplier_name."],
         "data.grade": ["This field is required."],
         "data.category": ["This field is required."],
         "data.transport": ["This field is required."],
     }
     assert problem["title"] == "Invalid"
-    assert problem["detail"] == "data.supplier: This field is required. (and 3 more fields)"
+    assert problem["detail"] == (
+        "data.supplier: This field is required, or one of: supplier_name. (and 3 more fields)"
+    )
     assert Entry.objects.count() == 0
 
 

@@ -224,7 +224,7 @@ def _home_scrap_history(cast, generations: int, prefix: str) -> str:
 
     scrap_code = None
     for generation in range(generations):
-        record("scrap.received", scrap(f"{prefix}S-{generation}", "2000", supplier="Foshan Metals"))
+        record("scrap.received", scrap(f"{prefix}S-{generation}", "2000", supplier_name="Foshan Metals"))
         inputs = [{"lot": f"{prefix}S-{generation}", "mass_kg": "2000"}]
         if scrap_code:
             inputs.append({"lot": scrap_code, "mass_kg": "100"})

@@ -14,6 +14,8 @@ from tests.api.support import assert_problem
 def test_the_examples_posted_in_order_are_all_recorded(cast, settings):
     settings.LEDGER_CLOCK_SKEW_SECONDS = 10**9  # the examples' business time is fixed
     plant = organisation_create(slug="plant", name="Plant", roles=[Role.RECYCLER, Role.WHEEL_MAKER])
+    # The receipt's supplier, as in the demo.
+    organisation_create(slug="guangfa-scrap", name="Guangfa Scrap", roles=[Role.SCRAP_SUPPLIER])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(organisation=plant, name='erp').token}")
     assert Entry.objects.count() == 0

@@ -84,7 +84,7 @@ def test_amendments_and_voids_show_to_those_who_see_what_they_touch(loop, client
     alurec = client_for("alurec")
     amended = post(alurec, "lot.amended", {"lot": "SCR-A", "reason": "ticket re-read", "grade": "ISRI Tense"})
     mine = post(alurec, "scrap.received", scrap("SCR-X"))  # supplied by scrapco
-    other = post(alurec, "scrap.received", scrap("SCR-Y", supplier="Elsewhere"))
+    other = post(alurec, "scrap.received", scrap("SCR-Y", supplier_name="Elsewhere"))
     seqs = [r.json()["entries"][0]["seq"] for r in (amended, mine, other)]
     voids = [post(alurec, "entry.voided", {"seq": seq, "reason": "duplicate"}) for seq in seqs[1:]]
     seqs += [r.json()["entries"][0]["seq"] for r in voids]

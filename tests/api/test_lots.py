@@ -66,6 +66,7 @@ def test_a_lot_shows_its_masses_as_kg_strings_and_where_it_came_from(loop, clien
         "chemistry": {"Si": "7.0500"},
         "part_number": "",
         "supplier": "",
+        "supplier_name": "",
         "origin": "",
         "occurred_at": lot["occurred_at"],
         "made_by": loop.cast,

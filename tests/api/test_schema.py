@@ -47,7 +47,10 @@ def test_every_event_type_has_its_own_schema_and_an_example(schema):
 def test_payload_fields_are_documented(schema):
     components = schema["components"]["schemas"]
     scrap = components["ScrapReceivedData"]
-    assert {"supplier", "grade", "category", "mass_kg", "transport"} <= set(scrap["required"])
+    assert {"grade", "category", "mass_kg", "transport"} <= set(scrap["required"])
+    # A supplier on remelt (an organisation's slug) or one that is not (a name): exactly one.
+    assert scrap["oneOf"] == [{"required": ["supplier"]}, {"required": ["supplier_name"]}]
+    assert {"supplier", "supplier_name"} <= set(scrap["properties"]) - set(scrap["required"])
     assert scrap["properties"]["mass_kg"]["pattern"] == MASS_PATTERN
     assert set(components["MeltRecordedData"]["properties"]) >= {"furnace", "inputs", "additions", "dross_kg"}
 

@@ -152,6 +152,29 @@ def test_an_unknown_lot_and_an_overdraw_name_the_event_and_field(loop, client_fo
     assert Entry.objects.count() == before
 
 
+def test_a_receipts_supplier_is_an_organisation_on_remelt_or_a_party_that_is_not(cast, client_for):
+    alurec = client_for("alurec")
+    job = job_of(
+        capture(alurec, document(receipt("urn:remelt:lot:SCR-T", 10, supplier="urn:remelt:org:scrapc0")))
+    )
+    (problem,) = job["errors"]
+    assert problem["code"] == "unknown_supplier"
+    assert list(problem["errors"]) == ["epcisBody.eventList[0].sourceList[0].source"]
+    assert not Entry.objects.exists()
+    doc = document(
+        receipt("urn:remelt:lot:SCR-O", 10),
+        receipt("urn:remelt:lot:SCR-P", 10, supplier="urn:remelt:party:Hebei%20Scrap%20Trading"),
+        receipt("urn:remelt:lot:SCR-U", 10, supplier="urn:epc:id:pgln:0614141.00001"),
+    )
+    assert job_of(capture(alurec, doc))["success"] is True
+    suppliers = {lot.code: (lot.supplier, lot.supplier_name) for lot in Lot.objects.all()}
+    assert suppliers == {
+        "SCR-O": ("scrapco", ""),
+        "SCR-P": ("", "Hebei Scrap Trading"),
+        "SCR-U": ("", "urn:epc:id:pgln:0614141.00001"),
+    }
+
+
 def test_a_batch_whose_third_event_is_bad_writes_nothing(cast, client_for):
     doc = document(
         receipt("urn:remelt:lot:SCR-1", 1000),

@@ -69,7 +69,7 @@ def run_events(prefix: str) -> list[dict]:
             "occurred_at": now,
             "data": {
                 "code": scrap,
-                "supplier": "x",
+                "supplier_name": "x",
                 "grade": "wheels",
                 "category": "post_consumer",
                 "mass_kg": "500",

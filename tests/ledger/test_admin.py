@@ -274,6 +274,35 @@ def test_staff_record_a_scrap_receipt_with_a_generated_code(staff, alurec):
     assert entry.data["transport"] == {"distance_km": "80.000", "mode": "rail"}
 
 
+def test_a_receipts_supplier_is_chosen_among_the_organisations_or_named(staff, alurec):
+    receipt = {
+        "grade": "wheels",
+        "category": "post_consumer",
+        "mass_kg": "100",
+        "transport_distance_km": "80",
+        "transport_mode": "truck",
+    }
+    page = staff.get(record_url("scrap"))
+    assert [value for value, _label in page.context["form"].fields["supplier"].choices] == ["", "scrapco"]
+    typo = staff.post(record_url("scrap"), form_data(alurec, supplier="scrapc0", **receipt))
+    assert "Select a valid choice" in error_next_to(typo, "supplier")
+    neither = staff.post(record_url("scrap"), form_data(alurec, **receipt))
+    assert "Choose the supplier, or name one that is not on the platform." in error_next_to(
+        neither, "supplier"
+    )
+    both = staff.post(
+        record_url("scrap"), form_data(alurec, supplier="scrapco", supplier_name="Hebei", **receipt)
+    )
+    assert "not both" in error_next_to(both, "supplier_name")
+    assert not Entry.objects.exists()
+
+    named = staff.post(record_url("scrap"), form_data(alurec, supplier_name="Hebei Scrap Trading", **receipt))
+    assert named.status_code == 302
+    lot = Lot.objects.get()
+    assert (lot.supplier, lot.supplier_name) == ("", "Hebei Scrap Trading")
+    assert Entry.objects.get().data["supplier_name"] == "Hebei Scrap Trading"
+
+
 def test_staff_record_an_ingot_cast(staff, alurec):
     receive(alurec, "SCR-A", "1000.000")
     melt(alurec, "MLT-1", [("SCR-A", "1000")], "950")

@@ -23,7 +23,7 @@ def test_operator_staff_record_for_the_organisations_whose_roles_may_post_the_ev
 
     data = form_data(
         cast["certa"],
-        supplier="Foshan Metals",
+        supplier_name="Foshan Metals",
         grade="wheels",
         category="post_consumer",
         mass_kg="100",

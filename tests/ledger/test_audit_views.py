@@ -80,7 +80,7 @@ def history(cast) -> History:
     _record(
         alurec,
         "scrap.received",
-        scrap("SCR-B", "5000", supplier="Foshan Metals", category="pre_consumer"),
+        scrap("SCR-B", "5000", supplier_name="Foshan Metals", category="pre_consumer"),
         at(),
     )
     _record(alurec, "scrap.received", scrap("SCR-C", "3000"), at())
@@ -163,7 +163,7 @@ def history(cast) -> History:
         {"lots": ["W-0001", "W-0002", "W-0005"], "to": "autofab", "transport": TRUCK},
         at(),
     )
-    _record(outsider, "scrap.received", scrap("OUT-1", supplier="Somewhere Else"), at())
+    _record(outsider, "scrap.received", scrap("OUT-1", supplier_name="Somewhere Else"), at())
     return History(melted_1, melted_2, cast_1, cast_2, run_1, run_2)
 
 

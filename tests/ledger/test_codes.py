@@ -16,7 +16,7 @@ TRUCK = {"distance_km": "10", "mode": "truck"}
 
 def receive(org, code, **extra):
     data = {
-        "supplier": "x",
+        "supplier_name": "x",
         "grade": "wheels",
         "category": "post_consumer",
         "mass_kg": "100",

@@ -217,7 +217,7 @@ def test_a_batch_can_use_lots_made_earlier_in_the_same_batch(alurec):
                 now,
                 {
                     "code": "S-1",
-                    "supplier": "x",
+                    "supplier_name": "x",
                     "grade": "g",
                     "category": "post_consumer",
                     "mass_kg": "100",
@@ -257,7 +257,7 @@ def test_a_batch_can_use_lots_made_earlier_in_the_same_batch(alurec):
 def test_scrap_received_rules(alurec, change, code, field):
     receive(alurec, code="TAKEN")
     data = {
-        "supplier": "x",
+        "supplier_name": "x",
         "grade": "wheels",
         "category": "post_consumer",
         "mass_kg": "100",
@@ -268,7 +268,7 @@ def test_scrap_received_rules(alurec, change, code, field):
 
 def test_future_occurred_at_is_refused(alurec):
     data = {
-        "supplier": "x",
+        "supplier_name": "x",
         "grade": "wheels",
         "category": "post_consumer",
         "mass_kg": "100",
@@ -479,7 +479,7 @@ def test_void_rules(yard, alurec, wheelworks):
 
 def test_a_batch_with_one_bad_event_writes_nothing_and_names_it(alurec):
     good = {
-        "supplier": "x",
+        "supplier_name": "x",
         "grade": "g",
         "category": "post_consumer",
         "mass_kg": "100",

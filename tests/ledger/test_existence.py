@@ -26,7 +26,7 @@ def _when():
 
 def _scrap(code=None, mass="1000"):
     data = {
-        "supplier": "x",
+        "supplier_name": "x",
         "grade": "wheels",
         "category": "post_consumer",
         "mass_kg": mass,

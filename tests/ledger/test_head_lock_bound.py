@@ -28,7 +28,7 @@ def _when(minutes: int = 0):
 
 def _scrap(code: str | None = None, mass: str = "1000") -> EventInput:
     data = {
-        "supplier": "x",
+        "supplier_name": "x",
         "grade": "wheels",
         "category": "post_consumer",
         "mass_kg": mass,

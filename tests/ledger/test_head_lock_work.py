@@ -28,7 +28,7 @@ def _receive(org, count: int, prefix: str) -> list[str]:
             _when(),
             {
                 "code": f"{prefix}{i}",
-                "supplier": "x",
+                "supplier_name": "x",
                 "grade": "wheels",
                 "category": "post_consumer",
                 "mass_kg": "1000",

@@ -20,7 +20,7 @@ TRUCK = {"distance_km": "100", "mode": "truck"}
 def _receive(org, code, mass_kg, days_ago):
     data = {
         "code": code,
-        "supplier": "Foshan Metals",
+        "supplier_name": "Foshan Metals",
         "grade": "ISRI Tense",
         "category": "post_consumer",
         "mass_kg": mass_kg,

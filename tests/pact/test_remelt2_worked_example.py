@@ -63,15 +63,15 @@ def carbon_of(code):
 
 def receipts(alurec):
     for code, supplier, category, kg, km in (
-        ("S1", "scrapco", "post_consumer", "10000", "200"),
-        ("S2", "diecaster", "pre_consumer", "5000", "100"),
+        ("S1", {"supplier": "scrapco"}, "post_consumer", "10000", "200"),
+        ("S2", {"supplier_name": "diecaster"}, "pre_consumer", "5000", "100"),
     ):
         record(
             alurec,
             "scrap.received",
             {
                 "code": code,
-                "supplier": supplier,
+                **supplier,
                 "grade": "wheels",
                 "category": category,
                 "mass_kg": kg,

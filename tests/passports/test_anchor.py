@@ -104,7 +104,7 @@ def test_an_anchor_has_the_same_size_for_a_run_of_10_and_of_100000_footprints(al
         "scrap.received",
         {
             "code": "S",
-            "supplier": "x",
+            "supplier_name": "x",
             "grade": "wheels",
             "category": "post_consumer",
             "mass_kg": "60000",

@@ -67,7 +67,7 @@ def record_wheel_history(cast) -> None:
         "scrap.received",
         {
             "code": "SCR-DIECAST-3",
-            "supplier": "Foshan Diecast Co.",
+            "supplier_name": "Foshan Diecast Co.",
             "grade": "A380 die-cast runners",
             "category": "pre_consumer",
             "mass_kg": "5000",
@@ -147,7 +147,7 @@ def record_wheel_history(cast) -> None:
         "scrap.received",
         {
             "code": "OUT-1",
-            "supplier": "Somewhere Else",
+            "supplier_name": "Somewhere Else",
             "grade": "wheels",
             "category": "post_consumer",
             "mass_kg": "1000",

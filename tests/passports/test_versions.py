@@ -24,7 +24,7 @@ def two_lines(alurec, wheelworks):
             "scrap.received",
             {
                 "code": scrap,
-                "supplier": "x",
+                "supplier_name": "x",
                 "grade": "wheels",
                 "category": "post_consumer",
                 "mass_kg": "1000",
@@ -157,7 +157,7 @@ def test_a_transaction_of_many_events_queues_one_roll_up(alurec, django_capture_
                 "scrap.received",
                 {
                     "code": scrap,
-                    "supplier": "x",
+                    "supplier_name": "x",
                     "grade": "wheels",
                     "category": "post_consumer",
                     "mass_kg": "1000",

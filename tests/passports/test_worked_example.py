@@ -35,7 +35,7 @@ def example(alurec):
         "scrap.received",
         {
             "code": "S2",
-            "supplier": "diecaster",
+            "supplier_name": "diecaster",
             "grade": "ISRI Tense",
             "category": "pre_consumer",
             "mass_kg": "5000",

@@ -10,19 +10,30 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from openpyxl import Workbook
 
-from accounts.services import user_create
+from accounts.models import Role
+from accounts.services import organisation_create, user_create
 from ledger.errors import DomainError
 from ledger.models import Entry, Lot
 from weighbridge.models import ImportedTicket, ReceiptImport
 from weighbridge.services import receipts_import
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-HEADER = "Ticket;Weighed at;Plate;Supplier;Grade;Category;Gross kg;Tare kg;Net kg;Distance km;Mode;Origin"
+HEADER = (
+    "Ticket;Weighed at;Plate;Supplier;Supplier name;Grade;Category;Gross kg;Tare kg;Net kg;Distance km;Mode;"
+    "Origin"
+)
 GOOD = [
-    "T-4711;2026-11-20 07:30;粤A1;guangfa-scrap;ISRI Tense;post_consumer;32150;13900;18250;180;truck;Foshan",
-    "T-4712;2026-11-20 09:05;粤B55555;Lianhe ELV;ISRI Troma;post-consumer;28000.5;12000;16000.5;95;truck;",
-    "T-4713;2026-11-20T10:00:00+08:00;;jinghua-diecast;A380 runners;Pre consumer;;;9000;600;rail;Ningbo",
+    "T-4711;2026-11-20 07:30;粤A1;guangfa-scrap;;ISRI Tense;post_consumer;32150;13900;18250;180;truck;Foshan",
+    "T-4712;2026-11-20 09:05;粤B55555;;Lianhe ELV;ISRI Troma;post-consumer;28000.5;12000;16000.5;95;truck;",
+    "T-4713;2026-11-20T10:00:00+08:00;;;Jinghua Die Casting;A380 runners;Pre consumer;;;9000;600;rail;Ningbo",
 ]
+
+
+@pytest.fixture(autouse=True)
+def guangfa(db):
+    """The supplier on remelt that the tickets name by its slug (the others are named in
+    `Supplier name`: they are not on remelt)."""
+    return organisation_create(slug="guangfa-scrap", name="Guangfa Scrap", roles=[Role.SCRAP_SUPPLIER])
 
 
 def _csv(*rows: str, header: str = HEADER) -> bytes:
@@ -111,10 +122,10 @@ def test_a_bad_file_writes_nothing_and_names_every_rows_errors(alurec):
         alurec,
         _csv(
             GOOD[0],
-            "T-2;2026-11-20 08:00;;guangfa-scrap;ISRI Tense;household;20000;1000;19000.1234;180;truck;",
-            "T-3;20.11.2026;;;ISRI Tense;post_consumer;;;18,250;180;truck;",
-            "T-4;2026-11-20 09:00;;guangfa-scrap;ISRI Tense;post_consumer;20000;1000;19000;180;lorry;",
-            "T-4711;2026-11-20 10:00;;guangfa-scrap;ISRI Tense;post_consumer;;;1000;180;truck;",
+            "T-2;2026-11-20 08:00;;guangfa-scrap;;ISRI Tense;household;20000;1000;19000.1234;180;truck;",
+            "T-3;20.11.2026;;;;ISRI Tense;post_consumer;;;18,250;180;truck;",
+            "T-4;2026-11-20 09:00;;guangfa-scrap;;ISRI Tense;post_consumer;20000;1000;19000;180;lorry;",
+            "T-4711;2026-11-20 10:00;;guangfa-scrap;;ISRI Tense;post_consumer;;;1000;180;truck;",
         ),
     )
     # Row 5 passes the file's checks; the ledger's rules refuse it, named by its column too.
@@ -130,17 +141,50 @@ def test_a_bad_file_writes_nothing_and_names_every_rows_errors(alurec):
     }
 
 
+def test_a_supplier_is_an_organisation_on_remelt_or_a_name_never_a_typo(alurec):
+    errors = _refusal(
+        alurec,
+        _csv(
+            GOOD[0],
+            "T-2;2026-11-20 08:00;;guangfa;;ISRI Tense;post_consumer;;;1000;180;truck;",
+            "T-3;2026-11-20 09:00;;guangfa-scrap;Guangfa;ISRI Tense;post_consumer;;;1000;180;truck;",
+        ),
+    )
+    assert errors == {
+        "rows[3].supplier": [
+            "no organisation 'guangfa'; give a platform organisation's slug, or name a supplier not on "
+            "remelt in supplier_name"
+        ],
+        "rows[4].supplier_name": [
+            "give the supplier (on remelt) or the supplier_name (not on remelt), not both"
+        ],
+    }
+    done = _import(alurec, _csv(GOOD[0], GOOD[1]))
+    lots = {ticket.ticket: Lot.objects.get(code=ticket.lot_code) for ticket in done.tickets.all()}
+    assert (lots["T-4711"].supplier, lots["T-4711"].supplier_name) == ("guangfa-scrap", "")
+    assert (lots["T-4712"].supplier, lots["T-4712"].supplier_name) == ("", "Lianhe ELV")
+
+
+def test_a_file_without_a_supplier_column_is_refused(alurec):
+    header = "Ticket;Weighed at;Grade;Category;Net kg;Distance km;Mode"
+    [refusal] = _refusal(alurec, _csv("T-1;2026-11-20 07:30;wheels;post_consumer;10;1;truck", header=header))[
+        "file"
+    ]
+    assert refusal == "the header row lacks the columns supplier (or supplier_name)"
+
+
 def test_gross_minus_tare_must_be_the_net(alurec):
     errors = _refusal(
         alurec,
-        _csv("T-1;2026-11-20 07:30;;guangfa-scrap;ISRI Tense;post_consumer;32150;13900;18000;180;truck;"),
+        _csv("T-1;2026-11-20 07:30;;guangfa-scrap;;ISRI Tense;post_consumer;32150;13900;18000;180;truck;"),
     )
     assert errors == {"rows[2].net_kg": ["gross 32150.000 − tare 13900.000 kg is not the net 18000.000 kg"]}
 
 
 def test_only_the_rows_the_ledger_refuses_are_named(alurec):
     errors = _refusal(
-        alurec, _csv(GOOD[0], "T-2;2026-11-20 08:00;;guangfa-scrap;ISRI Tense;post_consumer;;;100;far;truck;")
+        alurec,
+        _csv(GOOD[0], "T-2;2026-11-20 08:00;;guangfa-scrap;;ISRI Tense;post_consumer;;;100;far;truck;"),
     )
     assert list(errors) == ["rows[3].distance_km"]
 
@@ -199,7 +243,7 @@ def test_the_command_imports_and_reports_progress(alurec, tmp_path, capsys):
 
 def test_the_command_prints_every_error_and_exits_1(alurec, tmp_path):
     export = tmp_path / "wb.csv"
-    export.write_bytes(_csv("T-9;2026-11-20 07:30;;;ISRI Tense;post_consumer;;;0;180;truck;"))
+    export.write_bytes(_csv("T-9;2026-11-20 07:30;;;;ISRI Tense;post_consumer;;;0;180;truck;"))
     out = io.StringIO()
     with pytest.raises(SystemExit) as exit_code:
         call_command("import_receipts", "alurec", str(export), stdout=out)
@@ -249,7 +293,7 @@ def test_the_import_is_told_in_chinese_on_a_chinese_page(staff, alurec):
 
 
 def test_staff_see_every_error_of_a_refused_file(staff, alurec):
-    bad = _csv("T-2;2026-11-20 08:00;;guangfa-scrap;ISRI Tense;household;;;19000;180;truck;", GOOD[1])
+    bad = _csv("T-2;2026-11-20 08:00;;guangfa-scrap;;ISRI Tense;household;;;19000;180;truck;", GOOD[1])
     upload = SimpleUploadedFile("wb.csv", bad, content_type="text/csv")
     response = staff.post(
         "/admin/weighbridge/receiptimport/add/",
