@@ -319,6 +319,7 @@ class TraceSerializer(serializers.Serializer):
                 "chemistry": {str(key): str(value) for key, value in lot.chemistry.items()},
                 "part_number": lot.part_number,
                 "supplier": lot.supplier,
+                "supplier_name": lot.supplier_name,
                 "origin": lot.origin,
                 "occurred_at": when(lot.occurred_at),
                 "made_by": lot.made_by_id,
