@@ -67,14 +67,7 @@ def insert_statements(
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
-    adapters = [_adapter(field) for field in fields]
-    values = [
-        [
-            value if adapt is None or isinstance(value, Quoted) else adapt(value)
-            for adapt, value in zip(adapters, row, strict=True)
-        ]
-        for row in rows
-    ]
+    columns = _adapted_columns(rows, fields)
     insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if returning:
@@ -84,11 +77,10 @@ def insert_statements(
         # here (Django's psycopg cursor binds on the client: it would quote them just the same)
         # so that columns quoted before the head lock (Quoted) are not quoted again.
         arrays = ", ".join(
-            _array(column, _db_type(field))
-            for column, field in zip(zip(*values, strict=True), fields, strict=True)
+            _array(column, _db_type(field)) for column, field in zip(columns, fields, strict=True)
         )
         return [(f"{insert} SELECT * FROM unnest({arrays}){tail}", None)]
-    values = [[_unquoted(value) for value in row] for row in values]
+    values = [[_unquoted(value) for value in row] for row in zip(*columns, strict=True)]
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_statement = max(1, MAX_PARAMETERS // len(fields))
     statements = []
@@ -132,9 +124,11 @@ def _db_type(field: models.Field) -> str:
 
 def _array(values: Sequence, db_type: str) -> str:
     """An SQL array literal of `values` (Quoted or not) cast to `db_type[]`."""
-    if values and all(isinstance(value, Quoted) for value in values):
+    types = set(map(type, values))
+    if types == {Quoted}:
         return f"ARRAY[{', '.join(values)}]::{db_type}[]"
-    values = [_unquoted(value) for value in values]
+    if Quoted in types:
+        values = [_unquoted(value) for value in values]
     text = array_text(values)
     if text is None:
         return f"{sql_literal(values)}::{db_type}[]"
@@ -160,6 +154,21 @@ def _element(value: Any) -> str | None:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _texts(values: Sequence, kind: type) -> Sequence[str] | None:
+    """The elements' texts, unquoted, of a column whose values are all of type `kind`; None if
+    it is not a type array_text joins as a whole."""
+    if kind is str:
+        return values
+    if kind is Jsonb:
+        return [(value.dumps or json.dumps)(value.obj) for value in values]
+    if issubclass(kind, datetime):
+        formatted = {value: value.isoformat() for value in set(values)}
+        if any(value.tzinfo is None for value in formatted):
+            return None
+        return [formatted[value] for value in values]
+    return None
+
+
 def array_text(values: Sequence) -> str | None:
     """The text form of a one-dimensional PostgreSQL array of `values` (str, int, bool, aware
     datetimes, Jsonb, None), built by joining strings: psycopg's own list dumper walks every
@@ -167,20 +176,24 @@ def array_text(values: Sequence) -> str | None:
     Every element but NULL is double-quoted, with backslashes and quotes escaped, which the
     array input of every type reads as its text. None if a value is of another type.
 
-    A column of one type has a fast path, joined in one call (a part run's lots are columns of
-    thousands of the same codes' strings, integers, one time): integers bare, strings quoted
-    as a whole when none has a character to escape, and each distinct time formatted once."""
+    A column of one type (a batch's rows: thousands of codes, masses, one time, empty
+    chemistries) is joined in a few calls over the whole column: integers and booleans bare;
+    strings, JSON documents and times (each distinct one formatted once) joined with NUL,
+    escaped as one string and then split into quoted elements (NUL is in no PostgreSQL text nor
+    JSON document; a value holding one takes the element-by-element path)."""
     types = set(map(type, values))
     if types == {int}:
         return "{" + ",".join(map(str, values)) + "}"
-    if types == {str}:
-        joined = '","'.join(values)
-        if "\\" not in joined and '"' not in joined:
-            return '{"' + joined + '"}'
-    if len(types) == 1 and issubclass(next(iter(types)), datetime):
-        texts = {value: _element(value) for value in set(values)}
-        if None not in texts.values():
-            return "{" + ",".join([texts[value] for value in values]) + "}"
+    if types == {bool}:
+        return "{" + ",".join(["t" if value else "f" for value in values]) + "}"
+    if len(types) == 1:
+        texts = _texts(values, next(iter(types)))
+        if texts is not None:
+            joined = "\0".join(texts)
+            if joined.count("\0") == len(texts) - 1:
+                if "\\" in joined or '"' in joined:
+                    joined = joined.replace("\\", "\\\\").replace('"', '\\"')
+                return '{"' + joined.replace("\0", '","') + '"}'
     parts = []
     for value in values:
         if value is None:
@@ -191,6 +204,22 @@ def array_text(values: Sequence) -> str | None:
             return None
         parts.append(part)
     return "{" + ",".join(parts) + "}"
+
+
+def _adapted_columns(rows: Sequence[Sequence], fields: Sequence[models.Field]) -> list[list]:
+    """The rows' values column by column (one list per field), each adapted for the driver as
+    the ORM adapts it (see _adapter); values already quoted (Quoted) are left as they are.
+    Column by column, the adapter is looked up once per field, not once per value."""
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    if len(columns) != len(fields):
+        raise ValueError(f"rows of {len(columns)} values for {len(fields)} fields")
+    for index, field in enumerate(fields):
+        adapt = _adapter(field)
+        if adapt is not None:
+            columns[index] = [
+                value if isinstance(value, Quoted) else adapt(value) for value in columns[index]
+            ]
+    return columns
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
@@ -211,29 +240,27 @@ def rows_update(model: type[models.Model], key: str, names: Sequence[str], rows:
     meta = model._meta
     fields = [meta.get_field(name) for name in (key, *names)]
     quote = connection.ops.quote_name
-    adapters = [_adapter(field) for field in fields]
-    values = [
-        [value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True)]
-        for row in rows
-    ]
+    adapted = _adapted_columns(rows, fields)
     table, columns = quote(meta.db_table), [quote(field.column) for field in fields]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The arrays quoted into the text (as insert_statements does): no parameters to bind.
-            arrays = ", ".join(
-                _array(column, _db_type(field))
-                for column, field in zip(zip(*values, strict=True), fields, strict=True)
-            )
+            arrays = [_array(column, _db_type(field)) for column, field in zip(adapted, fields, strict=True)]
             assignments = ", ".join(f"{column} = given.{column}" for column in columns[1:])
+            # The rows are found by their keys as a semi-join on the unnested keys (as AnyOf): the
+            # join to the given rows alone was planned, with or without statistics, as a hash join
+            # over every row of the table (a transfer's 5,000 lots: a scan of every lot ever made).
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS given({', '.join(columns)})"
+                f"UPDATE {table} SET {assignments} FROM unnest({', '.join(arrays)})"
+                f" AS given({', '.join(columns)})"
                 f" WHERE {table}.{columns[0]} = given.{columns[0]}"
+                f" AND {table}.{columns[0]} IN (SELECT unnest({arrays[0]}))"
             )
         else:
             assignments = ", ".join(f"{column} = %s" for column in columns[1:])
             cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE {columns[0]} = %s",
-                [[*row[1:], row[0]] for row in values],
+                [[*row[1:], row[0]] for row in zip(*adapted, strict=True)],
             )
 
 
@@ -287,11 +314,7 @@ def insert_prepare(
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     columns = [quote(field.column) for field in fields]
-    adapters = [_adapter(field) for field in fields]
-    values = [
-        [value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True)]
-        for row in rows
-    ]
+    adapted = _adapted_columns(rows, fields)
     expressions = []
     for name, field, column in zip(names, fields, columns, strict=True):
         given = f"given.{column}"
@@ -313,14 +336,13 @@ def insert_prepare(
     conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     types = ["text" if name in codes else _db_type(field) for name, field in zip(names, fields, strict=True)]
     if connection.vendor == "postgresql":
-        arrays = ", ".join(
-            _array(column, type_) for column, type_ in zip(zip(*values, strict=True), types, strict=True)
-        )
+        arrays = ", ".join(_array(column, type_) for column, type_ in zip(adapted, types, strict=True))
         tail = f" FROM unnest({arrays}) AS given({', '.join(columns)}){conflicts}"
         return Prepared(head, select, tail, None, [])
     # SQLite: a VALUES list per MAX_PARAMETERS values, named by a common table expression.
     per_statement = max(1, MAX_PARAMETERS // len(fields))
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    values = list(zip(*adapted, strict=True))
     statements = []
     for first in range(0, len(values), per_statement):
         chunk = values[first : first + per_statement]

@@ -179,9 +179,12 @@ def test_arrays_quoted_into_the_text_read_back_as_given(alurec):
 
 def test_arrays_of_one_type_read_back_as_given(alurec):
     """Columns of one type (array_text's joined fast paths): plain and awkward strings, integers,
-    one time repeated and the same instant in two zones, all read back exactly."""
+    booleans, one time repeated and the same instant in two zones, JSON documents with quotes and
+    backslashes, all read back exactly."""
     if connection.vendor != "postgresql":
         pytest.skip("array literals are PostgreSQL's")
+    from psycopg.types.json import Jsonb
+
     from ledger.rows import _array
 
     when = datetime(2026, 11, 23, 8, 36, 8, 123456, tzinfo=UTC)
@@ -201,6 +204,11 @@ def test_arrays_of_one_type_read_back_as_given(alurec):
         for values, db_type in columns:
             cursor.execute(f"SELECT {_array(values, db_type)}")
             assert cursor.fetchone()[0] == values
+        cursor.execute(f"SELECT {_array([True, False, True], 'boolean')}")
+        assert cursor.fetchone()[0] == [True, False, True]
+        documents = [{}, {"Si": "7.05", "note": ['"', "\\", "熔"]}, [], "text", {}]
+        cursor.execute(f"SELECT {_array([Jsonb(d) for d in documents], 'jsonb')}")
+        assert [json.loads(text) for text in cursor.fetchone()[0]] == documents
 
 
 def test_rows_update_sets_awkward_text_and_json_exactly(alurec):
