@@ -269,7 +269,16 @@ class LotAdmin(RecordingAdmin):
     FACTS = {
         LotKind.SCRAP: (
             _("Scrap"),
-            ["category", "grade", "supplier", "supplier_name", "origin", "transport", "documents"],
+            [
+                "category",
+                "grade",
+                "supplier",
+                "supplier_name",
+                "supplier_confirmed",
+                "origin",
+                "transport",
+                "documents",
+            ],
         ),
         LotKind.MELT: (_("Heat"), ["furnace", "additions", "energy", "dross"]),
         LotKind.INGOT: (_("Cast"), ["alloy", "chemistry_shares", "energy"]),

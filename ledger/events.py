@@ -28,9 +28,12 @@ PARTS_PRODUCED = "parts.produced"
 CUSTODY_TRANSFERRED = "custody.transferred"
 LOT_AMENDED = "lot.amended"
 ENTRY_VOIDED = "entry.voided"
+SUPPLY_CONFIRMED = "supply.confirmed"
 MAKING_TYPES = (SCRAP_RECEIVED, MELT_RECORDED, INGOTS_CAST, PARTS_PRODUCED)
 # The material-flow events: what moves metal or corrects it (EPCIS shows them, roll-ups follow).
 EVENT_TYPES = (*MAKING_TYPES, CUSTODY_TRANSFERRED, LOT_AMENDED, ENTRY_VOIDED)
+# Events about who may see a lot, which move no metal: the named supplier confirms a receipt.
+CONFIRMING_TYPES = (SUPPLY_CONFIRMED,)
 # Appended by the `pact` app when an organisation imports a supplier's PACT footprint; a melt's
 # addition may cite it (carbon method remelt-2), so the ledger reads these entries itself.
 FOOTPRINT_IMPORTED = "pact.footprint.imported"
@@ -70,6 +73,7 @@ class LotState:
     part_number: str = ""
     supplier: str = ""  # a platform organisation's slug
     supplier_name: str = ""  # a supplier not on remelt, as the receiver names it
+    supplier_confirmed: bool = False  # the platform supplier confirmed the receipt (supply.confirmed)
     origin: str = ""
     voided: bool = False
     transfers: list[int] = field(default_factory=list)  # live custody transfers, in order
@@ -310,11 +314,22 @@ def _visible_lot(state: MaterialState, ctx: Context, code: str, where: str) -> L
 def _held_by(state: MaterialState, lot: LotState, slug: str) -> bool:
     if lot.owner == slug:
         return True
-    if state.process(lot.made_by).org == slug or lot.supplier == slug:
+    if state.process(lot.made_by).org == slug or supplied_by(state, lot, slug):
         return True
     return any(
         (transfer := state.transfer(seq)) is not None and slug in (transfer.from_org, transfer.to_org)
         for seq in lot.transfers
+    )
+
+
+def supplied_by(state: MaterialState, lot: LotState, slug: str) -> bool:
+    """Does `slug` hold the lot as its supplier? Only once it confirmed the receipt
+    (supply.confirmed), or if it is the lot's maker too (internal scrap): naming an organisation
+    as supplier does not make the lot visible to it."""
+    return (
+        bool(lot.supplier)
+        and lot.supplier == slug
+        and (lot.supplier_confirmed or state.process(lot.made_by).org == slug)
     )
 
 
@@ -912,6 +927,36 @@ def _void_transfer(state: MaterialState, transfer: TransferState, payload: Paylo
         state.touch(lot)
 
 
+def supply_confirmed(state: MaterialState, ctx: Context, data: dict) -> dict:
+    """The organisation a scrap receipt names as its supplier confirms it: from now on it holds
+    (sees) the lot, as SPEC's holders do. For anyone else the lot does not exist (the same
+    `unknown_lot` as for a code no lot has); a receipt is confirmed once (409 `already_confirmed`)."""
+    payload = Payload(data)
+    code = payload.text("lot")
+    lot = state.lot(code)
+    if lot is None or lot.kind != "scrap" or lot.supplier != ctx.org.slug:
+        raise DomainError(
+            "unknown_lot", _("no lot %(code)s") % {"code": repr(code)}, field=payload.where("lot")
+        )
+    if lot.voided:
+        raise DomainError(
+            "voided",
+            _("lot %(code)s was voided") % {"code": repr(code)},
+            field=payload.where("lot"),
+            status=409,
+        )
+    if supplied_by(state, lot, ctx.org.slug):
+        raise DomainError(
+            "already_confirmed",
+            _("lot %(code)s is confirmed already") % {"code": repr(code)},
+            field=payload.where("lot"),
+            status=409,
+        )
+    lot.supplier_confirmed = True
+    state.touch(lot)
+    return {"lot": code}
+
+
 HANDLERS = {
     SCRAP_RECEIVED: scrap_received,
     MELT_RECORDED: melt_recorded,
@@ -920,4 +965,5 @@ HANDLERS = {
     CUSTODY_TRANSFERRED: custody_transferred,
     LOT_AMENDED: lot_amended,
     ENTRY_VOIDED: entry_voided,
+    SUPPLY_CONFIRMED: supply_confirmed,
 }

@@ -602,7 +602,7 @@ class ScrapReceiptForm(EventForm):
         label=_("Supplier on remelt"),
         choices=_supplier_choices,
         required=False,
-        help_text=_("A scrap supplier on the platform."),
+        help_text=_("A scrap supplier on the platform; it sees the lot once it confirms the receipt."),
     )
     supplier_name = forms.CharField(
         label=_("Supplier not on remelt"),

@@ -143,6 +143,8 @@ class Lot(models.Model):
     # name; at most one of the two is set (internal scrap: the maker's slug).
     supplier = models.CharField(max_length=64, blank=True, verbose_name=_("supplier"))
     supplier_name = models.CharField(max_length=200, blank=True, verbose_name=_("supplier name"))
+    # The platform supplier confirmed the receipt (supply.confirmed): only then does it hold the lot.
+    supplier_confirmed = models.BooleanField(default=False, verbose_name=_("supplier confirmed"))
     origin = models.CharField(max_length=200, blank=True, verbose_name=_("origin"))
     made_by = models.ForeignKey(
         Process, on_delete=models.PROTECT, related_name="outputs", verbose_name=_("made by")

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from django.db.models import Q
 from remelt_verify.chain import Problem
 from remelt_verify.disclosure import DisclosureError
 
@@ -21,6 +22,7 @@ from ledger.events import (
     OrgInfo,
     ProcessState,
     TransferState,
+    supplied_by,
 )
 from ledger.models import (
     Consumption,
@@ -35,7 +37,17 @@ from ledger.models import (
 from ledger.rows import insert_prepare, rows_insert, rows_update
 from ledger.vocabulary import current_keys, historic_keys, installation_types, installations
 
-LOT_FACTS = ("category", "grade", "alloy", "chemistry", "part_number", "supplier", "supplier_name", "origin")
+LOT_FACTS = (
+    "category",
+    "grade",
+    "alloy",
+    "chemistry",
+    "part_number",
+    "supplier",
+    "supplier_name",
+    "supplier_confirmed",
+    "origin",
+)
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U
 CODE_RANDOM_LENGTH = 10  # 50 bits
 
@@ -172,12 +184,21 @@ class DbState(MaterialState):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def lock(self, *, lots: Iterable[str], entries: Iterable[int] = (), amended: Iterable[str] = ()) -> None:
+    def lock(
+        self,
+        *,
+        lots: Iterable[str],
+        entries: Iterable[int] = (),
+        amended: Iterable[str] = (),
+        supplied: Iterable[str] = (),
+    ) -> None:
         """Load and lock, before the head lock, every lot the events will read or change.
 
         `lots` are the codes they name, `entries` the seqs they void (whose made, consumed and
         transferred lots change), `amended` the lots whose making process they amend (its row is
-        locked too, after the lots: two amendments of lots of one run change the same facts).
+        locked too, after the lots: two amendments of lots of one run change the same facts),
+        `supplied` the lots whose receipt the poster confirms as their supplier (loaded if they
+        name it, although it does not hold them yet).
         """
         wanted = set(lots)
         seqs = list(entries)
@@ -189,7 +210,7 @@ class DbState(MaterialState):
             wanted |= set(
                 TransferItem.objects.filter(transfer_id__any_of=seqs).values_list("lot__code", flat=True)
             )
-        self.load_lots(wanted)
+        self.load_lots(wanted, supplied=supplied)
         made_by = sorted({self._lots[code].made_by for code in amended if code in self._lots})
         if made_by:
             list(
@@ -203,13 +224,14 @@ class DbState(MaterialState):
                 self._processes.pop(seq, None)
             self.load_processes(made_by)
 
-    def load_lots(self, codes: Iterable[str]) -> None:
-        """Load and lock the named lots (those not loaded yet), in code order."""
+    def load_lots(self, codes: Iterable[str], *, supplied: Iterable[str] = ()) -> None:
+        """Load and lock the named lots (those not loaded yet), in code order; of `supplied`,
+        also those that name the viewer as their supplier."""
         wanted = sorted(set(codes) - self._lots.keys() - self._new_codes)
         if not wanted:
             return
         rows = list(
-            self._visible(Lot.objects.select_for_update(of=("self",)))
+            self._visible(Lot.objects.select_for_update(of=("self",)), supplied=set(supplied) & set(wanted))
             .filter(code__any_of=wanted)
             .order_by("code")
         )
@@ -247,9 +269,16 @@ class DbState(MaterialState):
                 **{name: getattr(row, name) for name in LOT_FACTS},
             )
 
-    def _visible(self, lots):
-        """The lots the viewer holds or held (its LotHolder rows), or all without a viewer."""
-        return lots if self._viewer_id is None else lots.filter(holders__organisation_id=self._viewer_id)
+    def _visible(self, lots, *, supplied: set[str] = frozenset()):
+        """The lots the viewer holds or held (its LotHolder rows), or all without a viewer; and of
+        the codes `supplied`, the lots that name the viewer as their supplier."""
+        if self._viewer_id is None:
+            return lots
+        if not supplied:
+            return lots.filter(holders__organisation_id=self._viewer_id)
+        held = LotHolder.objects.filter(organisation_id=self._viewer_id).values("lot_id")
+        slug = self.orgs.by_id[self._viewer_id].slug
+        return lots.filter(Q(pk__in=held) | Q(code__in=sorted(supplied), supplier=slug))
 
     def lot(self, code):
         if code not in self._lots:
@@ -377,10 +406,9 @@ class DbState(MaterialState):
         inserts of the new rows, which `flush` runs under the head lock."""
         org_id = {slug: org.pk for slug, org in self.orgs.by_slug.items()}
         self._org_id = org_id
+        affected = [code for code in self._holders_affected() if code not in self._new_codes]
         self._update_existing(org_id)
-        self._write_holders(
-            org_id, [code for code in self._holders_affected() if code not in self._new_codes]
-        )
+        self._write_holders(org_id, affected)
         lots = self.new_lots
         self._inserts = [
             insert_prepare(
@@ -502,7 +530,16 @@ class DbState(MaterialState):
         rows_update(Transfer, "entry", ("voided",), [(t.entry_id, t.voided) for t in changed_transfers])
 
     def _holders_affected(self) -> set[str]:
+        """The lots whose holders may change: new ones, those moved or given back, and those whose
+        supplier confirmed (read before the rows take the lots' new state)."""
         affected = {lot.code for lot in self.new_lots}
+        affected |= {
+            thing.code
+            for thing in self._touched.values()
+            if isinstance(thing, LotState)
+            and thing.code in self._rows
+            and thing.supplier_confirmed != self._rows[thing.code].supplier_confirmed
+        }
         affected |= {code for t in self._new_transfers for code in t.items}
         affected |= {
             code
@@ -545,9 +582,10 @@ def _attnames(model, names) -> list[str]:
 
 
 def holders_of(state: MaterialState, lot: LotState) -> set[str]:
-    """Who holds or held a lot: its maker, its supplier (if on the platform), and every receiver."""
+    """Who holds or held a lot: its maker, its supplier (on the platform, once it confirmed the
+    receipt), and every receiver."""
     slugs = {state.process(lot.made_by).org, lot.owner}
-    if lot.supplier:
+    if supplied_by(state, lot, lot.supplier):
         slugs.add(lot.supplier)
     slugs |= {state.transfer(seq).to_org for seq in lot.transfers}
     return slugs

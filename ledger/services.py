@@ -13,7 +13,7 @@ from remelt_verify.chain import NotCanonicalisable, seal_header
 from accounts.models import Organisation
 from ledger.disclosure import Commitment, payload_commit
 from ledger.errors import DomainError, fields_summary
-from ledger.events import ENTRY_VOIDED, EVENT_TYPES, HANDLERS, LOT_AMENDED, Context, OrgInfo
+from ledger.events import ENTRY_VOIDED, HANDLERS, LOT_AMENDED, SUPPLY_CONFIRMED, Context, OrgInfo
 from ledger.models import Entry, LedgerHead, TreeNode
 from ledger.projection import DbState, handler_for
 from ledger.rows import STAND_IN_SEQ, insert_statements, prequote, sql_literal
@@ -75,7 +75,7 @@ def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
 
 
 def unknown_type_message(entry_type: object) -> str:
-    return f'"{entry_type}" is not an event type; one of: {", ".join((*EVENT_TYPES, *installation_types()))}.'
+    return f'"{entry_type}" is not an event type; one of: {", ".join((*HANDLERS, *installation_types()))}.'
 
 
 def event_errors(entry_type: object, occurred_at: datetime | None, data: object) -> dict[str, list[str]]:
@@ -352,9 +352,15 @@ def events_record(*, organisation: Organisation, actor: str, events: Sequence[Ev
         if event.type == LOT_AMENDED
         for code in referenced_lots(event.type, event.data)
     ]
+    supplied = [
+        code
+        for event in events
+        if event.type == SUPPLY_CONFIRMED
+        for code in referenced_lots(event.type, event.data)
+    ]
     with transaction.atomic():
         # Locks are taken in one order by every writer: lots (by code), processes, the head.
-        state.lock(lots=referenced, entries=voided, amended=amended)
+        state.lock(lots=referenced, entries=voided, amended=amended, supplied=supplied)
         state.check_codes(claimed)
         # Installation entries store their own seq (their app's tables): such a batch takes the
         # head now, after its lots, and runs its rules with the real seqs.

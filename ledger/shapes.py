@@ -32,6 +32,7 @@ from ledger.events import (
     PARTS_PRODUCED,
     REQUIRED,
     SCRAP_RECEIVED,
+    SUPPLY_CONFIRMED,
 )
 from ledger.quantities import MAX_KG_DIGITS
 
@@ -755,6 +756,22 @@ EVENTS: dict[str, Event] = {
         # withdraws the transfer (5), whose wheels were not used since (tests/api/test_examples.py).
         {"seq": 5, "reason": "sent to the wrong customer"},
         HOLDERS,
+    ),
+    SUPPLY_CONFIRMED: Event(
+        SUPPLY_CONFIRMED,
+        "SupplyConfirmed",
+        "The supplier confirms a receipt that names it.",
+        Obj(
+            fields={
+                "lot": LotRef(
+                    help="The scrap lot whose receipt names you as its `supplier`; you hold (see) it "
+                    "from then on. Any other lot is `unknown_lot`.",
+                    example="SCR-2026-000123",
+                ),
+            }
+        ),
+        {"lot": "SCR-2026-000123"},
+        (Role.SCRAP_SUPPLIER,),
     ),
 }
 

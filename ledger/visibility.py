@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from ledger.disclosure import item_lot
-from ledger.events import ENTRY_VOIDED, LOT_AMENDED
+from ledger.events import ENTRY_VOIDED, LOT_AMENDED, SUPPLY_CONFIRMED
 from ledger.models import Consumption, Entry, Lot, LotHolder, LotKind, TransferItem
 
 
@@ -168,8 +168,8 @@ def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
     """The seqs among `entries` whose payload the viewer may read.
 
     A payload is visible to the organisation that posted it and to whoever may see a lot
-    the entry made or moved, or a lot made by the entry an amendment corrects (a void shows to
-    whoever may see what it withdrew).
+    the entry made or moved, or a lot made by the entry an amendment corrects, or the lot a
+    supplier's confirmation names (a void shows to whoever may see what it withdrew).
     System entries (no organisation) show to auditors and the operator only.
     """
     entries = list(entries)
@@ -181,11 +181,14 @@ def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
     pending = {entry.seq for entry in entries} - visible
     amended = {}
     voided = {}
+    confirmed = {}
     for entry in entries:
         if entry.seq not in pending:
             continue
         if entry.type == LOT_AMENDED:
             amended[entry.seq] = _payload_value(entry, "lot")
+        elif entry.type == SUPPLY_CONFIRMED:
+            confirmed[entry.seq] = _payload_value(entry, "lot")
         elif entry.type == ENTRY_VOIDED:
             voided[entry.seq] = _payload_value(entry, "seq")
     visible |= _entries_touching_visible_lots(viewer, pending | set(voided.values()) - {None})
@@ -196,6 +199,14 @@ def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
         seen = visible_lots(viewer, Lot.objects.filter(made_by_id__in=set(makers.values())))
         seen_makers = set(seen.values_list("made_by_id", flat=True))
         visible |= {seq for seq, code in amended.items() if makers.get(code) in seen_makers}
+    if confirmed:
+        # A supplier's confirmation shows to whoever may see the lot it confirms.
+        seen = set(
+            visible_lots(viewer, Lot.objects.filter(code__in=set(confirmed.values()))).values_list(
+                "code", flat=True
+            )
+        )
+        visible |= {seq for seq, code in confirmed.items() if code in seen}
     visible |= {seq for seq, target in voided.items() if target in visible}
     return visible & {entry.seq for entry in entries}
 

@@ -39,6 +39,7 @@ ORGANISATIONS = [
     ("veritas-audit", "Veritas Sustainability Audits", [Role.AUDITOR]),
     ("remelt-ops", "remelt operations", [Role.OPERATOR]),
 ]
+CONFIRMING_SUPPLIERS = ("guangfa-scrap", "lianhe-elv")
 START = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # the demo month's first shift
 DAYS = 30
 # The recycler's site, registered before the month (its melts name these furnaces).
@@ -186,7 +187,7 @@ class Month:
             "zhenyuan-wheels" if supplier == "lianhe-elv" and self.rng.random() < 0.6 else "huanan-recycling"
         )
         mode, distance = self.rng.choice([("truck", (40, 350)), ("rail", (300, 1200)), ("ship", (600, 1800))])
-        self.post(
+        [code] = self.post(
             receiver,
             "scrap.received",
             day,
@@ -201,6 +202,10 @@ class Month:
                 "documents": [f"WB-{self.rng.randint(100000, 999999)}"],
             },
         )
+        # The trader and the dismantler confirm their deliveries, and so hold (see) those lots; the
+        # die-caster has not confirmed any, so it sees none of the lots its receipts name.
+        if supplier in CONFIRMING_SUPPLIERS:
+            self.post(supplier, "supply.confirmed", day, {"lot": code})
 
     def _charge(self, org: str, kinds: tuple[str, ...], target_kg: float) -> list[dict]:
         """Take lots the organisation holds until the charge reaches its target mass."""

@@ -58,6 +58,7 @@ TITLES = {
     "unknown_entry": gettext_lazy("Unknown entry"),
     "unknown_organisation": gettext_lazy("Unknown organisation"),
     "unknown_supplier": gettext_lazy("Unknown supplier"),
+    "already_confirmed": gettext_lazy("Already confirmed"),
     "unknown_material": gettext_lazy("Unknown material"),
     "unknown_mode": gettext_lazy("Unknown mode"),
     "unknown_furnace": gettext_lazy("Unknown furnace"),

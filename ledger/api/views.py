@@ -6,6 +6,7 @@ from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -22,6 +23,7 @@ from config.api.viewsets import PageNumberPagination, RemeltViewSet
 from ledger.api import serializers
 from ledger.api.examples import RECORDED_EXAMPLE, request_examples
 from ledger.errors import DomainError
+from ledger.events import SUPPLY_CONFIRMED
 from ledger.models import Lot, LotKind, ScrapCategory
 from ledger.quantities import format_kg
 from ledger.recall import lot_recall
@@ -164,6 +166,37 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RemeltViewSet
 
     def get_serializer_class(self):
         return serializers.LotDetailSerializer if self.action == "retrieve" else self.serializer_class
+
+    @extend_schema(
+        summary="Confirm, as its supplier, the receipt of a scrap lot",
+        description=(
+            "A receipt that names your organisation as `supplier` does not let you see the lot until "
+            "you confirm it: this records a `supply.confirmed` entry (as `POST /api/v1/events/` "
+            "would, with the time of the request), and from then on you hold the lot as its "
+            "supplier and see it as holders do. Posted by scrap suppliers (403 `role_not_allowed` "
+            "otherwise). A lot whose receipt does not name you answers exactly as a lot that does "
+            "not exist: 404 `unknown_lot`. A receipt is confirmed once: again, 409 "
+            "`already_confirmed`; a voided receipt, 409 `voided`."
+        ),
+        request=None,
+        responses={201: serializers.EventsRecordedSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-supply", filter_backends=[])
+    def confirm_supply(self, request, code=None):
+        organisation = self.caller.organisation
+        if organisation is None:
+            raise exceptions.PermissionDenied("Only members of an organisation may post events.")
+        event = EventInput(SUPPLY_CONFIRMED, timezone.now(), {"lot": code})
+        try:
+            recorded = events_record(organisation=organisation, actor=self.caller.actor, events=[event])
+        except DomainError as error:
+            if error.code != "unknown_lot":
+                raise
+            # The lot is named by the URL: for it, "no such lot" is the 404 any lot URL answers.
+            raise DomainError("unknown_lot", error.message, field="code", status=404) from None
+        body = serializers.EventsRecordedSerializer({"entries": recorded}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Every part that holds metal of a scrap lot, melt or ingot lot (a recall)",

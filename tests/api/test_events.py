@@ -113,6 +113,7 @@ def test_domain_errors_carry_their_code_status_and_field(loop, client_for):
                 "type": [
                     '"scrap.melted" is not an event type; one of: scrap.received, melt.recorded, '
                     "ingots.cast, parts.produced, custody.transferred, lot.amended, entry.voided, "
+                    "supply.confirmed, "
                     "installation.registered, installation.amended."
                 ]
             },

@@ -14,13 +14,18 @@ from tests.api.support import assert_problem
 def test_the_examples_posted_in_order_are_all_recorded(cast, settings):
     settings.LEDGER_CLOCK_SKEW_SECONDS = 10**9  # the examples' business time is fixed
     plant = organisation_create(slug="plant", name="Plant", roles=[Role.RECYCLER, Role.WHEEL_MAKER])
-    # The receipt's supplier, as in the demo.
-    organisation_create(slug="guangfa-scrap", name="Guangfa Scrap", roles=[Role.SCRAP_SUPPLIER])
+    # The receipt's supplier, as in the demo: it posts the example that confirms the receipt.
+    supplier = organisation_create(slug="guangfa-scrap", name="Guangfa Scrap", roles=[Role.SCRAP_SUPPLIER])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(organisation=plant, name='erp').token}")
+    confirming = APIClient()
+    confirming.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {api_key_issue(organisation=supplier, name='erp').token}"
+    )
     assert Entry.objects.count() == 0
     for entry_type, data in EVENT_EXAMPLES.items():
-        response = client.post(
+        poster = confirming if entry_type == "supply.confirmed" else client
+        response = poster.post(
             "/api/v1/events/", {"type": entry_type, "occurred_at": WHEN, "data": data}, format="json"
         )
         assert response.status_code == 201, (entry_type, response.content)

@@ -41,7 +41,7 @@ def _lines(entries) -> list[bytes]:
 @pytest.mark.parametrize(
     ("slug", "readable"),
     [
-        ("scrapco", {1}),  # the receipt of the scrap it supplied
+        ("scrapco", set()),  # named as SCR-A's supplier, it has not confirmed: it holds nothing
         ("alurec", {1, 2, 3, 4, 5}),  # what it posted
         ("wheelworks", {1, 2, 3, 4, 5, 6, 7}),  # its own, and everything upstream of its parts
         ("autofab", {1, 2, 3, 4, 5, 6, 7}),  # upstream of its parts, and the transfer to it
@@ -81,18 +81,24 @@ def test_payloads_show_only_to_those_who_may_see_their_lots(loop, client_for, sl
 
 
 def test_amendments_and_voids_show_to_those_who_see_what_they_touch(loop, client_for):
-    alurec = client_for("alurec")
+    alurec, scrapco = client_for("alurec"), client_for("scrapco")
+    assert scrapco.post("/api/v1/lots/SCR-A/confirm-supply/").status_code == 201  # entry 9
     amended = post(alurec, "lot.amended", {"lot": "SCR-A", "reason": "ticket re-read", "grade": "ISRI Tense"})
-    mine = post(alurec, "scrap.received", scrap("SCR-X"))  # supplied by scrapco
+    mine = post(alurec, "scrap.received", scrap("SCR-X"))  # supplied by scrapco, which confirms it
+    confirmed = scrapco.post("/api/v1/lots/SCR-X/confirm-supply/")
     other = post(alurec, "scrap.received", scrap("SCR-Y", supplier_name="Elsewhere"))
     seqs = [r.json()["entries"][0]["seq"] for r in (amended, mine, other)]
     voids = [post(alurec, "entry.voided", {"seq": seq, "reason": "duplicate"}) for seq in seqs[1:]]
     seqs += [r.json()["entries"][0]["seq"] for r in voids]
-    entries = client_for("scrapco").get("/api/v1/ledger/entries/?after=8").json()["entries"]
+    entries = scrapco.get("/api/v1/ledger/entries/?after=9").json()["entries"]
     readable = {e["seq"] for e in entries if e["payload"] is not None}
     amend, receipt_x, receipt_y, void_x, void_y = seqs
-    assert readable == {amend, receipt_x, void_x}
-    assert {e["seq"] for e in entries} == set(seqs)
+    confirm_x = confirmed.json()["entries"][0]["seq"]
+    assert readable == {amend, receipt_x, confirm_x, void_x}
+    assert {e["seq"] for e in entries} == {*seqs, confirm_x}
+    # Another organisation that may not see SCR-X does not read its confirmation either.
+    others = client_for("outsider").get("/api/v1/ledger/entries/?after=9").json()["entries"]
+    assert {e["seq"] for e in others if e["payload"] is not None} == set()
 
 
 def test_the_cursor_pages_by_seq(loop, client_for):

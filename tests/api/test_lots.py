@@ -33,7 +33,7 @@ def _codes(client, query="") -> list[str]:
 @pytest.mark.parametrize(
     ("slug", "sees"),
     [
-        ("scrapco", {"SCR-A"}),  # supplied it
+        ("scrapco", set()),  # named as SCR-A's supplier, but it has not confirmed the receipt
         ("alurec", {"SCR-A", "SCR-B", "MLT-1", "ING-1", "ING-2"}),  # made them
         ("wheelworks", {"W-0001", "W-0002", "W-0003", "W-0004", "INT-1"} | UPSTREAM_OF_PARTS),
         ("autofab", {"W-0001", "W-0002"} | UPSTREAM_OF_PARTS),  # its parts and all upstream of them

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.services import user_create
 from epcis.models import CaptureJob
-from ledger.events import EVENT_TYPES
+from ledger.events import CONFIRMING_TYPES, EVENT_TYPES
 from ledger.models import Entry
 from ledger.shapes import EVENTS, posted_by
 from tests.api.support import TRUCK, assert_problem, event, post, scrap
@@ -24,13 +24,14 @@ RUN = {
 
 
 def test_every_event_type_names_its_roles_and_auditors_and_the_operator_post_none():
-    assert set(EVENTS) == set(EVENT_TYPES)
-    for entry_type in EVENT_TYPES:
+    assert set(EVENTS) == {*EVENT_TYPES, *CONFIRMING_TYPES}
+    for entry_type in EVENTS:
         roles = posted_by(entry_type)
         assert roles and set(roles) <= set(Role.values), entry_type
         assert Role.AUDITOR not in roles and Role.OPERATOR not in roles, entry_type
     assert posted_by("scrap.received") == (Role.RECYCLER, Role.WHEEL_MAKER)
     assert posted_by("parts.produced") == (Role.WHEEL_MAKER,)
+    assert posted_by("supply.confirmed") == (Role.SCRAP_SUPPLIER,)
     assert posted_by("installation.registered") == (Role.RECYCLER, Role.WHEEL_MAKER)
     assert posted_by("scrap.smelted") is None
 

@@ -95,13 +95,20 @@ def test_down_from_scrap_finds_the_parts_that_contain_it(loop, client_for):
         ("autofab", {"SCR-A", "MLT-1", "ING-1", "W-0001", "W-0002"}),
         # alurec never held the parts: the walk stops at its ingots
         ("alurec", {"SCR-A", "MLT-1", "ING-1", "ING-2"}),
-        ("scrapco", {"SCR-A"}),
     ],
 )
 def test_down_passes_only_through_lots_the_caller_may_see(loop, client_for, slug, reached):
     trace = _trace(client_for(slug), "SCR-A", "?direction=down")
     assert {node["code"] for node in trace["nodes"]} == reached
     assert all(edge["source"] in reached and edge["target"] in reached for edge in trace["edges"])
+
+
+def test_the_supplier_traces_its_lot_once_it_confirmed_the_receipt(loop, client_for):
+    scrapco = client_for("scrapco")
+    assert scrapco.get("/api/v1/lots/SCR-A/trace/?direction=down").status_code == 404
+    assert scrapco.post("/api/v1/lots/SCR-A/confirm-supply/").status_code == 201
+    trace = _trace(scrapco, "SCR-A", "?direction=down")
+    assert {node["code"] for node in trace["nodes"]} == {"SCR-A"}  # the walk passes only lots it sees
 
 
 def test_depth_limits_the_walk(loop, client_for):

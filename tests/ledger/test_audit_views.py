@@ -164,6 +164,7 @@ def history(cast) -> History:
         at(),
     )
     _record(outsider, "scrap.received", scrap("OUT-1", supplier_name="Somewhere Else"), at())
+    _record(cast["scrapco"], "supply.confirmed", {"lot": "SCR-A"}, at())  # scrapco holds SCR-A from then on
     return History(melted_1, melted_2, cast_1, cast_2, run_1, run_2)
 
 

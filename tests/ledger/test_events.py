@@ -86,11 +86,14 @@ def test_scrap_received_makes_a_lot_owned_by_the_poster(alurec, scrapco):
     assert entry.type == "scrap.received" and entry.organisation == alurec
     assert entry.data["mass_kg"] == "1250.500" and entry.data["code"] == code
     assert lot.made_by.facts["transport"] == {"distance_km": "200.000", "mode": "truck"}
-    # the supplier is on the platform, so it may see the lot it supplied
+    # the supplier is on the platform, but holds (sees) the lot only once it confirms the receipt
+    assert set(LotHolder.objects.filter(lot=lot).values_list("organisation__slug", flat=True)) == {"alurec"}
+    record(scrapco, "supply.confirmed", {"lot": code})
     assert set(LotHolder.objects.filter(lot=lot).values_list("organisation__slug", flat=True)) == {
         "alurec",
         "scrapco",
     }
+    assert Lot.objects.get(code=code).supplier_confirmed and projection_drift() is None
 
 
 def test_melt_consumes_its_inputs_exactly(alurec):
@@ -164,7 +167,7 @@ def test_custody_transfer_moves_the_lots_and_records_who_held_them(alurec, wheel
     assert (transfer.from_organisation, transfer.to_organisation) == (alurec, wheelworks)
     assert list(transfer.items.values_list("lot__code", "mass_g")) == [(s1, 10_000_000)]
     holders = set(LotHolder.objects.filter(lot=lot).values_list("organisation__slug", flat=True))
-    assert holders == {"alurec", "scrapco", "wheelworks"}
+    assert holders == {"alurec", "wheelworks"}  # scrapco, named as supplier, has not confirmed
 
 
 def test_amendment_corrects_facts_and_keeps_the_history_in_the_ledger(alurec):

@@ -47,6 +47,7 @@ def test_rows_come_back_as_the_orm_reads_them_with_ids_in_order(alurec, count):
             "",
             "",
             "",
+            False,
             "",
         )
         for index in range(count)

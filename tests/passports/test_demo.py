@@ -34,7 +34,17 @@ def test_the_demo_month_keeps_the_invariants(db, ledger_signing_key):
     assert wheels.count() == 300
     assert Footprint.objects.filter(lot__kind="part", superseded_at__isnull=True).count() == 300
     assert wheels.filter(owner__slug="northstar-motors").count() == 300
-    assert {"lot.amended", "entry.voided"} <= set(Entry.objects.values_list("type", flat=True))
+    assert {"lot.amended", "entry.voided", "supply.confirmed"} <= set(
+        Entry.objects.values_list("type", flat=True)
+    )
+    # The trader and the dismantler confirmed their receipts and hold those lots; the die-caster
+    # confirmed none and holds none of the lots that name it.
+    for supplier, confirmed in (("guangfa-scrap", True), ("lianhe-elv", True), ("jinghua-diecast", False)):
+        named = Lot.objects.filter(supplier=supplier, voided=False)
+        assert named.exists()
+        assert set(named.values_list("supplier_confirmed", flat=True)) == {confirmed}
+        held = named.filter(holders__organisation__slug=supplier).count()
+        assert held == (named.count() if confirmed else 0), supplier
     introduced, held = introduced_emissions(), held_emissions()
     assert abs(held - introduced) / introduced < Decimal("1e-9")
     # Wheels' evidence verifies offline: the first and the last (whose melts remelt internal
