@@ -228,7 +228,8 @@ def raw_copy_seconds(wheels: int, org_id: int) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         columns = (
             "code, kind, owner_id, mass_g, remaining_g, made_by_id, occurred_at, voided,"
-            " category, grade, alloy, chemistry, part_number, supplier, supplier_name, origin"
+            " category, grade, alloy, chemistry, part_number, supplier, supplier_name, supplier_confirmed,"
+            " origin"
         )
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY bench_raw_lot ({columns}) FROM STDIN") as copy:
@@ -250,6 +251,7 @@ def raw_copy_seconds(wheels: int, org_id: int) -> float:
                         "AW-18",
                         "",
                         "",
+                        False,
                         "",
                     )
                 )
