@@ -10,7 +10,7 @@ from ledger.models import Entry
 from tests.browser.conftest import CHROMIUM_ARGS
 
 PASSWORD = "staff-imports-receipts"
-HEADER = "Ticket,Weighed at,Plate,Supplier,Grade,Category,Gross kg,Tare kg,Distance km,Mode"
+HEADER = "Ticket,Weighed at,Plate,Supplier name,Grade,Category,Gross kg,Tare kg,Distance km,Mode"
 ROWS = [
     "WB-4711,2026-11-20 07:30,GD-A1234,guangfa-scrap,ISRI Tense,post_consumer,32150,13900,180,truck",
     "WB-4712,2026-11-20 09:05,GD-B5555,lianhe-elv,ISRI Troma,post_consumer,28000.5,12000,95,truck",
