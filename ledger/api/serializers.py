@@ -25,11 +25,18 @@ from ledger.trace import DEFAULT_DEPTH, DOWN, MAX_DEPTH, MAX_TRACE_PAGE, UP
 
 MAX_BATCH = 1000  # events in one POST
 OCCURRED_AT_HELP = f"Business time, with its offset; in the years {FIRST_YEAR} to {LAST_YEAR} (UTC)."
+# The years as written: 2000-9999, or the last day of 1999 with an offset west of UTC (its
+# moment may be 2000 in UTC). The server checks the year in UTC; only the first and last hours of
+# the range can pass this pattern and still be refused.
+OCCURRED_AT_PATTERN = r"^(?:[2-9][0-9]{3}-|1999-12-31T)"
 
 
 # -- input -----------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {"type": "string", "format": "date-time", "pattern": OCCURRED_AT_PATTERN, "description": OCCURRED_AT_HELP}
+)
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 time that states its offset: business time without a zone is ambiguous."""
 
@@ -88,7 +95,7 @@ def _event_serializer(name: str, entry_type: str, summary: str, data, posted_by:
             "__doc__": f"{summary} {roles}",
             "__module__": __name__,
             "type": serializers.ChoiceField(choices=[entry_type]),
-            "occurred_at": serializers.DateTimeField(help_text=OCCURRED_AT_HELP),
+            "occurred_at": AwareDateTimeField(help_text=OCCURRED_AT_HELP),
             "data": data,
         },
     )

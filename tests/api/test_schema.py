@@ -142,3 +142,18 @@ def test_chemistry_keys_are_the_element_symbols_and_no_other(schema):
     assert {"Si", "Mg", "Fe", "Cu", "Og"} <= set(ELEMENTS)
     ingot = schema["components"]["schemas"]["IngotOutputData"]["properties"]["chemistry"]
     assert ingot["allOf"] == [{"$ref": "#/components/schemas/ChemistryData"}]
+
+
+def test_every_event_states_the_years_of_its_business_time(schema):
+    """The schema refuses business times whose written year the server refuses (schemathesis
+    found `0803-12-16T21:34:01-10:00` schema-valid but refused), and admits the last day of 1999
+    written west of UTC, which the server records as 2000 in UTC."""
+    mapping = schema["components"]["schemas"]["Event"]["discriminator"]["mapping"]
+    for ref in mapping.values():
+        occurred_at = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]["occurred_at"]
+        assert occurred_at["format"] == "date-time"
+        pattern = re.compile(occurred_at["pattern"])
+        for refused in ("0803-12-16T21:34:01-10:00", "0999-12-31T23:59:59Z", "1999-06-01T00:00:00Z"):
+            assert not pattern.search(refused), (ref, refused)
+        for taken in ("2026-11-02T07:30:00Z", "9999-01-01T00:00:00Z", "1999-12-31T23:30:00-01:00"):
+            assert pattern.search(taken), (ref, taken)
