@@ -15,6 +15,7 @@ from accounts.services import organisation_create, user_create
 from ledger.errors import DomainError
 from ledger.models import Entry, Lot
 from weighbridge.models import ImportedTicket, ReceiptImport
+from weighbridge.rules import COLUMNS
 from weighbridge.services import receipts_import
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -303,6 +304,13 @@ def test_staff_see_every_error_of_a_refused_file(staff, alurec):
     assert response.status_code == 200 and "1 row of wb.csv has errors; nothing was imported" in page
     assert "<td><code>category</code></td><td>&#x27;household&#x27; is not a category: post_consumer" in page
     assert not Entry.objects.filter(type="scrap.received").exists()
+
+
+def test_the_import_page_names_every_column_it_reads(staff):
+    page = staff.get("/admin/weighbridge/receiptimport/add/").content.decode()
+    for column in COLUMNS:
+        assert f"<code>{column}</code>" in page, column
+    assert "otherwise the next one" not in page  # generated codes count nothing
 
 
 def test_users_who_may_not_record_cannot_import(cast, client, alurec):
