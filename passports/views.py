@@ -401,6 +401,7 @@ def _flow(trace: Trace) -> dict:
     additions = []
     for addition in trace.additions:
         kg = _kg(addition.share, root_kg)
+        named = addition.material in MATERIAL_LABELS  # a name in each language, not a key
         material = MATERIAL_LABELS.get(addition.material) or addition.material.replace("_", " ")
         target = index[addition.target]
         links.append(
@@ -415,7 +416,9 @@ def _flow(trace: Trace) -> dict:
                 "value": float(kg),
             }
         )
-        additions.append({"material": material, "target": addition.target, "seq": addition.seq, "kg": kg})
+        additions.append(
+            {"material": material, "named": named, "target": addition.target, "seq": addition.seq, "kg": kg}
+        )
     lots = [
         {
             "lot": lot,

@@ -337,3 +337,13 @@ def test_the_ledger_proof_lists_exactly_the_bundles_entries_each_rehashed(histor
     assert [int(seq) for seq, _type, _hash in rows] == bundled
     assert {entry_type for _seq, entry_type, _hash in rows} >= {"custody.transferred", "footprint.computed"}
     assert [h for _s, _t, h in rows] == [entry["hash"] for entry in bundle["entries"]]
+
+
+def test_the_bilingual_print_names_the_alloying_additions_in_both_languages(history, browser):
+    holder = browser("autofab")
+    html = holder.get(f"{PAGE}?lang=both", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span lang="zh-hans">工业硅</span> <span lang="en-gb">Silicon</span>' in html
+    assert '<span lang="zh-hans">镁</span> <span lang="en-gb">Magnesium</span>' in html
+    assert '<span lang="en-gb">into <code>HEAT-ALU-1</code> (entry #' in html
+    english = holder.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Silicon" in english and "工业硅" not in english
