@@ -8,6 +8,7 @@ from cbam.models import CbamReport
 from cbam.selectors import report_entries
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
+from ledger.disclosure import reader_disclosures
 from ledger.models import Entry
 from ledger.tree import tree_inclusion_proofs
 from ledger.visibility import Viewer, disclosures_for, visible_payloads
@@ -50,5 +51,7 @@ def _record(entry: Entry, shown: set[int], disclosed: dict[int, list]) -> dict:
         "payload": json.loads(bytes(entry.payload)) if entry.seq in shown else None,
     }
     if entry.seq in disclosed:
-        record["disclosures"] = disclosed[entry.seq]
+        record["disclosures"] = reader_disclosures(
+            record["payload"], bytes(entry.disclosures), disclosed[entry.seq]
+        )
     return record

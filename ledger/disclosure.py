@@ -2,11 +2,14 @@
 
 A part run's wheels, a cast's ingot lots and the lots of a transfer may end with different
 holders. Their entries commit to those items one by one (`remelt_verify.disclosure`): the
-hashed payload holds a salted digest per item, the items themselves are kept beside it in
-`Entry.disclosures`, and each reader is given the disclosures of the lots it may see
-(`ledger.visibility.disclosures_for`), never those of the others.
+hashed payload holds, for each such member, its count and the Merkle root of its items' salted
+digests (format 2; entries written before 2026-12-03 hold a digest per item, format 1), the
+items themselves are kept beside it in `Entry.disclosures`, and each reader is given the
+disclosures of the lots it may see (`ledger.visibility.disclosures_for`), never those of the
+others, each with its inclusion path where it does not get them all (`reader_disclosures`).
 """
 
+import json
 from dataclasses import dataclass
 
 from remelt_verify import disclosure
@@ -37,6 +40,22 @@ def payload_commit(entry_type: str, data: dict) -> Commitment:
         return Commitment(canonical(data), None)
     committed = disclosure.commit(data, members)
     return Commitment(canonical(committed.payload), committed.disclosures_bytes)
+
+
+def reader_disclosures(payload: dict, stored: bytes, selected: list) -> list:
+    """What a reader is given of an entry's disclosures: `selected`, some of those `stored`
+    (`Entry.disclosures`), as they are where they are all of them or the entry is of format 1,
+    else each with its member, leaf index and inclusion path (`remelt_verify.disclosure.proven`).
+    `payload` is the entry's payload, parsed."""
+    marker = payload[disclosure.MARKER]
+    if marker["format"] == 1 or not selected:
+        return selected
+    if len(selected) == sum(payload[member].get("count", 1) for member in marker["salted"]):
+        return json.loads(stored)  # every item, in order (the reader recomputes each root)
+    every, digests = disclosure.stored_disclosures(stored)
+    # Salts are 128 random bits, one per disclosure: a salt names its item in the entry.
+    position = {salt: number for number, (salt, _item) in enumerate(every)}
+    return disclosure.proven(payload, every, [position[salt] for salt, _item in selected], digests)
 
 
 def item_lot(item: object) -> str | None:

@@ -32,8 +32,9 @@ class Entry(models.Model):
     payload_sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 of the payload"))
     header = models.BinaryField(verbose_name=_("header"))
     payload = models.BinaryField(verbose_name=_("payload"))
-    # RFC 8785 bytes of the list of [salt, item] whose digests the payload holds in place of
-    # its items (`remelt_verify.disclosure`); null for payloads that commit to no item.
+    # RFC 8785 bytes of the list of [salt, item] of every item the payload commits to one by one,
+    # in order (by their digests, or the Merkle roots of their digests: `remelt_verify.disclosure`);
+    # null for payloads that commit to no item.
     disclosures = models.BinaryField(null=True, verbose_name=_("disclosures"))
 
     class Meta:

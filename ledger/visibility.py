@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from ledger.disclosure import item_lot
+from ledger.disclosure import item_lot, reader_disclosures
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED, SUPPLY_CONFIRMED
 from ledger.models import Consumption, Entry, Lot, LotHolder, LotKind, TransferItem
 
@@ -25,7 +25,7 @@ class FeedEntry:
     """An entry as a partner reads it: its hashed bytes parsed, the payload None if withheld.
 
     `disclosures` is None unless the payload commits to its items one by one; then it holds the
-    disclosures of the items the reader may see.
+    disclosures of the items the reader may see, as `reader_disclosures` gives them.
     """
 
     seq: int
@@ -261,16 +261,23 @@ def entries_feed(*, viewer: Viewer, after: int, limit: int) -> list[FeedEntry]:
     entries = list(Entry.objects.filter(seq__gt=after).order_by("seq")[:limit])
     shown = visible_payloads(viewer, entries)
     disclosed = disclosures_for(viewer, entries, shown)
-    return [
-        FeedEntry(
-            seq=entry.seq,
-            type=entry.type,
-            hash=entry.hash,
-            prev_hash=entry.prev_hash,
-            payload_sha256=entry.payload_sha256,
-            header=json.loads(bytes(entry.header)),
-            payload=json.loads(bytes(entry.payload)) if entry.seq in shown else None,
-            disclosures=disclosed.get(entry.seq),
+    fed = []
+    for entry in entries:
+        payload = json.loads(bytes(entry.payload)) if entry.seq in shown else None
+        fed.append(
+            FeedEntry(
+                seq=entry.seq,
+                type=entry.type,
+                hash=entry.hash,
+                prev_hash=entry.prev_hash,
+                payload_sha256=entry.payload_sha256,
+                header=json.loads(bytes(entry.header)),
+                payload=payload,
+                disclosures=(
+                    reader_disclosures(payload, bytes(entry.disclosures), disclosed[entry.seq])
+                    if entry.seq in disclosed
+                    else None
+                ),
+            )
         )
-        for entry in entries
-    ]
+    return fed

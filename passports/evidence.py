@@ -18,7 +18,7 @@ from remelt_verify.steps import EVIDENCE_FORMAT, STEP_FORMAT
 
 from ledger.checkpoints import checkpoint_latest, checkpoint_sign, verifier_key
 from ledger.cosignatures import checkpoint_cosigned, checkpoint_note
-from ledger.disclosure import item_lot
+from ledger.disclosure import item_lot, reader_disclosures
 from ledger.errors import DomainError, quoted
 from ledger.events import ENTRY_VOIDED, LOT_AMENDED, MELT_RECORDED
 from ledger.models import Entry, Lot, LotKind, SignedCheckpoint, TransferItem
@@ -294,14 +294,17 @@ def _supplier_footprints_member(seqs: set[int]) -> dict:
 
 def _record(entry: Entry, shown: set[int], disclosed: dict[int, list]) -> dict:
     """An entry as an export line has it: hash, header, payload (None if withheld), and the
-    disclosures the reader may see where the payload commits to its items one by one."""
+    disclosures the reader may see where the payload commits to its items one by one (with their
+    inclusion paths where they are not all of them: `reader_disclosures`)."""
     record = {
         "hash": entry.hash,
         "header": json.loads(bytes(entry.header)),
         "payload": json.loads(bytes(entry.payload)) if entry.seq in shown else None,
     }
     if entry.seq in disclosed:
-        record["disclosures"] = disclosed[entry.seq]
+        record["disclosures"] = reader_disclosures(
+            record["payload"], bytes(entry.disclosures), disclosed[entry.seq]
+        )
     return record
 
 

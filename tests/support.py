@@ -71,3 +71,9 @@ def witness_running(state_path, settings):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def disclosure_pair(given) -> list:
+    """The `[salt, item]` of a disclosure as a reader gets it: bare, or (format 2, a reader of
+    some items) inside `{member, leaf_index, path, disclosure}`. The list itself, to change it."""
+    return given["disclosure"] if isinstance(given, dict) else given

@@ -399,10 +399,29 @@ class PayloadField(HeaderField):
     {
         "type": "array",
         "nullable": True,
-        "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {}},
+        "items": {
+            "oneOf": [
+                {"type": "array", "minItems": 2, "maxItems": 2, "items": {}},
+                {
+                    "type": "object",
+                    "required": ["member", "leaf_index", "path", "disclosure"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "member": {"type": "string"},
+                        "leaf_index": {"type": "integer", "minimum": 0},
+                        "path": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+                        "disclosure": {"type": "array", "minItems": 2, "maxItems": 2, "items": {}},
+                    },
+                },
+            ]
+        },
         "description": "Where the payload commits to its items one by one (a part run's wheels, a cast's "
-        "ingot lots, a transfer's lots): `[salt, item]` of each item you may see; SHA-256 of its RFC 8785 "
-        'bytes is the digest in the item\'s placeholder `{"...": digest}`. null for other entries.',
+        "ingot lots, a transfer's lots): the disclosure `[salt, item]` of each item you may see "
+        "(`remelt_verify.disclosure`). Disclosure format 2: the payload holds each member's count and "
+        "the Merkle root of its items' digests (SHA-256 of the disclosure's RFC 8785 bytes); you get every "
+        "disclosure bare, in order, if you may see every item, else each as `{member, leaf_index, path, "
+        "disclosure}` with its inclusion path. Format 1: each item's digest is in its placeholder "
+        '`{"...": digest}` and disclosures are bare. null for other entries.',
     }
 )
 class DisclosuresField(HeaderField):

@@ -21,6 +21,7 @@ from ledger.services import EventInput, events_record
 from passports.models import EmissionFactorSet
 from passports.services import factors_of, rollup_run
 from tests.api.support import assert_problem
+from tests.support import disclosure_pair
 
 EVIDENCE = "/api/v1/parts/W-0001/evidence/?upstream=all"
 
@@ -272,7 +273,7 @@ def test_the_command_line_verifier_needs_no_django(loop, client_for, tmp_path):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.startswith("OK W-0001:")
-    _entry(bundle, "parts.produced")["disclosures"][0][1]["mass_kg"] = "21.000"
+    disclosure_pair(_entry(bundle, "parts.produced")["disclosures"][0])[1]["mass_kg"] = "21.000"
     path.write_text(json.dumps(bundle))
     run = subprocess.run(
         [sys.executable, "-m", "remelt_verify", str(path), "--key", str(key)],

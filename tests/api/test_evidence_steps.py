@@ -25,6 +25,7 @@ from passports import services
 from passports.models import Footprint
 from passports.services import rollup_run
 from tests.api.support import assert_problem, scrap
+from tests.support import disclosure_pair
 
 EVIDENCE = "/api/v1/parts/W-0001/evidence/"
 
@@ -74,7 +75,7 @@ def test_the_wheels_bundle_carries_its_own_step_and_recomputes_the_passport(loop
     # Only the items the step names are disclosed: autofab holds W-0002 too, sent with W-0001,
     # but the verifier counts the run's and the transfer's other items by their total mass.
     disclosed = {
-        e["header"]["seq"]: [item_lot(item) for _salt, item in e.get("disclosures", [])]
+        e["header"]["seq"]: [item_lot(disclosure_pair(given)[1]) for given in e.get("disclosures", [])]
         for e in bundle["entries"]
     }
     assert disclosed[loop.parts_made] == ["W-0001"] and disclosed[loop.parts_sent] == ["W-0001"]

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 from remelt_verify.chain import ChainVerifier, export_line, verify_export_lines
-from remelt_verify.disclosure import hidden, reveal
+from remelt_verify.disclosure import reveal, withheld
 from rest_framework.test import APIClient
 
 from ledger.disclosure import PER_ITEM
@@ -75,7 +75,7 @@ def test_payloads_show_only_to_those_who_may_see_their_lots(loop, client_for, sl
             if member not in PER_ITEM.get(entry.type, ()):
                 assert value == entry.data[member]
             elif isinstance(value, list):
-                assert [item for item in value if hidden(item) is None] == [
+                assert [item for item in value if not withheld(item)] == [
                     item for item in entry.data[member] if item in value
                 ]
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from remelt_verify.bundle import BundleProblem, bundle_verify, footprint_recompute
+from remelt_verify.disclosure import reveal
 from remelt_verify.steps import evidence_verify, step_verify
 
 from ledger.checkpoints import verifier_key
@@ -212,7 +213,8 @@ def test_the_wheels_bundle_carries_the_smelters_footprint_and_recomputes_offline
     with pytest.raises(BundleProblem, match="not a pact.footprint.imported entry in the bundle"):
         footprint_recompute(
             entries=[
-                (e["header"]["seq"], e["header"]["type"], e["payload"]) for e in without_import["entries"]
+                (e["header"]["seq"], e["header"]["type"], reveal(e["payload"], e.get("disclosures") or []))
+                for e in without_import["entries"]
             ],
             code="W00",
             ledger_seq=bundle["footprint"]["ledger_seq"],

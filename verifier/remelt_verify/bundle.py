@@ -13,8 +13,10 @@ is `remelt_verify.steps`):
   `footprints` tree) or by listing it (format 1);
 - `factor_set`: the factor set that footprint names, `{version, factors: {key: value}}`;
 - `entries`: the ledger entries behind it, in seq order, each `{hash, header, payload}` as
-  in an export: the entries that made every lot upstream, the custody transfers of those
-  lots (and their voids), the amendments of them, and the anchor;
+  in an export (and `disclosures` where the payload commits to its items one by one: those the
+  reader may see, of disclosure format 1 or 2, `remelt_verify.disclosure`): the entries that
+  made every lot upstream, the custody transfers of those lots (and their voids), the
+  amendments of them, and the anchor;
 - `supplier_footprints` (only where a melt upstream cites one, method remelt-2): for each
   `pact.footprint.imported` entry that an addition names (`footprint_entry`), the supplier's
   PACT ProductFootprint exactly as received, as text; its SHA-256 is the entry's `sha256` and
@@ -81,7 +83,7 @@ def _items(seq: int, data: dict, member: str, key: str, kind: str, where: str) -
     items = value if isinstance(value, list) else [value]
     outputs = []
     for index, item in enumerate(items):
-        if disclosure.hidden(item) is None:
+        if not disclosure.withheld(item):
             at = member if not isinstance(value, list) else f"{member}[{index}]"
             outputs.append((item[key], _grams(item["mass_kg"], f"{where}: {at}.mass_kg"), kind))
     if len(outputs) < len(items):
@@ -108,7 +110,7 @@ class _Replay:
             if entry_type in MAKING_TYPES:
                 self._making(seq, entry_type, data, where)
             elif entry_type == "custody.transferred":
-                lots = [code for code in data["lots"] if disclosure.hidden(code) is None]
+                lots = [code for code in data["lots"] if not disclosure.withheld(code)]
                 self.transfers[seq] = (lots, data["transport"])
             elif entry_type == "lot.amended":
                 self._amended(data, where)
@@ -243,7 +245,8 @@ def footprint_recompute(
 ) -> dict:
     """The footprint document of lot `code` at ledger position `ledger_seq`, from entry payloads.
 
-    `entries` are (seq, type, payload) in seq order; only those up to `ledger_seq` count, as
+    `entries` are (seq, type, data) in seq order, data the payload with the items disclosed to the
+    reader in their places (`disclosure.reveal`); only those up to `ledger_seq` count, as
     only they were in the ledger when the footprint was rolled up. `method` is the one the
     footprint names; under remelt-2 the additions that cite a supplier footprint are priced
     with the documents of `supplier_footprints` (the bundle's member of that name).
