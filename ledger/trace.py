@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from math import gcd
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -519,28 +520,58 @@ def _shares_up(
     each gave to the step's charge. A lot's share is the sum over the edges to the lots made
     from it, so every lot that consumed it must be done first: a lot can only consume earlier
     lots, so going by the seq of the step that made each lot, newest first, is a topological
-    order.
+    order. The sums are exact, kept as (numerator, denominator) in lowest terms (`_Ratio`) and
+    made Fractions once at the end: Fraction's own operators took a quarter of a wheel's trace.
     """
     inputs: dict[int, list[int]] = defaultdict(list)  # lot -> indexes of its links in `shown`
     for index, link in enumerate(shown):
         inputs[link.near].append(index)
-    passed_on: dict[int, Fraction] = {}
+    passed_on: dict[int, _Ratio] = {}
     shares: dict[int, Fraction] = {}
     link_shares: list[Fraction] = [ZERO] * len(shown)
     melt_additions: list[TraceAddition] = []
     for pk in sorted(distances, key=lambda pk: lots[pk].made_by_id, reverse=True):
-        share = shares[pk] = ONE if pk == root else passed_on.get(pk, ZERO)
+        share = (1, 1) if pk == root else passed_on.get(pk, (0, 1))
+        shares[pk] = Fraction(*share)
         seq = lots[pk].made_by_id
         if distances[pk] >= depth or not charges.get(seq):
             continue  # a leaf: received scrap, or where the walk stopped
-        per_gram = share / charges[seq]
+        per_gram = _over(share, charges[seq])
         for index in inputs[pk]:
             far, mass_g = shown[index].far, shown[index].mass_g
-            link_shares[index] = flowed = per_gram * mass_g
-            passed_on[far] = passed_on[far] + flowed if far in passed_on else flowed
+            flowed = _times(per_gram, mass_g)
+            link_shares[index] = Fraction(*flowed)
+            passed_on[far] = _plus(passed_on[far], flowed) if far in passed_on else flowed
         for material, grams in additions.get(seq, ()):
-            melt_additions.append(TraceAddition(seq, lots[pk].code, material, grams, per_gram * grams))
+            added = Fraction(*_times(per_gram, grams))
+            melt_additions.append(TraceAddition(seq, lots[pk].code, material, grams, added))
     return shares, link_shares, melt_additions
+
+
+_Ratio = tuple[int, int]  # an exact non-negative number: numerator, denominator > 0, coprime
+
+
+def _over(ratio: _Ratio, divisor: int) -> _Ratio:
+    numerator, denominator = ratio
+    common = gcd(numerator, divisor)
+    return numerator // common, denominator * (divisor // common)
+
+
+def _times(ratio: _Ratio, factor: int) -> _Ratio:
+    numerator, denominator = ratio
+    common = gcd(factor, denominator)
+    return numerator * (factor // common), denominator // common
+
+
+def _plus(a: _Ratio, b: _Ratio) -> _Ratio:
+    # As Fraction adds (Knuth, TAOCP 4.5.1): reduce by the denominators' gcd before multiplying.
+    (n1, d1), (n2, d2) = a, b
+    common = gcd(d1, d2)
+    if common == 1:
+        return n1 * d2 + n2 * d1, d1 * d2
+    total = n1 * (d2 // common) + n2 * (d1 // common)
+    again = gcd(total, common)
+    return total // again, (d1 // common) * (d2 // again)
 
 
 def _shares_down(

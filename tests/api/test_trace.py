@@ -1,7 +1,11 @@
 """GET /api/v1/lots/{code}/trace/: back to the scrap (up), forward to the parts (down, for a
 recall), with masses, through the lots the caller may see."""
 
+from fractions import Fraction
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.api.support import assert_problem
 
@@ -180,3 +184,21 @@ def test_the_trace_writes_nodes_edges_and_additions_as_their_serializers_documen
     expected = TraceNodeSerializer(nodes, many=True).data
     assert shown["nodes"] == expected
     assert shown["nodes"][0]["share"] == format_share(1)
+
+
+@given(st.integers(min_value=1, max_value=10**30).flatmap(lambda d: st.tuples(st.integers(0, d), st.just(d))))
+def test_a_share_is_written_as_its_exact_value_rounded_half_to_even(fraction):
+    from ledger.api.serializers import format_share
+
+    share = Fraction(*fraction)
+    units = round(share * 10**9)  # Python rounds a Fraction half to even
+    assert format_share(share) == f"{units // 10**9}.{units % 10**9:09d}"
+
+
+def test_a_share_half_way_rounds_to_even():
+    from ledger.api.serializers import format_share
+
+    assert format_share(Fraction(1, 2 * 10**9)) == "0.000000000"
+    assert format_share(Fraction(3, 2 * 10**9)) == "0.000000002"
+    assert format_share(Fraction(2, 3)) == "0.666666667"
+    assert format_share(1) == "1.000000000"
