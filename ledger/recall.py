@@ -116,6 +116,7 @@ class Recall:
         self.viewer = viewer
         self.runs = runs
         self._organisations: dict[int, Organisation] = {}
+        self._metal_g: dict[tuple[int, int], int] = {}  # (run, part's grams) -> grams of the lot's metal
 
     def _parts(self) -> QuerySet[Lot]:
         parts = Lot.objects.filter(made_by_id__in=list(self.runs), kind=LotKind.PART, voided=False)
@@ -184,14 +185,16 @@ class Recall:
         holders = holders_in_custody_order(
             [(part.pk, part.supplier, part.maker_id) for part in parts], organisations=organisations
         )
+        # Every part of a run of one part number holds the same grams of the lot's metal.
+        metal = self._metal_g
         recalled = []
         for part in parts:
             share = self.runs[part.made_by_id]
-            recalled.append(
-                RecalledPart(
-                    part=part, share=share, metal_g=grams_of(share, part.mass_g), holders=holders[part.pk]
-                )
-            )
+            key = (part.made_by_id, part.mass_g)
+            grams = metal.get(key)
+            if grams is None:
+                grams = metal[key] = grams_of(share, part.mass_g)
+            recalled.append(RecalledPart(part=part, share=share, metal_g=grams, holders=holders[part.pk]))
         return recalled
 
 

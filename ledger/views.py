@@ -408,8 +408,12 @@ def recall_csv_rows(recall: Recall) -> Iterator[list]:
     yield RECALL_CSV_HEADER
     if not translation.get_language().startswith("en"):
         yield [str(label) for label in RECALL_CSV_LABELS]
+    percent: dict[int, str] = {}  # by run: every part of a run has its share
     for item in recall.parts():
         part = item.part
+        share = percent.get(part.made_by_id)
+        if share is None:
+            share = percent[part.made_by_id] = _percent_text(item.share)
         yield [
             _cell(part.code),
             _cell(part.part_number),
@@ -417,7 +421,7 @@ def recall_csv_rows(recall: Recall) -> Iterator[list]:
             _cell(part.owner.name),
             _cell(";".join(holder.slug for holder in item.holders)),
             format_kg(item.metal_g),
-            _percent_text(item.share),
+            share,
             format_kg(part.mass_g),
             part.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         ]
