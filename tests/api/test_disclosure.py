@@ -397,6 +397,9 @@ def test_format_2_commit_and_reveal_refuse_what_does_not_add_up():
         refused(
             every, rf"payload commits to {count + 1} items \(parts {count}, internal_scrap 1\)", lying, True
         )
+    # A count past what any entry holds is refused before a placeholder is made for each item.
+    lying["parts"]["count"] = 10**15
+    refused(given, r"parts\.count: 1000000000000000 items, more than the 1,000,000 a member may have", lying)
     lying["parts"]["count"] = 4
     refused(given[:1], r"disclosures\[0\]: is not parts\[1\] of the 4 items", lying)
     # A mass total that lies: all the items weigh otherwise, or one weighs more than the total.

@@ -238,6 +238,13 @@ def _reveal_1(
 # Format 2: a Merkle root per member
 
 
+# The most items a member may commit to. A reader makes a placeholder for each item it is not
+# shown, so a count is bounded before anything is made of it: a bundle that claims a billion
+# items is refused, not a verifier's memory exhausted. No entry comes near it (remelt's batches
+# hold at most LEDGER_MAX_BATCH_ITEMS, 2,000 by default, in a body of at most 5 MiB).
+MAX_ITEMS = 1_000_000
+
+
 def _trees(payload: dict, salted: Sequence[str]) -> dict[str, tuple[int | None, bytes]]:
     """member → (its count, or None for a single object; its root), for every salted member."""
     trees: dict[str, tuple[int | None, bytes]] = {}
@@ -254,6 +261,10 @@ def _trees(payload: dict, salted: Sequence[str]) -> dict[str, tuple[int | None, 
         ):
             raise DisclosureError(
                 f"{member}: a salted member of format 2 is {{count, root}} (or {{root}} for one item)"
+            )
+        if count is not None and count > MAX_ITEMS:
+            raise DisclosureError(
+                f"{member}.count: {count} items, more than the {MAX_ITEMS:,} a member may have"
             )
         try:
             trees[member] = (count, bytes.fromhex(root))
