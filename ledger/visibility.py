@@ -127,16 +127,45 @@ def lot_visible(viewer: Viewer, lot: Lot) -> bool:
         return True
     if viewer.organisation_id is None:
         return False
+    return _lot_id_visible(viewer.organisation_id, lot.pk)
+
+
+def _lot_id_visible(organisation_id: int, lot_id: int) -> bool:
     sql = _LOT_VISIBLE.format(
         LotHolderTable=LotHolder._meta.db_table,
         LotTable=Lot._meta.db_table,
         ConsumptionTable=Consumption._meta.db_table,
         part=LotKind.PART.value,
     )
-    org = viewer.organisation_id
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lot.pk, lot.pk, org, org])
+        cursor.execute(sql, [lot_id, lot_id, organisation_id, organisation_id])
         return bool(cursor.fetchone()[0])
+
+
+# Lots not held that `visible_among` decides one by one (a walk down from each); past this many,
+# the walk up from everything the organisation holds is made once instead.
+WALKS_DOWN = 64
+
+
+def visible_among(viewer: Viewer, lots: Iterable[tuple[int, str]]) -> set[int]:
+    """The ids among these (id, kind) lots that the viewer may see: the rule of `visible_lots`
+    for a given few. A lot the organisation holds or held is one index probe; a part is upstream
+    of no lot, so one it never held is hidden; any other lot is walked down from (`lot_visible`).
+    Selecting every lot an automaker may see walks up from each of its hundreds of thousands of
+    wheels: seconds, for the few lots of an evidence bundle's entries."""
+    kinds = dict(lots)
+    if viewer.sees_everything:
+        return set(kinds)
+    if viewer.organisation_id is None or not kinds:
+        return set()
+    org = viewer.organisation_id
+    held = LotHolder.objects.filter(organisation_id=org, lot_id__any_of=list(kinds))
+    held = set(held.values_list("lot_id", flat=True))
+    undecided = [pk for pk, kind in kinds.items() if pk not in held and kind != LotKind.PART]
+    if len(undecided) > WALKS_DOWN:
+        walked = visible_lots(viewer, Lot.objects.filter(pk__any_of=undecided)).values_list("pk", flat=True)
+        return held | set(walked)
+    return held | {pk for pk in undecided if _lot_id_visible(org, pk)}
 
 
 def visible_lots(viewer: Viewer, lots: QuerySet[Lot] | None = None) -> QuerySet[Lot]:
@@ -196,16 +225,13 @@ def visible_payloads(viewer: Viewer, entries: Iterable[Entry]) -> set[int]:
         # An amendment corrects the entry that made the lot it names: it shows to whoever may
         # see any lot of that entry (a run's energy, amended through one wheel, is every wheel's).
         makers = dict(Lot.objects.filter(code__in=set(amended.values())).values_list("code", "made_by_id"))
-        seen = visible_lots(viewer, Lot.objects.filter(made_by_id__in=set(makers.values())))
-        seen_makers = set(seen.values_list("made_by_id", flat=True))
+        seen_makers = {seq for seq, _code in _touched_visible(viewer, set(makers.values()))}
         visible |= {seq for seq, code in amended.items() if makers.get(code) in seen_makers}
     if confirmed:
         # A supplier's confirmation shows to whoever may see the lot it confirms.
-        seen = set(
-            visible_lots(viewer, Lot.objects.filter(code__in=set(confirmed.values()))).values_list(
-                "code", flat=True
-            )
-        )
+        named = Lot.objects.filter(code__in=set(confirmed.values())).values_list("pk", "kind", "code")
+        codes = {pk: code for pk, _kind, code in named}
+        seen = {codes[pk] for pk in visible_among(viewer, [(pk, kind) for pk, kind, _code in named])}
         visible |= {seq for seq, code in confirmed.items() if code in seen}
     visible |= {seq for seq, target in voided.items() if target in visible}
     return visible & {entry.seq for entry in entries}
@@ -220,12 +246,33 @@ def _payload_value(entry: Entry, key: str):
 
 def _entries_touching_visible_lots(viewer: Viewer, seqs: set) -> set[int]:
     """Of the given seqs, those of entries that made or moved a lot the viewer may see."""
+    return {seq for seq, _code in _touched_visible(viewer, seqs)}
+
+
+# Lots made or moved by the entries asked about that `_touched_visible` decides by
+# `visible_among`; past this many (a feed page of big transfers), every lot the viewer may see
+# is selected once and joined to them in the database.
+LOTS_BY_ID = 20_000
+
+
+def _touched_visible(viewer: Viewer, seqs: set) -> set[tuple[int, str]]:
+    """(seq, code) of each lot that an entry of `seqs` made or moved and the viewer may see."""
     if not seqs:
         return set()
-    seen = visible_lots(viewer)
-    made = Lot.objects.filter(made_by_id__in=seqs).filter(pk__in=seen.values("pk"))
-    moved = TransferItem.objects.filter(transfer_id__in=seqs).filter(Q(lot__in=seen.values("pk")))
-    return set(made.values_list("made_by_id", flat=True)) | set(moved.values_list("transfer_id", flat=True))
+    made = Lot.objects.filter(made_by_id__in=seqs)
+    moved = TransferItem.objects.filter(transfer_id__in=seqs)
+    if made.count() + moved.count() > LOTS_BY_ID:
+        seen = visible_lots(viewer).values("pk")
+        return {
+            *made.filter(pk__in=seen).values_list("made_by_id", "code"),
+            *moved.filter(Q(lot__in=seen)).values_list("transfer_id", "lot__code"),
+        }
+    rows = [
+        *made.values_list("made_by_id", "pk", "code", "kind"),
+        *moved.values_list("transfer_id", "lot_id", "lot__code", "lot__kind"),
+    ]
+    seen_ids = visible_among(viewer, [(pk, kind) for _seq, pk, _code, kind in rows])
+    return {(seq, code) for seq, pk, code, _kind in rows if pk in seen_ids}
 
 
 def disclosures_for(viewer: Viewer, entries: Iterable[Entry], shown: set[int]) -> dict[int, list]:
@@ -240,12 +287,7 @@ def disclosures_for(viewer: Viewer, entries: Iterable[Entry], shown: set[int]) -
     others = {entry.seq for entry in committed if entry.organisation_id != viewer.organisation_id}
     if not others:
         return parsed
-    seen = visible_lots(viewer).values("pk")
-    codes = set(Lot.objects.filter(made_by_id__in=others, pk__in=seen).values_list("code", flat=True)) | set(
-        TransferItem.objects.filter(transfer_id__in=others, lot_id__in=seen).values_list(
-            "lot__code", flat=True
-        )
-    )
+    codes = {code for _seq, code in _touched_visible(viewer, others)}
     return {
         seq: items if seq not in others else [item for item in items if item_lot(item[1]) in codes]
         for seq, items in parsed.items()

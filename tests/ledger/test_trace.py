@@ -26,10 +26,19 @@ from django.db import connection
 from django.utils import timezone
 
 from ledger import trace as trace_module
-from ledger.models import Lot
+from ledger import visibility
+from ledger.models import Entry, Lot
 from ledger.services import EventInput, events_record
 from ledger.trace import DOWN, MAX_DEPTH, UP, TraceTooLarge, lot_trace, walk_params, walk_sql
-from ledger.visibility import Viewer, lot_visible, visible_lots, visible_parts
+from ledger.visibility import (
+    Viewer,
+    disclosures_for,
+    lot_visible,
+    visible_among,
+    visible_lots,
+    visible_parts,
+    visible_payloads,
+)
 
 TRUCK = {"distance_km": "120", "mode": "truck"}
 AUDITOR = Viewer(organisation_id=None, sees_everything=True)
@@ -435,6 +444,42 @@ def test_one_lot_is_visible_exactly_when_visible_lots_has_it(branching, cast):
     assert not lot_visible(autofab, Lot.objects.get(code="W-2"))
     assert not lot_visible(autofab, Lot.objects.get(code="INT-2"))
     assert lot_visible(AUDITOR, Lot.objects.get(code="INT-2"))
+
+
+@pytest.mark.parametrize("walks_down", [visibility.WALKS_DOWN, 0])
+def test_visible_among_is_visible_lots_for_the_lots_asked(branching, cast, monkeypatch, walks_down):
+    """visible_among (held lots by an index probe, parts never held hidden, the rest walked down
+    from, or past WALKS_DOWN of them the walk up made once) is visible_lots' rule for any few."""
+    monkeypatch.setattr(visibility, "WALKS_DOWN", walks_down)
+    History().transfer(cast["wheelworks"], ["W-1", "W-3"], "autofab")
+    lots = list(Lot.objects.values_list("pk", "kind"))
+    nobody = Viewer(organisation_id=None, sees_everything=False)
+    for viewer in [viewer_of(org) for org in cast.values()] + [nobody, AUDITOR]:
+        expected = set(visible_lots(viewer).values_list("pk", flat=True))
+        assert visible_among(viewer, lots) == expected, viewer
+        assert visible_among(viewer, lots[::3]) == expected & {pk for pk, _kind in lots[::3]}, viewer
+    autofab = visible_among(viewer_of(cast["autofab"]), lots)
+    assert {lot.code for lot in Lot.objects.filter(pk__in=autofab, kind="part")} == {"W-1", "W-3"}
+
+
+def test_payloads_and_disclosures_are_the_same_whichever_way_the_lots_are_decided(
+    branching, cast, monkeypatch
+):
+    """Entries' payloads and disclosures shown to each organisation: the same when the lots of
+    the entries are decided one by one (visible_among) as when every lot the viewer may see is
+    selected and joined (past LOTS_BY_ID lots)."""
+    History().transfer(cast["wheelworks"], ["W-1", "W-3"], "autofab")
+    entries = list(Entry.objects.order_by("seq"))
+
+    def shown(viewer):
+        payloads = visible_payloads(viewer, entries)
+        return payloads, disclosures_for(viewer, entries, payloads)
+
+    viewers = [viewer_of(org) for org in cast.values()]
+    by_lot = [shown(viewer) for viewer in viewers]
+    monkeypatch.setattr(visibility, "LOTS_BY_ID", 0)
+    assert [shown(viewer) for viewer in viewers] == by_lot
+    assert any(payloads and payloads != {e.seq for e in entries} for payloads, _ in by_lot)
 
 
 def test_a_part_is_visible_exactly_when_visible_lots_has_it(branching, cast):
